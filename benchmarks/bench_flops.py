@@ -30,6 +30,7 @@ from common import (
 )
 
 from bgs_hf.cli._args import check_output_file_flags, output_file
+from bgs_hf.cli.main import printed_lines_off_stdout
 
 logger = logging.getLogger("bench_flops")
 
@@ -155,68 +156,69 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=None, choices=["cpu", "cuda"], help="cpu | cuda (default: cuda when available)")
     ap.add_argument("--json", type=output_file("bench_flops.json"), default=RESULTS / "bench_flops.json")
     args = ap.parse_args(argv)
-    # --steps 0: min() of no timings, after the model had run; a bad size failed after the matmul peak
-    require_at_least_one(ap, args, "steps", "batch", "frames", "image", "matmul_n")
-    check_output_file_flags(ap, args, "json")
-    if args.compile and args.warmup < 1:  # the FLOP count runs an eager twin, so the first timed step would compile
-        ap.error(f"--compile needs --warmup >= 1 (the first call compiles the graph), got {args.warmup}")
-    logging.basicConfig(level=logging.WARNING)
+    with printed_lines_off_stdout(args):  # --json /dev/stdout: the JSON alone on stdout
+        # --steps 0: min() of no timings, after the model had run; a bad size failed after the matmul peak
+        require_at_least_one(ap, args, "steps", "batch", "frames", "image", "matmul_n")
+        check_output_file_flags(ap, args, "json")
+        if args.compile and args.warmup < 1:  # the FLOP count runs an eager twin, so the first timed step would compile
+            ap.error(f"--compile needs --warmup >= 1 (the first call compiles the graph), got {args.warmup}")
+        logging.basicConfig(level=logging.WARNING)
 
-    import torch
+        import torch
 
-    if args.device == "cuda" and not torch.cuda.is_available():  # was torch's AssertionError traceback
-        ap.error(f"--device cuda: torch {torch.__version__} sees no CUDA GPU on this machine (leave --device out "
-                 "to run on the CPU)")
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    # before the work: its load average is the contention the run met, not its own load; and the device the steps
-    # ran on (--device cpu on a GPU machine recorded and printed the GPU's name)
-    host = machine(device.type)
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-    mm_dtype = torch.bfloat16 if args.dtype == "bf16" else torch.float32
-    n = args.matmul_n or (8192 if device.type == "cuda" else 2048)
-    peak_before = matmul_peak(device, mm_dtype, n)
-    results = []
-    for size in args.sizes:  # a size out of GPU memory is recorded, not fatal: the sizes measured before it were lost
-        try:
-            results.append(bench_size(size, args, device))
-        except torch.OutOfMemoryError as err:
-            results.append({"size": size, "oom": str(err).splitlines()[0]})
-        gc.collect()  # the failed size's model, held by the error's frames until here
+        if args.device == "cuda" and not torch.cuda.is_available():  # was torch's AssertionError traceback
+            ap.error(f"--device cuda: torch {torch.__version__} sees no CUDA GPU on this machine (leave --device out "
+                     "to run on the CPU)")
+        device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        # before the work: its load average is the contention the run met, not its own load; and the device the steps
+        # ran on (--device cpu on a GPU machine recorded and printed the GPU's name)
+        host = machine(device.type)
         if device.type == "cuda":
-            torch.cuda.empty_cache()
-    measured = [r for r in results if "oom" not in r]
-    # timed again after the steps, the best of both: a load that came or went during the steps (a shared CPU)
-    # would otherwise divide every step by a peak from another moment
-    peak_after = matmul_peak(device, mm_dtype, n)
-    peak = max(peak_before, peak_after)
-    rows = []
-    for size, r in zip(args.sizes, results):
-        if "oom" in r:
-            rows.append((size, "-", "-", "-", "-", f"{peak / 1e12:.3f}", "out of memory"))
-            continue
-        r["utilisation"] = r["achieved_flops"] / peak
-        rows.append((size, f"{r['params'] / 1e6:.1f}M", f"{r['flops_per_step'] / 1e9:.1f}", f"{r['step_s']:.3f}",
-                     f"{r['achieved_flops'] / 1e12:.3f}", f"{peak / 1e12:.3f}", f"{r['utilisation']:.3f}"))
-    options = {"dtype": args.dtype, "sdpa": args.sdpa, "channels_last": args.channels_last,
-               "torch_compile": args.compile, "lora": not args.full, "batch": args.batch, "frames": args.frames,
-               "image": args.image, "steps": args.steps, "warmup": args.warmup}
-    result = {"machine": host, "options": options, "matmul_peak_flops": peak, "matmul_n": n,
-              "matmul_peak_flops_before": peak_before, "matmul_peak_flops_after": peak_after,
-              "matmul_dtype": str(mm_dtype), "results": results,
-              "utilisation": measured[0]["utilisation"] if measured else None}
-    on = ", ".join(k for k in ("sdpa", "channels_last", "torch_compile") if options[k]) or "none"
-    print(f"## Training-step FLOP/s on {result['machine']['device']} ({args.dtype}; options on: {on}; "
-          f"batch {args.batch}, {args.frames}x{args.image})\n")
-    print(markdown_table(["config", "params", "GFLOP/step", "step (s)", "achieved TFLOP/s",
-                          f"matmul peak TFLOP/s (n={n})", "utilisation"], rows))
-    print(f"\nmatmul peak timed before and after the steps: {peak_before / 1e12:.3f} and {peak_after / 1e12:.3f} "
-          "TFLOP/s (the better one is used)")
-    if any(r["utilisation"] > 1 for r in measured):  # no step outruns the machine: the peak was not its peak
-        print(f"utilisation above 1: an n={n} matmul does not reach this machine's peak (raise --matmul-n)")
-    write_json(args.json, result)
-    print(f"\nwrote {args.json}")
-    return 0 if len(measured) == len(results) else 1  # run_gpu.sh reports the step as failed, its JSON kept
+            torch.backends.cuda.matmul.allow_tf32 = True
+        mm_dtype = torch.bfloat16 if args.dtype == "bf16" else torch.float32
+        n = args.matmul_n or (8192 if device.type == "cuda" else 2048)
+        peak_before = matmul_peak(device, mm_dtype, n)
+        results = []
+        for size in args.sizes:  # a size out of GPU memory is recorded, not fatal: the sizes measured before it were lost
+            try:
+                results.append(bench_size(size, args, device))
+            except torch.OutOfMemoryError as err:
+                results.append({"size": size, "oom": str(err).splitlines()[0]})
+            gc.collect()  # the failed size's model, held by the error's frames until here
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+        measured = [r for r in results if "oom" not in r]
+        # timed again after the steps, the best of both: a load that came or went during the steps (a shared CPU)
+        # would otherwise divide every step by a peak from another moment
+        peak_after = matmul_peak(device, mm_dtype, n)
+        peak = max(peak_before, peak_after)
+        rows = []
+        for size, r in zip(args.sizes, results):
+            if "oom" in r:
+                rows.append((size, "-", "-", "-", "-", f"{peak / 1e12:.3f}", "out of memory"))
+                continue
+            r["utilisation"] = r["achieved_flops"] / peak
+            rows.append((size, f"{r['params'] / 1e6:.1f}M", f"{r['flops_per_step'] / 1e9:.1f}", f"{r['step_s']:.3f}",
+                         f"{r['achieved_flops'] / 1e12:.3f}", f"{peak / 1e12:.3f}", f"{r['utilisation']:.3f}"))
+        options = {"dtype": args.dtype, "sdpa": args.sdpa, "channels_last": args.channels_last,
+                   "torch_compile": args.compile, "lora": not args.full, "batch": args.batch, "frames": args.frames,
+                   "image": args.image, "steps": args.steps, "warmup": args.warmup}
+        result = {"machine": host, "options": options, "matmul_peak_flops": peak, "matmul_n": n,
+                  "matmul_peak_flops_before": peak_before, "matmul_peak_flops_after": peak_after,
+                  "matmul_dtype": str(mm_dtype), "results": results,
+                  "utilisation": measured[0]["utilisation"] if measured else None}
+        on = ", ".join(k for k in ("sdpa", "channels_last", "torch_compile") if options[k]) or "none"
+        print(f"## Training-step FLOP/s on {result['machine']['device']} ({args.dtype}; options on: {on}; "
+              f"batch {args.batch}, {args.frames}x{args.image})\n")
+        print(markdown_table(["config", "params", "GFLOP/step", "step (s)", "achieved TFLOP/s",
+                              f"matmul peak TFLOP/s (n={n})", "utilisation"], rows))
+        print(f"\nmatmul peak timed before and after the steps: {peak_before / 1e12:.3f} and {peak_after / 1e12:.3f} "
+              "TFLOP/s (the better one is used)")
+        if any(r["utilisation"] > 1 for r in measured):  # no step outruns the machine: the peak was not its peak
+            print(f"utilisation above 1: an n={n} matmul does not reach this machine's peak (raise --matmul-n)")
+        write_json(args.json, result)
+        print(f"\nwrote {args.json}")
+        return 0 if len(measured) == len(results) else 1  # run_gpu.sh reports the step as failed, its JSON kept
 
 
 if __name__ == "__main__":

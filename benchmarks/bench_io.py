@@ -25,6 +25,7 @@ import numpy as np
 from common import RESULTS, machine, require_at_least_one, write_json  # shared helpers (benchmarks/common.py)
 
 from bgs_hf.cli._args import check_output_file_flags, output_file
+from bgs_hf.cli.main import printed_lines_off_stdout
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video import ClipCache, FramePolicy, load_clip, write_video
 
@@ -137,98 +138,99 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--videos", type=Path, default=None, help="use the videos in this folder instead")
     ap.add_argument("--json", type=output_file("bench_io.json"), default=RESULTS / "bench_io.json")
     args = ap.parse_args(argv)
-    # --repeats 0: a median of no epochs; --clips 0: a ratio of two empty ones (both after making the cache)
-    require_at_least_one(ap, args, "clips", "repeats", "clip_frames", "clip_side", "num_frames", "size", "crop")
-    check_output_file_flags(ap, args, "json")
+    with printed_lines_off_stdout(args):  # --json /dev/stdout: the JSON alone on stdout
+        # --repeats 0: a median of no epochs; --clips 0: a ratio of two empty ones (both after making the cache)
+        require_at_least_one(ap, args, "clips", "repeats", "clip_frames", "clip_side", "num_frames", "size", "crop")
+        check_output_file_flags(ap, args, "json")
 
-    # before the work: its load average is the contention the run met, not its own load; the device is the CPU,
-    # which decodes and reads the cache on a GPU machine too
-    host = machine("cpu")
-    policy = FramePolicy(num_frames=args.num_frames, size=args.size, crop=args.crop)
-    with tempfile.TemporaryDirectory(prefix="bench_io_") as tmp:
-        tmp_path = Path(tmp)
-        t0 = time.perf_counter()
-        if args.videos is not None:
-            exts = (".mp4", ".mov", ".mkv", ".avi", ".webm")
-            paths = sorted(p for p in args.videos.iterdir() if p.suffix.lower() in exts) if args.videos.is_dir() else []
-            if not paths:  # a ratio of two empty epochs is 0/0
-                ap.error(f"--videos {args.videos}: no {'/'.join(exts)} files in that folder")
-            source = f"files in {args.videos.name}/"
-        else:
-            paths, source = make_clips(
-                tmp_path / "videos", args.clips, frames=args.clip_frames, side=args.clip_side
-            )
-        gen_s = time.perf_counter() - t0
-        cache = ClipCache(tmp_path / "cache")
-        try:  # fills the cache (decode + write); the first read of each video, so the one that can refuse it
-            cold_s = epoch_seconds(paths, policy, cache)
-        except BGSInputError as err:  # a --videos file that is no video was the library's traceback
-            ap.error(str(err))
-        assert cache.misses == len(paths)
-        decode, warm, checked, unchecked = [], [], [], []
-        for _ in range(args.repeats):  # interleaved, so drift in machine load hits both sides of a ratio alike
-            decode.append(epoch_seconds(paths, policy, None))
-            warm.append(epoch_seconds(paths, policy, cache))
-        for _ in range(args.repeats):
-            checked.append(cache_read_seconds(paths, policy, cache, verify=True))
-            unchecked.append(cache_read_seconds(paths, policy, cache, verify=False))
-        assert cache.misses == len(paths), "warm epochs must not decode"
-        cache_bytes = sum(f.stat().st_size for f in (tmp_path / "cache").rglob("*.npy"))
+        # before the work: its load average is the contention the run met, not its own load; the device is the CPU,
+        # which decodes and reads the cache on a GPU machine too
+        host = machine("cpu")
+        policy = FramePolicy(num_frames=args.num_frames, size=args.size, crop=args.crop)
+        with tempfile.TemporaryDirectory(prefix="bench_io_") as tmp:
+            tmp_path = Path(tmp)
+            t0 = time.perf_counter()
+            if args.videos is not None:
+                exts = (".mp4", ".mov", ".mkv", ".avi", ".webm")
+                paths = sorted(p for p in args.videos.iterdir() if p.suffix.lower() in exts) if args.videos.is_dir() else []
+                if not paths:  # a ratio of two empty epochs is 0/0
+                    ap.error(f"--videos {args.videos}: no {'/'.join(exts)} files in that folder")
+                source = f"files in {args.videos.name}/"
+            else:
+                paths, source = make_clips(
+                    tmp_path / "videos", args.clips, frames=args.clip_frames, side=args.clip_side
+                )
+            gen_s = time.perf_counter() - t0
+            cache = ClipCache(tmp_path / "cache")
+            try:  # fills the cache (decode + write); the first read of each video, so the one that can refuse it
+                cold_s = epoch_seconds(paths, policy, cache)
+            except BGSInputError as err:  # a --videos file that is no video was the library's traceback
+                ap.error(str(err))
+            assert cache.misses == len(paths)
+            decode, warm, checked, unchecked = [], [], [], []
+            for _ in range(args.repeats):  # interleaved, so drift in machine load hits both sides of a ratio alike
+                decode.append(epoch_seconds(paths, policy, None))
+                warm.append(epoch_seconds(paths, policy, cache))
+            for _ in range(args.repeats):
+                checked.append(cache_read_seconds(paths, policy, cache, verify=True))
+                unchecked.append(cache_read_seconds(paths, policy, cache, verify=False))
+            assert cache.misses == len(paths), "warm epochs must not decode"
+            cache_bytes = sum(f.stat().st_size for f in (tmp_path / "cache").rglob("*.npy"))
 
-    decode_s, cache_s = statistics.median(decode), statistics.median(warm)
-    checked_s, unchecked_s = statistics.median(checked), statistics.median(unchecked)
-    checksum_ms = 1000 * (checked_s - unchecked_s) / len(paths)
-    result = {
-        "decode_epoch_s": decode_s,
-        "cache_epoch_s": cache_s,
-        "cold_cache_epoch_s": cold_s,
-        "speedup_ratio": decode_s / cache_s,
-        "speedup_ratio_best": min(decode) / min(warm),
-        "per_clip_decode_ms": 1000 * decode_s / len(paths),
-        "per_clip_cache_ms": 1000 * cache_s / len(paths),
-        "cache_mb": cache_bytes / 2**20,
-        "cache_read_checked_s": checked_s,
-        "cache_read_unchecked_s": unchecked_s,
-        "checked_to_unchecked_read_ratio": checked_s / unchecked_s,
-        "checksum_ms_per_clip": checksum_ms,
-        "checksum_share_of_decode": checksum_ms / (1000 * decode_s / len(paths)),
-        "epochs_cache_read_checked_s": checked,
-        "epochs_cache_read_unchecked_s": unchecked,
-        "loader_share": None,  # filled by the training benchmark via loader_share_of_step()
-        "loader_share_note": "measured by benchmarks/bench_training.py with loader_share_of_step(); not faked here",
-        "n_clips": len(paths),
-        "clip_source": source,
-        "clip_generation_s": gen_s,
-        "policy": policy.to_dict(),
-        "repeats": args.repeats,
-        "epochs_decode_s": decode,
-        "epochs_cache_s": warm,
-        "machine": host,
-    }
-    print(f"## Video I/O: one epoch of {len(paths)} clips ({source})\n")
-    print(
-        f"policy: {policy.num_frames} frames, short side {policy.size}, crop {policy.crop}; "
-        f"median of {args.repeats} epochs\n"
-    )
-    print("| path | epoch (s) | per clip (ms) |")
-    print("|---|---:|---:|")
-    print(f"| PyAV decode + preprocess | {decode_s:.3f} | {result['per_clip_decode_ms']:.2f} |")
-    print(f"| ClipCache cold (decode + write) | {cold_s:.3f} | {1000 * cold_s / len(paths):.2f} |")
-    print(f"| ClipCache warm + preprocess | {cache_s:.3f} | {result['per_clip_cache_ms']:.2f} |")
-    print(f"| ClipCache read, checksum checked (no preprocess) | {checked_s:.3f} | {1000 * checked_s / len(paths):.2f} |")
-    print(f"| ClipCache read, unchecked (no preprocess) | {unchecked_s:.3f} | "
-          f"{1000 * unchecked_s / len(paths):.2f} |")
-    print(
-        f"\n**speedup (decode / warm cache): {result['speedup_ratio']:.1f}x**; cache size {result['cache_mb']:.1f} MiB"
-    )
-    print(
-        f"\n**checked / unchecked cache read: {result['checked_to_unchecked_read_ratio']:.2f}x** "
-        f"(the sha256 check costs {checksum_ms:.2f} ms a clip, {100 * result['checksum_share_of_decode']:.1f}% "
-        "of decoding + preprocessing it)"
-    )
-    write_json(args.json, result)
-    print(f"\nwrote {args.json}")
-    return 0
+        decode_s, cache_s = statistics.median(decode), statistics.median(warm)
+        checked_s, unchecked_s = statistics.median(checked), statistics.median(unchecked)
+        checksum_ms = 1000 * (checked_s - unchecked_s) / len(paths)
+        result = {
+            "decode_epoch_s": decode_s,
+            "cache_epoch_s": cache_s,
+            "cold_cache_epoch_s": cold_s,
+            "speedup_ratio": decode_s / cache_s,
+            "speedup_ratio_best": min(decode) / min(warm),
+            "per_clip_decode_ms": 1000 * decode_s / len(paths),
+            "per_clip_cache_ms": 1000 * cache_s / len(paths),
+            "cache_mb": cache_bytes / 2**20,
+            "cache_read_checked_s": checked_s,
+            "cache_read_unchecked_s": unchecked_s,
+            "checked_to_unchecked_read_ratio": checked_s / unchecked_s,
+            "checksum_ms_per_clip": checksum_ms,
+            "checksum_share_of_decode": checksum_ms / (1000 * decode_s / len(paths)),
+            "epochs_cache_read_checked_s": checked,
+            "epochs_cache_read_unchecked_s": unchecked,
+            "loader_share": None,  # filled by the training benchmark via loader_share_of_step()
+            "loader_share_note": "measured by benchmarks/bench_training.py with loader_share_of_step(); not faked here",
+            "n_clips": len(paths),
+            "clip_source": source,
+            "clip_generation_s": gen_s,
+            "policy": policy.to_dict(),
+            "repeats": args.repeats,
+            "epochs_decode_s": decode,
+            "epochs_cache_s": warm,
+            "machine": host,
+        }
+        print(f"## Video I/O: one epoch of {len(paths)} clips ({source})\n")
+        print(
+            f"policy: {policy.num_frames} frames, short side {policy.size}, crop {policy.crop}; "
+            f"median of {args.repeats} epochs\n"
+        )
+        print("| path | epoch (s) | per clip (ms) |")
+        print("|---|---:|---:|")
+        print(f"| PyAV decode + preprocess | {decode_s:.3f} | {result['per_clip_decode_ms']:.2f} |")
+        print(f"| ClipCache cold (decode + write) | {cold_s:.3f} | {1000 * cold_s / len(paths):.2f} |")
+        print(f"| ClipCache warm + preprocess | {cache_s:.3f} | {result['per_clip_cache_ms']:.2f} |")
+        print(f"| ClipCache read, checksum checked (no preprocess) | {checked_s:.3f} | {1000 * checked_s / len(paths):.2f} |")
+        print(f"| ClipCache read, unchecked (no preprocess) | {unchecked_s:.3f} | "
+              f"{1000 * unchecked_s / len(paths):.2f} |")
+        print(
+            f"\n**speedup (decode / warm cache): {result['speedup_ratio']:.1f}x**; cache size {result['cache_mb']:.1f} MiB"
+        )
+        print(
+            f"\n**checked / unchecked cache read: {result['checked_to_unchecked_read_ratio']:.2f}x** "
+            f"(the sha256 check costs {checksum_ms:.2f} ms a clip, {100 * result['checksum_share_of_decode']:.1f}% "
+            "of decoding + preprocessing it)"
+        )
+        write_json(args.json, result)
+        print(f"\nwrote {args.json}")
+        return 0
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from common import (  # shared helpers (benchmarks/common.py)
 )
 
 from bgs_hf.cli._args import check_output_file_flags, output_file
+from bgs_hf.cli.main import printed_lines_off_stdout
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics import bootstrap
 from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
@@ -216,107 +217,108 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=output_file("bench_stats.json"), default=RESULTS / "bench_stats.json")
     ap.add_argument("--note", default="", help="free text stored in the JSON (e.g. CPU contention)")
     args = ap.parse_args(argv)
-    # --splits 0 was refused by the library only after the set was drawn and timed
-    require_at_least_one(ap, args, "triplets", "participants", "splits", "boot_participants", "boot_resamples",
-                         "boot_repeats")
-    check_output_file_flags(ap, args, "json")
-    for flag, items in (("--items", args.items), ("--big-items", args.big_items if args.big_triplets > 0 else 3),
-                        ("--boot-items", args.boot_items if args.boot_triplets > 0 else 3)):
-        if items < 3:  # synthetic_things redraws rows until their three items differ: forever below 3
-            ap.error(f"{flag} must be >= 3 (a triplet needs three different items), got {items}")
+    with printed_lines_off_stdout(args):  # --json /dev/stdout: the JSON alone on stdout
+        # --splits 0 was refused by the library only after the set was drawn and timed
+        require_at_least_one(ap, args, "triplets", "participants", "splits", "boot_participants", "boot_resamples",
+                             "boot_repeats")
+        check_output_file_flags(ap, args, "json")
+        for flag, items in (("--items", args.items), ("--big-items", args.big_items if args.big_triplets > 0 else 3),
+                            ("--boot-items", args.boot_items if args.boot_triplets > 0 else 3)):
+            if items < 3:  # synthetic_things redraws rows until their three items differ: forever below 3
+                ap.error(f"{flag} must be >= 3 (a triplet needs three different items), got {items}")
 
-    result: dict[str, object] = {"machine": machine("cpu"), "note": args.note}  # numpy's work: on the CPU
-    try:  # read before the timed work: a folder that is no release was a traceback after all of it, nothing written
-        rel = release_triplets(Path(args.release))
-    except BGSInputError as err:
-        ap.error(f"--release {err}")
-    t0 = time.perf_counter()
-    syn = synthetic_things(args.triplets, args.items, args.participants)
-    gen_s = time.perf_counter() - t0
-    sim_s, hs = time_it(lambda: human_similarity(syn["idx"], syn["odd"], args.items), repeat=3)
-    ceil_s, ceil = time_it(lambda: split_half_ceiling(syn["idx"], args.items, args.splits, 0,
-                                                      odd=syn["odd"], participant=syn["participant"]))
-    rep_s, rep = time_it(lambda: repeat_agreement(syn["idx"], syn["odd"]))
-    result.update(
-        {
-            "synthetic": {
-                "triplets": args.triplets,
-                "items": args.items,
-                "participants": args.participants,
-                "observed_pairs": int(hs.mask.sum() // 2),
-                "generate_s": gen_s,
-                "ceiling_r2": ceil.r2,
-                "ceiling_ci": list(ceil.ci),
-                "repeat_agreement_s": rep_s,
-            },
-            "similarity_s": sim_s,
-            "ceiling_100_splits_s": ceil_s * 100.0 / args.splits,
-            "ceiling_splits": args.splits,
-            "targets": TARGETS,
-        }
-    )
-    at_scale = args.triplets >= THINGS_TRIPLETS and args.items >= THINGS_ITEMS
-    rows = [
-        ("synthetic" + (" (THINGS scale)" if at_scale else ""), f"{args.triplets:,}", f"{args.items:,}",
-         f"{sim_s:.2f}", f"{ceil_s:.2f}", f"{ceil.r2:.3f}"),
-    ]
-    syn = hs = None  # free memory before the next set
-    if args.big_triplets > 0:  # issue 2's scale: 5 million judgments over 2,000 clips (similarity only)
-        big = synthetic_things(args.big_triplets, args.big_items, args.participants, seed=1)
-        big_s, _ = time_it(lambda: human_similarity(big["idx"], big["odd"], args.big_items), repeat=3)
-        result["similarity_big"] = {"triplets": args.big_triplets, "items": args.big_items, "similarity_s": big_s}
-        if (args.big_triplets, args.big_items) == (5_000_000, 2000):
-            result["similarity_5m_2000_s"] = big_s  # the key the committed results use
-        rows.append(("synthetic (similarity only)", f"{args.big_triplets:,}", f"{args.big_items:,}", f"{big_s:.2f}",
-                     "-", "-"))
-        big = None
-    boot_rows = []
-    if args.boot_triplets > 0:  # the bootstrap's resamples at the scale benchmarks/README.md quotes (1M × 2,000)
-        boot = synthetic_things(args.boot_triplets, args.boot_items, args.boot_participants, seed=2)
-        speed = bootstrap_speed(boot, args.boot_items, args.boot_resamples, args.boot_repeats)
-        result["bootstrap"] = {"triplets": args.boot_triplets, "items": args.boot_items,
-                               "participants": args.boot_participants, **speed}
-        for over in ("clips", "participants"):
-            s = speed[f"over_{over}"]
-            boot_rows.append((over, s["resample_s"], s["plain_resample_s"], s["speedup_ratio"], s["setup_s"],
-                              s["plain_setup_s"], s["identical"]))
-        boot = None
-    if rel is not None:
-        result["release"] = {}
-        for split, t in rel.items():
-            s_s, _ = time_it(lambda t=t: human_similarity(t["idx"], t["odd"], t["n_items"]), repeat=3)
-            c_s, c = time_it(lambda t=t: split_half_ceiling(t["idx"], t["n_items"], args.splits, 0,
-                                                           odd=t["odd"], participant=t["participant"]))
-            result["release"][split] = {
-                "triplets": int(len(t["idx"])), "similarity_s": s_s, "ceiling_s": c_s,
-                "ceiling_r2": c.r2, "ceiling_ci": list(c.ci),
+        result: dict[str, object] = {"machine": machine("cpu"), "note": args.note}  # numpy's work: on the CPU
+        try:  # read before the timed work: a folder that is no release was a traceback after all of it, nothing written
+            rel = release_triplets(Path(args.release))
+        except BGSInputError as err:
+            ap.error(f"--release {err}")
+        t0 = time.perf_counter()
+        syn = synthetic_things(args.triplets, args.items, args.participants)
+        gen_s = time.perf_counter() - t0
+        sim_s, hs = time_it(lambda: human_similarity(syn["idx"], syn["odd"], args.items), repeat=3)
+        ceil_s, ceil = time_it(lambda: split_half_ceiling(syn["idx"], args.items, args.splits, 0,
+                                                          odd=syn["odd"], participant=syn["participant"]))
+        rep_s, rep = time_it(lambda: repeat_agreement(syn["idx"], syn["odd"]))
+        result.update(
+            {
+                "synthetic": {
+                    "triplets": args.triplets,
+                    "items": args.items,
+                    "participants": args.participants,
+                    "observed_pairs": int(hs.mask.sum() // 2),
+                    "generate_s": gen_s,
+                    "ceiling_r2": ceil.r2,
+                    "ceiling_ci": list(ceil.ci),
+                    "repeat_agreement_s": rep_s,
+                },
+                "similarity_s": sim_s,
+                "ceiling_100_splits_s": ceil_s * 100.0 / args.splits,
+                "ceiling_splits": args.splits,
+                "targets": TARGETS,
             }
-            rows.append((f"release {split}", f"{len(t['idx']):,}", f"{t['n_items']:,}", f"{s_s:.3f}",
-                         f"{c_s:.3f}", f"{c.r2:.3f}"))
-    result["machine"]["loadavg_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+        )
+        at_scale = args.triplets >= THINGS_TRIPLETS and args.items >= THINGS_ITEMS
+        rows = [
+            ("synthetic" + (" (THINGS scale)" if at_scale else ""), f"{args.triplets:,}", f"{args.items:,}",
+             f"{sim_s:.2f}", f"{ceil_s:.2f}", f"{ceil.r2:.3f}"),
+        ]
+        syn = hs = None  # free memory before the next set
+        if args.big_triplets > 0:  # issue 2's scale: 5 million judgments over 2,000 clips (similarity only)
+            big = synthetic_things(args.big_triplets, args.big_items, args.participants, seed=1)
+            big_s, _ = time_it(lambda: human_similarity(big["idx"], big["odd"], args.big_items), repeat=3)
+            result["similarity_big"] = {"triplets": args.big_triplets, "items": args.big_items, "similarity_s": big_s}
+            if (args.big_triplets, args.big_items) == (5_000_000, 2000):
+                result["similarity_5m_2000_s"] = big_s  # the key the committed results use
+            rows.append(("synthetic (similarity only)", f"{args.big_triplets:,}", f"{args.big_items:,}", f"{big_s:.2f}",
+                         "-", "-"))
+            big = None
+        boot_rows = []
+        if args.boot_triplets > 0:  # the bootstrap's resamples at the scale benchmarks/README.md quotes (1M × 2,000)
+            boot = synthetic_things(args.boot_triplets, args.boot_items, args.boot_participants, seed=2)
+            speed = bootstrap_speed(boot, args.boot_items, args.boot_resamples, args.boot_repeats)
+            result["bootstrap"] = {"triplets": args.boot_triplets, "items": args.boot_items,
+                                   "participants": args.boot_participants, **speed}
+            for over in ("clips", "participants"):
+                s = speed[f"over_{over}"]
+                boot_rows.append((over, s["resample_s"], s["plain_resample_s"], s["speedup_ratio"], s["setup_s"],
+                                  s["plain_setup_s"], s["identical"]))
+            boot = None
+        if rel is not None:
+            result["release"] = {}
+            for split, t in rel.items():
+                s_s, _ = time_it(lambda t=t: human_similarity(t["idx"], t["odd"], t["n_items"]), repeat=3)
+                c_s, c = time_it(lambda t=t: split_half_ceiling(t["idx"], t["n_items"], args.splits, 0,
+                                                               odd=t["odd"], participant=t["participant"]))
+                result["release"][split] = {
+                    "triplets": int(len(t["idx"])), "similarity_s": s_s, "ceiling_s": c_s,
+                    "ceiling_r2": c.r2, "ceiling_ci": list(c.ci),
+                }
+                rows.append((f"release {split}", f"{len(t['idx']):,}", f"{t['n_items']:,}", f"{s_s:.3f}",
+                             f"{c_s:.3f}", f"{c.r2:.3f}"))
+        result["machine"]["loadavg_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
 
-    print(f"| set | triplets | items | similarity (s) | {args.splits} split-halves (s) | ceiling R² |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
-    if boot_rows:
-        print(f"\nbootstrap_ci R², {args.boot_triplets:,} judgments over {args.boot_items:,} clips "
-              f"({result['bootstrap']['observed_pairs']:,} observed pairs), fastest of "
-              f"{args.boot_resamples} × {args.boot_repeats} resamples a side:\n")
-        print(markdown_table(["over", "resample (s)", "plain resample (s)", "speedup", "setup (s)", "plain setup (s)",
-                              "bit-identical"], boot_rows))
-    # the targets are set for THINGS scale: a smaller set meeting them says nothing about them
-    met = (sim_s < TARGETS["similarity_s"] and result["ceiling_100_splits_s"] < TARGETS["ceiling_100_splits_s"]
-           if at_scale else None)
-    result["targets_met"] = met
-    verdict = "not judged (smaller than THINGS scale)" if met is None else ("met" if met else "NOT met")
-    # judged on the time of --splits split-halves scaled to 100: said, with the figure, where it is not 100's own
-    scaled = "" if args.splits == 100 or met is None else (f", judged on {result['ceiling_100_splits_s']:.2f} s "
-                                                           f"scaled from the {args.splits} timed")
-    print(f"\ntargets (similarity < 5 s, 100 split-halves < 60 s{scaled}): {verdict}")
-    write_json(args.json, result)
-    print(f"\nwrote {args.json}")
-    return 0
+        print(f"| set | triplets | items | similarity (s) | {args.splits} split-halves (s) | ceiling R² |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for r in rows:
+            print("| " + " | ".join(r) + " |")
+        if boot_rows:
+            print(f"\nbootstrap_ci R², {args.boot_triplets:,} judgments over {args.boot_items:,} clips "
+                  f"({result['bootstrap']['observed_pairs']:,} observed pairs), fastest of "
+                  f"{args.boot_resamples} × {args.boot_repeats} resamples a side:\n")
+            print(markdown_table(["over", "resample (s)", "plain resample (s)", "speedup", "setup (s)", "plain setup (s)",
+                                  "bit-identical"], boot_rows))
+        # the targets are set for THINGS scale: a smaller set meeting them says nothing about them
+        met = (sim_s < TARGETS["similarity_s"] and result["ceiling_100_splits_s"] < TARGETS["ceiling_100_splits_s"]
+               if at_scale else None)
+        result["targets_met"] = met
+        verdict = "not judged (smaller than THINGS scale)" if met is None else ("met" if met else "NOT met")
+        # judged on the time of --splits split-halves scaled to 100: said, with the figure, where it is not 100's own
+        scaled = "" if args.splits == 100 or met is None else (f", judged on {result['ceiling_100_splits_s']:.2f} s "
+                                                               f"scaled from the {args.splits} timed")
+        print(f"\ntargets (similarity < 5 s, 100 split-halves < 60 s{scaled}): {verdict}")
+        write_json(args.json, result)
+        print(f"\nwrote {args.json}")
+        return 0
 
 
 if __name__ == "__main__":

@@ -56,7 +56,9 @@ from common import (
     write_json,
 )
 
+from bgs_hf._files import is_written_in_place
 from bgs_hf.cli._args import check_output_file_flags, output_file
+from bgs_hf.cli.main import printed_lines_off_stdout
 from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.quickstart import TINY_MODEL_OVERRIDES, TINY_TRAINING
@@ -404,6 +406,8 @@ def plot_curves(runs: dict[str, dict[str, Any]], target: float, path: Path) -> P
         import matplotlib.pyplot as plt
     except ImportError:
         return None
+    from bgs_hf.viz.matrices import save_figure
+
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for name, r in runs.items():
         cv = [p for p in r["curve"] if p.get("val_r2") is not None]
@@ -416,7 +420,7 @@ def plot_curves(runs: dict[str, dict[str, Any]], target: float, path: Path) -> P
         ax.set_ylabel("validation R²")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return path
 
@@ -658,57 +662,61 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder of the rendered clips, their cache, the logs and runs (default: a new temporary one); "
                     "a SocialShapes set already there is reused, and must be the --clips and --seed given")
     args = ap.parse_args(argv)
-    quiet_libraries()
-    spec = check_flags(ap, args)
-    host = machine()  # before the work: its load average is the contention the run met, not its own load
-    backbone: Any = spec if args.backbone in VIT_SIZES else args.backbone
+    with printed_lines_off_stdout(args):  # --json /dev/stdout: the JSON alone on stdout
+        quiet_libraries()
+        spec = check_flags(ap, args)
+        host = machine()  # before the work: its load average is the contention the run met, not its own load
+        backbone: Any = spec if args.backbone in VIT_SIZES else args.backbone
 
-    t_all = time.perf_counter()
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_training_"))
-    data, source = load_judgments(args, work)
-    store, make_store = clip_stores(args, data, spec.frame_policy(), work)
-    # both recipes get the same model settings (the quickstart's tiny recipe for a bundled backbone: head
-    # dropout); each its own learning rate: clip-batched the tiny recipe's (or --lr), paper-v1 --paper-lr
-    tiny = isinstance(backbone, str) and backbone in TINY_TRAINING
-    clip_batched_train = {"learning_rate": TINY_TRAINING[backbone]["learning_rate"]} if tiny else {}
-    if args.lr is not None:
-        clip_batched_train = {"learning_rate": args.lr}
-    model_args = dict(TINY_MODEL_OVERRIDES[backbone]) if tiny else {}
-    runs: dict[str, dict[str, Any]] = {}
-    runs["paper_v1"] = run_recipe(
-        "paper-v1", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
-        training={"max_steps": args.paper_steps, "eval_strategy": "steps", "eval_steps": args.paper_eval,
-                  "lr_scheduler_type": "constant", "learning_rate": args.paper_lr}, model_args=model_args)
-    runs["clip_batched"] = run_recipe(
-        "clip-batched", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
-        training={"num_train_epochs": args.epochs, **clip_batched_train}, model_args=model_args)
-    loader = loader_share(runs["clip_batched"]["_trainer"], make_store, args.loader_steps)
-    memory = measure_memory(args, data, store, backbone, work, model_args)
+        t_all = time.perf_counter()
+        work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_training_"))
+        data, source = load_judgments(args, work)
+        store, make_store = clip_stores(args, data, spec.frame_policy(), work)
+        # both recipes get the same model settings (the quickstart's tiny recipe for a bundled backbone: head
+        # dropout); each its own learning rate: clip-batched the tiny recipe's (or --lr), paper-v1 --paper-lr
+        tiny = isinstance(backbone, str) and backbone in TINY_TRAINING
+        clip_batched_train = {"learning_rate": TINY_TRAINING[backbone]["learning_rate"]} if tiny else {}
+        if args.lr is not None:
+            clip_batched_train = {"learning_rate": args.lr}
+        model_args = dict(TINY_MODEL_OVERRIDES[backbone]) if tiny else {}
+        runs: dict[str, dict[str, Any]] = {}
+        runs["paper_v1"] = run_recipe(
+            "paper-v1", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
+            training={"max_steps": args.paper_steps, "eval_strategy": "steps", "eval_steps": args.paper_eval,
+                      "lr_scheduler_type": "constant", "learning_rate": args.paper_lr}, model_args=model_args)
+        runs["clip_batched"] = run_recipe(
+            "clip-batched", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
+            training={"num_train_epochs": args.epochs, **clip_batched_train}, model_args=model_args)
+        loader = loader_share(runs["clip_batched"]["_trainer"], make_store, args.loader_steps)
+        memory = measure_memory(args, data, store, backbone, work, model_args)
 
-    pv, cb = runs["paper_v1"], runs["clip_batched"]
-    for r in runs.values():
-        r.pop("_trainer")
-    target, reached, ratios = time_to_target(runs)
-    acc = acceptance(ratios, pv, cb, loader, synthetic_pixels=args.synthetic_pixels)
-    result = {
-        "machine": host, "data": source, "backbone": spec.name,
-        "n_train_clips": int(len(data.split_items("train"))), "n_train_judgments": int(len(data.triplets("train"))),
-        "settings": {"paper_v1_steps": args.paper_steps, "paper_v1_eval_every": args.paper_eval,
-                     "clip_batched_epochs": args.epochs, "bf16": args.bf16, "synthetic_pixels": args.synthetic_pixels,
-                     "learning_rate": cb["learning_rate"], "paper_v1_learning_rate": pv["learning_rate"],
-                     "model": model_args, "seed": args.seed},
-        "target_val_r2": target, "reached": reached, **ratios, "acceptance": acc,
-        "paper_v1": pv, "clip_batched": cb, "loader": loader, "memory": memory,
-        "bench_wall_s": time.perf_counter() - t_all,
-    }
-    print_summary(result, runs, source, spec.name, synthetic_pixels=args.synthetic_pixels)
-    write_json(args.json, result)
-    png = plot_curves(runs, target, args.png or args.json.with_suffix(".png")) if target is not None else None
-    print(f"\nwrote {args.json}" + (f" and {png}" if png else ""))
-    # the Trainer's logs go to files there; a temporary folder holds the rendered clips and their cache too
-    print(f"training logs (paper-v1.log, clip-batched.log) and runs in {work}"
-          + ("" if args.workdir else ": a temporary folder, not deleted (--workdir to choose it)"))
-    return 0
+        pv, cb = runs["paper_v1"], runs["clip_batched"]
+        for r in runs.values():
+            r.pop("_trainer")
+        target, reached, ratios = time_to_target(runs)
+        acc = acceptance(ratios, pv, cb, loader, synthetic_pixels=args.synthetic_pixels)
+        result = {
+            "machine": host, "data": source, "backbone": spec.name,
+            "n_train_clips": int(len(data.split_items("train"))), "n_train_judgments": int(len(data.triplets("train"))),
+            "settings": {"paper_v1_steps": args.paper_steps, "paper_v1_eval_every": args.paper_eval,
+                         "clip_batched_epochs": args.epochs, "bf16": args.bf16, "synthetic_pixels": args.synthetic_pixels,
+                         "learning_rate": cb["learning_rate"], "paper_v1_learning_rate": pv["learning_rate"],
+                         "model": model_args, "seed": args.seed},
+            "target_val_r2": target, "reached": reached, **ratios, "acceptance": acc,
+            "paper_v1": pv, "clip_batched": cb, "loader": loader, "memory": memory,
+            "bench_wall_s": time.perf_counter() - t_all,
+        }
+        print_summary(result, runs, source, spec.name, synthetic_pixels=args.synthetic_pixels)
+        write_json(args.json, result)
+        # next to a JSON file; a JSON on a stream (--json /dev/stdout) has no folder: no plot unless --png names one
+        # (it was /dev/stdout.png, a PermissionError once both recipes had trained)
+        png_path = args.png or (None if is_written_in_place(args.json) else args.json.with_suffix(".png"))
+        png = plot_curves(runs, target, png_path) if target is not None and png_path is not None else None
+        print(f"\nwrote {args.json}" + (f" and {png}" if png else ""))
+        # the Trainer's logs go to files there; a temporary folder holds the rendered clips and their cache too
+        print(f"training logs (paper-v1.log, clip-batched.log) and runs in {work}"
+              + ("" if args.workdir else ": a temporary folder, not deleted (--workdir to choose it)"))
+        return 0
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -139,10 +139,15 @@ def _plain_containers(x: Any) -> Any:
 
 
 def write_json(path: str | Path, obj: dict[str, Any]) -> Path:
-    """Write ``obj`` as indented JSON (creating the folder)."""
+    """Write ``obj`` as indented JSON (creating the folder), as the CLI writes its ``--json``
+    (``bgs_hf._files.write_text_atomic``): ``/dev/stdout`` through the descriptor (reopened by name, a ``>>``
+    redirect's file was truncated), a file whole or not at all."""
+    from bgs_hf._files import is_written_in_place, write_text_atomic
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(json_safe(obj), indent=2) + "\n", encoding="utf-8")
+    if not is_written_in_place(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, json.dumps(json_safe(obj), indent=2) + "\n")
     return path
 
 

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -165,6 +165,43 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
     try:
         with os.fdopen(fd, "w", encoding=encoding) as f:
             f.write(text)
+        try:
+            mode = final.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            publish(tmp, final)
+        else:
+            os.chmod(tmp, mode)
+            os.replace(tmp, final)
+    except BaseException as err:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise_naming_target(err, tmp, path, unnamed=True)  # a write's ENOSPC names no file
+        raise
+
+
+def write_binary_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+    """``write(f)`` into the regular file ``path`` through a hidden temp file in the same folder, renamed into place
+    (a figure: matplotlib's ``savefig`` writes straight to its target, so a full disk or a kill mid-write left a
+    cut-short PNG). The file gets the mode a plain write gives it; an existing file the user may write in a folder
+    that takes no new file is written in place, as by a plain write. An error names ``path``, never the temp file.
+    Streams and devices are the caller's to write as they are."""
+    final = Path(os.path.realpath(path))
+    try:
+        fd, tmp = mkstemp_for(path, dir=final.parent, prefix=f"{WORK_PREFIX}{final.name}-", suffix=".tmp")
+    except PermissionError:
+        if not (final.is_file() and os.access(final, os.W_OK)):
+            raise
+        try:  # as write_text_atomic: nothing else could write it
+            with open(final, "wb") as f:
+                write(f)
+        except OSError as err:
+            raise_naming_target(err, final, path, unnamed=True)
+            raise
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
         try:
             mode = final.stat().st_mode & 0o7777
         except FileNotFoundError:

@@ -378,6 +378,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     from matplotlib.lines import Line2D
 
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots, wrap_to
+    from bgs_hf.viz.matrices import save_figure
     from bgs_hf.viz.models import model_colours, model_hatches
 
     keys = [k for k in MODEL_KEYS if k in report["models"]]
@@ -418,8 +419,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     ax.legend(handles, labels, fontsize=TEXT_PT, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
               borderaxespad=0.0)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=130)
+    save_figure(fig, path, dpi=130)
     return path
 
 

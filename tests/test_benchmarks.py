@@ -1130,3 +1130,50 @@ def test_bench_stats_below_things_scale_says_not_judged_without_a_scaled_figure(
                              "--json", str(out)]) == 0
     (line,) = [t for t in capsys.readouterr().out.splitlines() if t.startswith("targets (")]
     assert line == "targets (similarity < 5 s, 100 split-halves < 60 s): not judged (smaller than THINGS scale)"
+
+
+def test_a_benchmarks_json_on_stdout_is_json_alone_piped_or_appended(tmp_path: Path) -> None:
+    """`python benchmarks/bench_io.py --json /dev/stdout | jq .` could not parse: the tables and `wrote /dev/stdout`
+    were printed around the JSON. Now, as the CLI does (its own helper, reused), stdout holds the JSON alone and the
+    printed lines go to stderr; `>> all.json` keeps the file's earlier lines (the JSON was written by reopening
+    /dev/stdout, which truncated it). Run as a user runs them: stdout a pipe, then an appending redirect."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH.parent), os.environ.get("PYTHONPATH")]))}
+    runs = {"bench_io.py": (["--clips", "2", "--repeats", "1"], "speedup (decode / warm cache)", "n_clips"),
+            "bench_stats.py": (["--triplets", "2000", "--items", "30", "--participants", "10", "--splits", "2",
+                                "--big-triplets", "0", "--boot-triplets", "0", "--release", str(tmp_path / "absent")],
+                               "ceiling", "ceiling_splits")}
+    for script, (argv, printed, key) in runs.items():
+        command = [sys.executable, str(BENCH / script), *argv, "--json", "/dev/stdout"]
+        piped = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+        assert piped.returncode == 0, piped.stderr[-2000:]
+        assert key in json.loads(piped.stdout), piped.stdout[:500]
+        assert printed in piped.stderr and "wrote /dev/stdout" in piped.stderr
+        appended = tmp_path / f"{script}.log"
+        appended.write_text("earlier line\n")
+        with open(appended, "a") as f:
+            run = subprocess.run(command, stdout=f, stderr=subprocess.PIPE, text=True, timeout=600, cwd=tmp_path,
+                                 env=env)
+        assert run.returncode == 0, run.stderr[-2000:]
+        head, body = appended.read_text().split("\n", 1)
+        assert head == "earlier line" and key in json.loads(body)
+
+
+def test_bench_training_with_its_json_on_stdout_draws_no_plot_into_dev(tmp_path: Path, capfd,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The curve plot goes next to the JSON by default: with `--json /dev/stdout` that was `/dev/stdout.png`, a
+    PermissionError once both recipes had trained (the whole run lost). A JSON on a stream gets no plot unless
+    --png names one; stdout holds the JSON alone."""
+    import bench_training
+
+    _load_rises_once(monkeypatch, bench_training, "run_recipe")
+    assert bench_training.main([
+        "--backbone", "tiny-random-videomae", "--synthetic-pixels", "--judgments",
+        str(_tiny_judgments(tmp_path / "j.npz")), "--paper-steps", "4", "--paper-eval", "2", "--epochs", "1",
+        "--loader-steps", "1", "--max-memory", "", "--workdir", str(tmp_path / "w"), "--json", "/dev/stdout",
+    ]) == 0
+    captured = capfd.readouterr()
+    assert json.loads(captured.out)["paper_v1"]["steps"] == 4
+    assert "wrote /dev/stdout\n" in captured.err and "stdout.png" not in captured.err

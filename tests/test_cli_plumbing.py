@@ -2080,3 +2080,37 @@ def test_a_word_read_as_a_command_after_no_unknown_flag_names_none(capsys):
         assert exited.value.code == 2, argv
         line = capsys.readouterr().err.splitlines()[-1]
         assert line.startswith(f"tool: error: argument {what}: invalid choice: ") and "no flag" not in line, line
+
+
+def test_a_closed_pipe_downstream_ends_the_command_quietly_as_unix_tools_do(release, tmp_path, capsys):
+    """`bgs-hf data stats X --json - | head -1` (or `--png /dev/stdout | head -c 10`, or the table into a pager
+    quit early) ended with `error: BrokenPipeError` and exit 2: now it ends as `cat` does, no error line and no
+    traceback, exit 141 (128 + SIGPIPE). Run as a user runs it: stdout a pipe whose reader is already gone. A
+    broken pipe that is not stdout's (a network upload) is still the environment's error line."""
+    import errno
+    import os
+    import subprocess
+    import sys
+
+    from bgs_hf.cli.main import run_guarded
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "bgs_hf.cli.main", "data", "stats", str(release), "--n-splits", "2"]
+    for extra in (["--no-png", "--json", "-"], ["--png", "/dev/stdout", "--json", str(tmp_path / "s.json")],
+                  ["--no-png"]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader is gone before the first line
+        try:
+            run = subprocess.run([*command, *extra], stdout=write_end, stderr=subprocess.PIPE, text=True,
+                                 timeout=300, cwd=tmp_path, env=env)
+        finally:
+            os.close(write_end)
+        assert run.returncode == 141, (extra, run.stderr[-2000:])
+        assert "error" not in run.stderr.lower() and "Traceback" not in run.stderr, (extra, run.stderr[-2000:])
+
+    def upload() -> int:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    assert run_guarded(upload) == 2
+    assert "error: " in capsys.readouterr().err

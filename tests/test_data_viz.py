@@ -1061,3 +1061,73 @@ def test_wrapped_panel_titles_keep_their_margins_and_the_panels_their_size_one_p
     for n in range(55, 58):  # about where three titles of one line come within twice the margin of each other
         _, extents, _ = placed([f"{i} {words}"[:n].strip() for i in range(3)])
         assert all(right.x0 - left.x1 >= 2 * margin for left, right in zip(extents, extents[1:])), n
+
+
+def _quickstart_like_figure():
+    from bgs_hf.viz.figure import subplots
+
+    fig, ax = subplots(figsize=(4, 3))
+    ax.bar(["a", "b"], [0.3, 0.6])
+    ax.set_title("agreement")
+    return fig
+
+
+def test_a_figure_cut_short_by_a_full_disk_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch):
+    """matplotlib's savefig wrote straight to its target: a full disk mid-write left a cut-short PNG (a figure a
+    report or paper then picked up). Now the old file stays whole, no hidden temp file is left, and the error
+    names the target."""
+    import errno
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from bgs_hf.viz.matrices import save_figure
+
+    png = tmp_path / "agreement.png"
+    png.write_bytes(b"the earlier figure")
+
+    def full_disk(self, fname_or_fh, **kwargs):
+        fh = open(fname_or_fh, "wb") if isinstance(fname_or_fh, (str, bytes)) or hasattr(fname_or_fh, "__fspath__") \
+            else fname_or_fh
+        fh.write(b"\x89PNG\r\n\x1a\n half")
+        fh.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(FigureCanvasAgg, "print_png", full_disk)
+    with pytest.raises(OSError) as caught:
+        save_figure(_quickstart_like_figure(), png, dpi=130)
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(png)
+    assert png.read_bytes() == b"the earlier figure"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["agreement.png"]
+
+
+def test_save_figure_writes_the_bytes_savefig_writes_with_the_mode_of_a_plain_file(tmp_path):
+    """The demo's PNGs must not change: the figure through the temp file is byte for byte savefig's own; a name
+    with no suffix still gets matplotlib's ``.png``, and a new file the mode any file of the user's gets."""
+    import os
+
+    from bgs_hf.viz.matrices import save_figure
+
+    fig = _quickstart_like_figure()
+    fig.savefig(tmp_path / "direct.png", dpi=130)
+    save_figure(fig, tmp_path / "routed.png", dpi=130)
+    assert (tmp_path / "routed.png").read_bytes() == (tmp_path / "direct.png").read_bytes()
+    save_figure(fig, tmp_path / "bare", dpi=110)
+    assert (tmp_path / "bare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "routed.png").stat().st_mode & 0o777 == 0o666 & ~umask
+    (tmp_path / "routed.png").chmod(0o640)  # an existing figure keeps its own mode, as under a plain write
+    save_figure(fig, tmp_path / "routed.png", dpi=130)
+    assert (tmp_path / "routed.png").stat().st_mode & 0o777 == 0o640
+
+
+def test_every_figure_is_saved_through_save_figure():
+    """One way out for every figure (quickstart's and evaluate's PNGs, the synth and pretrain plots, the training
+    benchmark's curves): a bare ``fig.savefig(path)`` elsewhere writes straight to its target again."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    callers = [str(p.relative_to(root)) for folder in ("bgs_hf", "benchmarks", "spaces")
+               for p in sorted((root / folder).rglob("*.py"))
+               if ".savefig(" in p.read_text(encoding="utf-8") and p.name != "matrices.py"]
+    assert callers == []

@@ -3467,10 +3467,12 @@ def test_a_model_with_no_answer_is_drawn_n_a_in_fit_png_and_probes_png_not_as_ba
 
     from matplotlib.figure import Figure
 
+    import bgs_hf.viz.matrices as matrices
+
     drawn: dict[str, Figure] = {}
-    save = Figure.savefig
-    monkeypatch.setattr(Figure, "savefig", lambda self, path, *a, **k: (drawn.__setitem__(Path(path).name, self),
-                                                                        save(self, path, *a, **k))[1])
+    save = matrices.save_figure  # every figure's one way out (savefig itself is handed the hidden temp file)
+    monkeypatch.setattr(matrices, "save_figure", lambda fig, path, **k: (drawn.__setitem__(Path(path).name, fig),
+                                                                         save(fig, path, **k))[1])
     res, _, _ = _suite_beside_a_model_with_no_answer(tiny_sets, tmp_path, monkeypatch, "collapsed", ("fit", "probes"))
     attrs = [a for a, v in res["probes"]["bgs"].items() if "r" in v]
     want = {"fit.png": (("R²", "3-way acc", "2-way acc"), [res["fit"]["bgs"][k] for k in ("r2", "ooo_acc_3way",

@@ -1569,3 +1569,27 @@ def test_no_frame_at_all_is_too_few_not_a_still_image() -> None:
     with pytest.raises(BGSInputError, match=r"1 frame: a still image, not a video \(at least 3 frames; "):
         check_frame_count(1, "one.mp4", least=3)
     check_frame_count(3, "three.mp4", least=3)
+
+
+def test_a_dci_4k_upload_is_refused_with_the_limit_and_an_ffmpeg_line_that_makes_it_fit(tmp_path: Path) -> None:
+    """A DCI 4K clip (4096x2160, a cinema camera's) was refused as "too large (8,847,360 pixels > limit 8,294,400)"
+    and nothing more: the refusal now says what size fits and the ffmpeg line that scales the clip there, as the
+    other refusals name their fix; the size it names keeps the shape, is even (yuv420p) and passes."""
+    import re
+
+    from bgs_hf.video import write_video
+
+    one = VideoLimits(min_frames=None)
+    dci = write_video(tmp_path / "dci.avi", np.zeros((1, 2160, 4096, 3), np.uint8), codec="mpeg4")
+    line = _assert_one_line_error(dci, lambda q: check_video(q, one))
+    assert line == ("dci.avi: scale it to 3964x2090 or less to fit (ffmpeg -i IN -vf scale=3964:2090 -c:v libx264 "
+                    "-pix_fmt yuv420p OUT.mp4): resolution 4096x2160 too large (8,847,360 pixels > limit 8,294,400)")
+    from bgs_hf.video.decode import scale_down_hint
+
+    for width, height, limit in ((4096, 2160, 3840 * 2160), (64, 48, 3071), (7680, 4320, 3840 * 2160), (1000, 3000, 10**6)):
+        fit_w, fit_h = map(int, re.search(r"scale=(\d+):(\d+)", scale_down_hint(width, height, limit)).groups())
+        assert fit_w * fit_h <= limit and fit_w % 2 == fit_h % 2 == 0
+        assert abs(fit_w / fit_h - width / height) < 0.05 * width / height
+    assert "scale=3840:2160" in scale_down_hint(7680, 4320, 3840 * 2160)
+    fitted = write_video(tmp_path / "fitted.avi", np.zeros((1, 2090, 3964, 3), np.uint8), codec="mpeg4")
+    assert check_video(fitted, one).width == 3964

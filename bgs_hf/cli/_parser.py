@@ -22,6 +22,7 @@ EXIT_STATUS = """exit status:
   2    bad input or usage: one `error:` line naming the flag, file or row; or the environment's error, one
        `error:` line naming it (a full disk, an unwritable folder: `error: PermissionError: ...`)
   130  interrupted (Ctrl-C), after cleaning up
+  141  stdout's reader closed the pipe (`| head -1`): ended quietly, as `cat` does
   143  terminated (SIGTERM), after cleaning up"""
 
 

@@ -373,16 +373,53 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr)
 
 
+#: ``bgs-hf ... | head -1``: the exit status of a process a closed pipe ended, as a shell reports ``seq 1e9 | head -1``'s
+EXIT_CLOSED_PIPE = 128 + signal.SIGPIPE
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether descriptor 1 is a pipe (socket) whose reading end is closed (``| head -1`` has read its line): poll
+    reports an error on it. A broken pipe elsewhere (a network upload) is the environment's error, said as before."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return False
+    try:
+        poller = select.poll()
+        poller.register(1, select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
+def _end_quietly_on_closed_stdout() -> int:
+    """End as ``cat``/``grep`` do when the reader of their output is gone: no ``error: BrokenPipeError`` line and
+    exit status :data:`EXIT_CLOSED_PIPE` (it was that line and exit 2). Python's recipe ("Note on SIGPIPE"): stdout
+    goes to devnull, so the interpreter's last flush of what is still buffered fails no more."""
+    try:
+        close_open_bars()  # (on stderr, which may be the same closed pipe: `2>&1 | head`)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+    return EXIT_CLOSED_PIPE
+
+
 def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
     """Run a command the CLI way: bad input, a diverged run or the environment is one ``error:`` line (exit 2,
     1, 2), Ctrl-C is "interrupted" (130) and SIGTERM "terminated" (143), both after the command's cleanup; no
-    traceback. ``python -m bgs_hf.train`` (torchrun, accelerate) uses it too, with ``process``
-    (:func:`launch_process`) naming the process whose own error it is: ``error: rank 3 of 8: ...``. A process group
-    the command's run started ends with it (:func:`~bgs_hf._launch.command_process_group`)."""
+    traceback; a stdout whose reader is gone (``| head -1``) ends it quietly, 141. ``python -m bgs_hf.train``
+    (torchrun, accelerate) uses it too, with ``process`` (:func:`launch_process`) naming the process whose own
+    error it is: ``error: rank 3 of 8: ...``. A process group the command's run started ends with it
+    (:func:`~bgs_hf._launch.command_process_group`)."""
     error = f"error: {process}: " if process else "error: "
     try:
         with _sigterm_as_interrupt(), command_process_group():
-            return int(command() or 0)
+            status = int(command() or 0)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a closed pipe shows here, not as "Exception ignored" at exit
+            return status
     except BGSInputError as err:
         _say(f"{error}{_as_raised(err)}")
         return 2
@@ -390,6 +427,8 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
         _say(f"{error}{err}")
         return 1
     except OSError as err:  # the environment, not our code: unwritable path, port in use, no network
+        if isinstance(err, BrokenPipeError) and _stdout_reader_gone():
+            return _end_quietly_on_closed_stdout()
         logging.getLogger("bgs_hf.cli.main").debug("command failed", exc_info=True)  # __main__ under python -m
         _say(f"{error}{_environment_error(_as_raised(err))}")
         return 2
@@ -404,6 +443,8 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
         if os_error is None:  # a crash: its traceback, too, starts on its own line
             close_open_bars()
             raise
+        if isinstance(os_error, BrokenPipeError) and _stdout_reader_gone():
+            return _end_quietly_on_closed_stdout()
         logging.getLogger("bgs_hf.cli.main").debug("command failed", exc_info=True)  # __main__ under python -m
         _say(f"{error}{_environment_error(os_error)}")
         return 2

@@ -316,6 +316,7 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
     value (a diverged model) says so over its frames.
     """
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
+    from bgs_hf.viz.matrices import save_figure
     from bgs_hf.viz.models import model_name
 
     t_frames = frames.shape[0]
@@ -352,7 +353,7 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
         bar.ax.tick_params(labelsize=TEXT_PT)
     fig.suptitle(title or "attention rollout", fontsize=TITLE_PT)
     path = Path(path)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return path
 
 

@@ -179,7 +179,9 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
 
 def _saved(fig: Any, path: str | Path) -> Path:
     """``fig`` laid out and written to ``path``."""
+    from bgs_hf.viz.matrices import save_figure
+
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return path

@@ -261,6 +261,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str =
     group no model has a value for says "not scored".
     """
     from bgs_hf.viz.figure import TITLE_PT, ci_legend_handle, subplots
+    from bgs_hf.viz.matrices import save_figure
     from bgs_hf.viz.models import model_name
 
     models = list(groups)
@@ -291,7 +292,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str =
         labels.append("95% CI (bootstrap over clips)")
     _legend_beside(axes[0][-1], handles, labels)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return str(path)
 
 
@@ -352,6 +353,7 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = 
     from matplotlib.lines import Line2D
 
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
+    from bgs_hf.viz.matrices import save_figure
     from bgs_hf.viz.models import model_colours, model_name
 
     colours = model_colours(layers)
@@ -395,7 +397,7 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = 
     labels += [f"{split} clips (scored)", "chosen layer"]
     _legend_beside(ax, handles, labels)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return str(path)
 
 

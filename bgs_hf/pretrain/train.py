@@ -338,6 +338,7 @@ def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-v
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
     from bgs_hf.viz.figure import subplots
+    from bgs_hf.viz.matrices import save_figure
 
     y = np.asarray(losses)
     k = max(1, len(y) // 50)
@@ -353,5 +354,5 @@ def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-v
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path)
+    save_figure(fig, path)
     return path

@@ -231,6 +231,7 @@ def contact_sheet(
     ``scene_configs`` gives each scene its own render config where they differ (the abstract set's
     generalisation clips have larger agents); otherwise ``config`` renders every row."""
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, subplots
+    from bgs_hf.viz.matrices import save_figure
 
     if scene_configs is not None and len(scene_configs) != len(scenes):
         raise ValueError(f"{len(scene_configs)} scene configs for {len(scenes)} scenes")
@@ -256,7 +257,7 @@ def contact_sheet(
     fig.suptitle("SocialShapes: one clip per label (rows) over time (columns)", fontsize=LABEL_PT)
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return path
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 import os
 from collections import deque
 from collections.abc import Iterator
@@ -491,6 +492,16 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
         raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
 
 
+def scale_down_hint(width: int, height: int, max_pixels: int) -> str:
+    """What to do about a frame of more than ``max_pixels`` pixels: the largest even size of its shape within the
+    limit, and the ffmpeg line that scales it there (a DCI 4K upload, 4096x2160, was refused as too large with no
+    word of what would fit)."""
+    scale = math.sqrt(max_pixels / (width * height))
+    fit_w, fit_h = (max(2, int(side * scale) // 2 * 2) for side in (width, height))  # even: yuv420p needs it
+    return (f"scale it to {fit_w}x{fit_h} or less to fit (ffmpeg -i IN -vf scale={fit_w}:{fit_h} -c:v libx264 "
+            "-pix_fmt yuv420p OUT.mp4)")
+
+
 @dataclass
 class VideoLimits:
     """Upload limits for untrusted videos (the Space). ``None`` disables a check."""
@@ -534,8 +545,10 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
     if lim.max_duration_s is not None and info.duration_s > lim.max_duration_s:
         raise BGSInputError(f"duration {_seconds(info.duration_s)} exceeds limit {_seconds(lim.max_duration_s)}", path=p)
     if lim.max_pixels is not None and info.width * info.height > lim.max_pixels:
-        raise BGSInputError(f"resolution {info.width}x{info.height} too large ({info.width * info.height:,} pixels > "
-                            f"limit {lim.max_pixels:,})", path=p)
+        # the fix first: the line ends in the refusal's own words, as it always has (a caller may match its end)
+        raise BGSInputError(f"{scale_down_hint(info.width, info.height, lim.max_pixels)}: resolution "
+                            f"{info.width}x{info.height} too large ({info.width * info.height:,} pixels > limit "
+                            f"{lim.max_pixels:,})", path=p)
     # as shown: a 64x48 clip of pixels 8:1 wide is decoded 512x48 (so to 2,389x224 px at size 224)
     shown_w = info.width * (info.sample_aspect_ratio or 1.0)
     if lim.max_aspect is not None and max(shown_w, info.height) > lim.max_aspect * max(min(shown_w, info.height), 1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,15 +34,33 @@ def figure_suffixes() -> frozenset[str]:
     return frozenset(f".{ext}" for ext in FigureCanvasBase.get_supported_filetypes())
 
 
-def save_figure(fig: Any, path: Path, **kwargs: Any) -> None:
-    """``fig.savefig(path)`` (its folder made; the format its suffix's), and a stream's name (``/dev/stdout``, a
-    FIFO) with no suffix to take a format from as PNG, an open descriptor's written through it: reopened by name,
-    ``/dev/stdout`` truncated a ``>>`` redirect's file."""
-    from bgs_hf._files import descriptor_named, flush_standard_streams, is_written_in_place
+def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
+    """``fig.savefig(path, **kwargs)`` (its folder made; the format its suffix's, none: PNG with ``.png`` appended,
+    as matplotlib does), every figure's one way out. A regular file is written through a hidden temp file renamed
+    into place (:func:`~bgs_hf._files.write_binary_atomic`): matplotlib writes straight to its target, so a full
+    disk or a kill mid-write left a cut-short PNG. A stream's name (``/dev/stdout``, a FIFO) with no suffix to take a
+    format from is PNG, and an open descriptor's is written through it: reopened by name, ``/dev/stdout`` truncated
+    a ``>>`` redirect's file. (A ``.pgf`` is written straight: it puts its raster images beside its own name.)"""
+    from bgs_hf._files import (
+        descriptor_named,
+        flush_standard_streams,
+        is_written_in_place,
+        write_binary_atomic,
+    )
 
+    path = Path(path)
     if not is_written_in_place(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, **kwargs)
+        fmt = kwargs.pop("format", None)
+        if fmt is None:  # matplotlib's rule for a name (a file object has none to take it from)
+            fmt = os.path.splitext(os.fspath(path))[1][1:]
+            if not fmt:
+                fmt = fig.canvas.get_default_filetype()
+                path = Path(os.fspath(path).rstrip(".") + "." + fmt)
+        if fmt.lower() == "pgf":
+            fig.savefig(path, format=fmt, **kwargs)
+        else:
+            write_binary_atomic(path, lambda f: fig.savefig(f, format=fmt, **kwargs))
         return
     suffix = path.suffix.lower()
     fmt = suffix[1:] if suffix in figure_suffixes() else "png"
