@@ -691,6 +691,25 @@ def test_report_of_a_missing_run_names_it_by_the_path_given(tmp_path, capsys):
     assert f"error: {tmp_path / 'ss' / 'eval'}: no evaluation.json" in capsys.readouterr().err
 
 
+def test_report_of_a_run_folder_names_the_evaluation_folder_inside_it(tmp_path, capsys):
+    """The README trains into `runs/ss` and evaluates into `runs/ss/eval`: `bgs-hf report runs/ss` said "run
+    `bgs-hf evaluate ... --report DIR` first" to a user who had (minutes of evaluation again), not where it was."""
+    run = tmp_path / "runs" / "ss"
+    (run / "eval").mkdir(parents=True)
+    (run / "eval" / "evaluation.json").write_text("{}")
+    (run / "checkpoint-2").mkdir()
+    assert main(["report", str(run), "--out", str(tmp_path / "rep")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"error: {run}: no evaluation.json (its evaluation is in {run / 'eval'}: pass that folder)" in err, err
+    (run / "eval-mpnet").mkdir()
+    (run / "eval-mpnet" / "evaluation.json").write_text("{}")
+    assert main(["report", str(run), "--out", str(tmp_path / "rep")]) == 2
+    err = capsys.readouterr().err
+    assert f"evaluations are in {run / 'eval'}, {run / 'eval-mpnet'}: pass the ones to report)" in err, err
+    assert not (tmp_path / "rep").exists()
+
+
 def test_report_reads_json_copies_refuses_other_json_and_aligns_probe_columns(tmp_path):
     from bgs_hf.errors import BGSInputError
     from bgs_hf.eval.report import load_run, write_report

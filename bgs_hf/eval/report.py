@@ -759,6 +759,24 @@ def distinct_runs(paths: Sequence[str]) -> list[str]:
     return list(first.values())
 
 
+def _where_its_evaluation_is(folder: Path, given: str | Path) -> str:
+    """What to do about a folder without an evaluation: a training run folder keeps its evaluation in a subfolder
+    (README: `bgs-hf evaluate --model runs/ss --report runs/ss/eval`), and ``report runs/ss`` told a user who had
+    run it to run the evaluation again (minutes) rather than name the folder it wrote."""
+    from bgs_hf.eval.suite import RESULT_NAME
+
+    try:
+        inside = sorted(sub.name for sub in folder.iterdir() if (sub / RESULT_NAME).is_file()) if folder.is_dir() else []
+    except OSError:  # an unreadable folder: the plain advice
+        inside = []
+    if not inside:
+        return "run `bgs-hf evaluate ... --report DIR` first"
+    shown = ", ".join(str(Path(given) / name) for name in inside[:3]) + (", ..." if len(inside) > 3 else "")
+    if len(inside) == 1:
+        return f"its evaluation is in {shown}: pass that folder"
+    return f"evaluations are in {shown}: pass the ones to report"
+
+
 def load_run(path: str | Path) -> tuple[str, dict, Path]:
     """(label, result, folder) of a run folder (``evaluation.json``) or a JSON file from ``--json``."""
     from bgs_hf.eval.suite import RESULT_NAME
@@ -766,7 +784,7 @@ def load_run(path: str | Path) -> tuple[str, dict, Path]:
     p, f = _result_file(path)
     if not f.is_file():
         # named as given: runs are often all called `eval` (runs/a/eval runs/b/eval), so the name alone says not which
-        raise BGSInputError(f"{path}: no {RESULT_NAME} (run `bgs-hf evaluate ... --report DIR` first)")
+        raise BGSInputError(f"{path}: no {RESULT_NAME} ({_where_its_evaluation_is(p, path)})")
     try:
         res = json.loads(f.read_text(encoding="utf-8"))
     except UnicodeDecodeError as err:  # a damaged file: the codec's message named no file
