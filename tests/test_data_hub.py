@@ -2267,3 +2267,27 @@ def test_a_pretty_name_split_by_any_line_break_python_reads_is_refused(line_brea
     with pytest.raises(argparse.ArgumentTypeError, match=r"^must be one line, got 'Study 1.*Lab X'$"):
         one_line_text(name)
     assert one_line_text(" Study 1\tLab X ") == "Study 1\tLab X"
+
+
+def test_a_path_whose_star_matches_only_a_file_beside_it_loads(release, exported, tmp_path):
+    """Mutation audit (73d40d1): counting a file the '*' matches as another folder passed every test. 'study*' beside
+    the file 'study-notes.txt': ``datasets`` joins the card's data files to each match, and a file holds none, so the
+    folder loads alone; it must not be refused as one that would read another folder's files."""
+    from bgs_hf.data.hub import unloadable_path_problem
+
+    data, _ = exported
+    (tmp_path / "study-notes.txt").write_text("notes\n", encoding="utf-8")
+    out = tmp_path / "study*"
+    assert unloadable_path_problem(out) is None
+    assert cli(["data", "export", str(release), str(out)]) == 0
+    assert len(load(out).judgments) == len(data.judgments)
+
+
+def test_a_path_whose_question_mark_matches_another_folder_is_refused(tmp_path):
+    """Mutation audit (73d40d1): the glob check looking only for '*' (not '?') passed every test: 'run?' beside 'run1'
+    loads both folders' files as one dataset, as 'study*' beside 'study-old' did."""
+    from bgs_hf.data.hub import unloadable_path_problem
+
+    (tmp_path / "run1").mkdir()
+    problem = unloadable_path_problem(tmp_path / "run?")
+    assert problem is not None and f"also matches {tmp_path / 'run1'}: it would read that folder's files" in problem

@@ -2315,3 +2315,41 @@ def test_a_participant_with_under_half_the_median_trials_is_named(tmp_path: Path
     with caplog.at_level("INFO"):
         read_triplet_table(_csv(tmp_path, rows), _videos(tmp_path / "b"), split_config=SplitConfig(test_fraction=0.4))
     assert "median participant" not in caplog.text
+
+
+def test_a_row_of_empty_cells_is_no_import_id_row_wherever_it_is(tmp_path: Path, caplog) -> None:
+    """Mutation audit (447d0ec): the ImportId-row test's last step (a row of empty cells is no ImportId row) dropped
+    passed every test; without it a spreadsheet's row of empty cells (',,,,', as Excel saves a cleared row) was
+    skipped at the top as "Qualtrics' ImportId row", and further down was a fatal "a Qualtrics ImportId row below the
+    data's first rows". Such rows read as before the Qualtrics skip: blank rows, left out."""
+    rows, videos = _trials(), _videos(tmp_path)
+    clean = read_triplet_table(_csv(tmp_path, rows), videos, **EXPORT_READ)
+    blank = "," * (len(rows[0].split(",")) - 1)
+    with caplog.at_level("INFO"):
+        data, problems = collect_problems(_csv(tmp_path, [blank, *rows[:40], blank, *rows[40:], blank]), videos,
+                                          **EXPORT_READ)
+    assert problems == [] and data is not None and "ImportId" not in caplog.text
+    assert data.judgments.to_dict() == clean.judgments.to_dict()
+
+
+def test_an_end_of_file_first_cell_in_a_row_with_data_is_kept(tmp_path: Path) -> None:
+    """Mutation audit (447d0ec): skipping every row whose first cell is 'END OF FILE', whatever the other cells hold,
+    passed every test. Gorilla's marker row has only that cell; a row with a trial in its other cells is a trial."""
+    rows, videos = [f"{k + 1},{row}" for k, row in enumerate(_trials())], _videos(tmp_path)
+    header = "Event Index,Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+    clean = read_triplet_table(_csv(tmp_path, rows, header), videos, **EXPORT_READ)
+    marked = [f"END OF FILE,{row.split(',', 1)[1]}" if k == 5 else row for k, row in enumerate(rows)]
+    data = read_triplet_table(_csv(tmp_path, marked, header), videos, **EXPORT_READ)
+    assert data.judgments.to_dict() == clean.judgments.to_dict()
+
+
+def test_a_ratings_table_given_under_home_as_tilde_is_read(tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit (641ab9c): ``--ratings`` left unexpanded passed every test (the ``~`` test gives captions and
+    test videos): '~/ratings.csv' was checked as there, then read as a folder '~' in the working folder."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    _csv(tmp_path, _trials())
+    _videos(tmp_path)
+    (tmp_path / "ratings.csv").write_text("video,valence\nb.mp4,3\n", encoding="utf-8")
+    data = read_triplet_table("~/judgments.csv", "~/my videos", ratings="~/ratings.csv")
+    assert dict(zip(data.clip_ids, data.clips["rating_valence"]))["b.mp4"] == 3.0

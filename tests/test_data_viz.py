@@ -1131,3 +1131,19 @@ def test_every_figure_is_saved_through_save_figure():
                for p in sorted((root / folder).rglob("*.py"))
                if ".savefig(" in p.read_text(encoding="utf-8") and p.name != "matrices.py"]
     assert callers == []
+
+
+def test_a_plot_to_stdout_comes_after_the_lines_printed_before_it(tmp_path):
+    """Mutation audit (100c40d): ``save_figure`` writing to descriptor 1 without flushing ``sys.stdout`` first passed
+    every test (the CLI flushes before it moves its lines to stderr). A script that prints a line, then plots to
+    ``/dev/stdout`` into a pipe: the buffered line came after the PNG's bytes, at exit."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a pipe's stdout is buffered
+    script = ("import numpy as np\nfrom bgs_hf.viz import plot_similarity_matrices\nprint('first')\n"
+              "plot_similarity_matrices({'m': np.eye(3)}, '/dev/stdout')\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=120,
+                         env=env).stdout
+    assert out.startswith(b"first\n\x89PNG\r\n\x1a\n"), out[:40]

@@ -3539,3 +3539,22 @@ def test_an_empty_control_path_is_refused_as_one_in_a_working_folder_holding_run
     monkeypatch.chdir(tmp_path)
     assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--control", "ctrl="]) == 2
     assert capsys.readouterr().err == "error: --control must be NAME=RUN_DIR, got 'ctrl='\n"
+
+
+def test_a_code_span_in_the_html_report_is_escaped_and_a_bold_warnings_is_code_too(tmp_path):
+    """Mutation audit (4ecb7d4): a code span's text put in <code> unescaped, and a bold data warning's code spans left
+    with their backticks, both passed every test. The models line puts each JSON key in a code span, and a key is
+    whatever evaluation.json holds (``m<1>&x``): it is text in the page, never a tag; a data warning's code span is
+    <code> as any line's."""
+    row = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "evaluation.json").write_text(json.dumps(
+        {"data": "d", "split": "test", "n_clips": 3, "n_judgments": 4, "models": {"m<1>&x": {}},
+         "fit": {"m<1>&x": row}, "data_warning": "score it with `bgs-hf evaluate --split val`"}))
+    assert main(["report", str(run), "--out", str(tmp_path / "rep")]) == 0
+    page = (tmp_path / "rep" / "report.html").read_text()
+    assert "<code>m&lt;1&gt;&amp;x</code>" in page and "m<1>" not in page
+    assert "<strong>score it with <code>bgs-hf evaluate --split val</code>.</strong>" in page
+    assert "`" not in page

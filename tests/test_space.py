@@ -3975,3 +3975,24 @@ def test_a_blank_server_name_is_one_line_not_a_server_on_every_interface(tmp_pat
     assert served == []
     monkeypatch.setenv("GRADIO_SERVER_NAME", " 0.0.0.0 ")
     assert app.main() == 0 and served == [{"server_name": "0.0.0.0", "server_port": 7860}]
+
+
+def test_a_host_with_spaces_around_it_is_served_stripped_as_the_spaces_server_name(monkeypatch, capsys) -> None:
+    """`bgs-hf space --host " 0.0.0.0"` (a quoted paste): checked stripped for blank, then handed to the free-port
+    socket and gradio as typed, which the socket refused as an unknown host ("Name or service not known"), while the
+    Space's app.py strips `GRADIO_SERVER_NAME`. One rule for both: stripped."""
+    import types
+
+    import bgs_hf.cli.space as space_cli
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    asked, served = [], {}
+    monkeypatch.setattr(space_cli, "_free_port", lambda host: asked.append(host) or 54321)
+    monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: "pair"))
+    monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0"]))
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: types.SimpleNamespace(stop_decoding=lambda: None))
+    demo = types.SimpleNamespace(local_url="http://0.0.0.0:54321/", is_running=False, close=lambda verbose=True: None)
+    monkeypatch.setattr(space_app, "launch", lambda config, **kw: served.update(kw) or demo)
+    assert main(["space", "--model", "me/model", "--host", " 0.0.0.0 ", "--port", "0"]) == 0
+    assert asked == ["0.0.0.0"] and served["server_name"] == "0.0.0.0"

@@ -89,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.host.strip():  # gradio served a blank host on every interface, then failed on its URL "http://:7860/"
         raise BGSInputError(f"--host must name an interface (0.0.0.0 serves other machines too), got {args.host!r}")
+    # stripped as the Space's GRADIO_SERVER_NAME is: " 0.0.0.0" (a quoted paste) was checked stripped, then served
+    # unstripped, which the socket refused as an unknown host ("Name or service not known")
+    args.host = args.host.strip()
     # a file there was "NotADirectoryError: afile/clips" (or FileExistsError) once both models had loaded
     check_output_folder(args.cache_dir, "--cache-dir")
     try:  # before minutes of model loading and embedding, not after
