@@ -1365,6 +1365,21 @@ def test_the_size_category_of_exactly_a_thousand_judgments_is_1k_to_10k():
         "n<1K", "1K<n<10K", "1K<n<10K", "10K<n<100K", "10M<n<100M"]
 
 
+def test_the_size_category_of_100_million_judgments_or_more_is_the_hubs_own_bucket():
+    """A dataset of 100 million judgments or more was filed under the Hub's 10M<n<100M filter: every bucket is now
+    one of the Hub's own (datasets ships the list), the next one up at each power of ten, to n>1T."""
+    from importlib.resources import files
+
+    from bgs_hf.data.hub import _size_category
+
+    hub = json.loads(files("datasets.utils").joinpath("resources/size_categories.json").read_text())
+    sizes = [10**k for k in range(3, 13)]
+    got = [_size_category(n) for n in (0, *sizes)]
+    assert got == [c for c in hub if c != "unknown"], got
+    assert [_size_category(n - 1) for n in sizes] == got[:-1]  # one below a power of ten stays in the bucket below
+    assert _size_category(10**15) == "n>1T"
+
+
 def test_a_licence_link_must_be_https():
     """Mutation audit: accepting any ``http`` prefix passed the suite (its bad link is 'terms.txt'): the card links
     the terms only over https."""

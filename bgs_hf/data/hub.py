@@ -875,12 +875,14 @@ def _check_integer_ids(clips: pd.DataFrame, where: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------- write
 def _size_category(n: int) -> str:
-    """The Hub's ``size_categories`` bucket of ``n`` judgments (its search filter)."""
+    """The Hub's ``size_categories`` bucket of ``n`` judgments (its search filter; the list is datasets'
+    ``utils/resources/size_categories.json``): 100 million judgments or more were filed under 10M<n<100M."""
     for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"),
+                         (10**9, "100M<n<1B"), (10**10, "1B<n<10B"), (10**11, "10B<n<100B"), (10**12, "100B<n<1T")):
         if n < bound:
             return label
-    return "10M<n<100M"
+    return "n>1T"
 
 
 def _video_name(clip_id: str) -> str:
