@@ -1384,6 +1384,30 @@ def test_use_cpu_false_under_a_launch_asking_for_cpu_is_refused_naming_both(tmp_
             "train on the GPU")
 
 
+def test_bf16_on_a_machine_without_an_accelerator_trains_on_the_cpu(tmp_path, monkeypatch):
+    """``bgs-hf train --bf16`` (the README's GPU command, tried on a laptop first) on a machine without a GPU:
+    transformers refused it, "Your setup doesn't support bf16/gpu. You need to assign use_cpu", though the fp16
+    refusal on CPU says to use --bf16 instead. Now bf16 makes ``--use_cpu``'s default true there (bf16 autocast runs
+    on the CPU), from the flags and a dict alike; an explicit ``--use_cpu``/``--bf16 false`` is kept, and a machine with
+    an accelerator keeps the GPU's default."""
+    from bgs_hf.train import parse
+    from bgs_hf.training.api import training_arguments
+    from bgs_hf.training.args import flags_in, training_defaults
+
+    monkeypatch.delenv("ACCELERATE_USE_CPU", raising=False)
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: False)
+    for args in (training_arguments({"output_dir": str(tmp_path), "bf16": True}),
+                 parse(["--data", "d", "--output_dir", str(tmp_path), "--bf16"]).training,
+                 parse(["--data", "d", "--output_dir", str(tmp_path), "--bf16_full_eval", "true"]).training):
+        assert (args.use_cpu, args.device.type) == (True, "cpu")
+    assert "use_cpu" not in training_defaults(flags_in(["--bf16", "false"]))
+    assert "use_cpu" not in training_defaults({"bf16": False})
+    assert "use_cpu" not in training_defaults({})
+    assert parse(["--data", "d", "--output_dir", str(tmp_path), "--bf16", "--use_cpu", "true"]).training.use_cpu
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: True)
+    assert "use_cpu" not in training_defaults({"bf16": True})
+
+
 def test_an_unreadable_accelerate_use_cpu_is_one_line_naming_it(tmp_path, monkeypatch):
     """``ACCELERATE_USE_CPU=maybe``: transformers' ValueError "invalid truth value 'maybe'" named no variable (a
     traceback from a dict of settings). Now one line names it, from the flags and a dict alike."""

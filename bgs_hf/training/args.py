@@ -136,12 +136,17 @@ BGS_TRAINING_DEFAULTS: dict[str, Any] = {
 def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
     """BGS defaults adapted to what the user set: without evaluation there is no plateau to detect and no
     best checkpoint, so the LR stays constant and the last model is kept; memory is pinned only for a GPU; ``use_cpu``
-    is true where the launch asks for CPU (:func:`launch_asks_for_cpu`)."""
+    is true where the launch asks for CPU (:func:`launch_asks_for_cpu`), and for bf16 on a machine without an
+    accelerator (transformers refused ``--bf16`` there unless ``--use_cpu`` was given)."""
     import torch
 
     defaults = dict(BGS_TRAINING_DEFAULTS)
     if launch_asks_for_cpu():  # transformers alone put one such process on cuda:0 where there is a GPU
         defaults["use_cpu"] = True  # (which also turns pinned memory off)
+    elif asks_for_bf16(user) and not torch.accelerator.is_available():
+        # bf16 autocast runs on the CPU, but transformers refuses it there unless use_cpu is set ("Your setup doesn't
+        # support bf16/gpu"), and the fp16 refusal on CPU says to use --bf16 instead
+        defaults["use_cpu"] = True
     # pinned host memory only helps a copy to an accelerator; on CPU torch warns on every loader
     defaults["dataloader_pin_memory"] = torch.accelerator.is_available()
 
@@ -162,6 +167,24 @@ def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
             if steps:
                 defaults["save_steps"] = steps
     return defaults
+
+
+def asks_for_bf16(user: dict[str, Any]) -> bool:
+    """Whether the settings (a dict, or :func:`flags_in`'s flags, where a bare ``--bf16`` is ``None``) ask for bf16
+    training or evaluation."""
+    for key in ("bf16", "bf16_full_eval"):
+        if key not in user:
+            continue
+        value = user[key]
+        if value is None or (isinstance(value, str) and value.strip().lower() not in _FALSE_WORDS):
+            return True
+        if not isinstance(value, str) and bool(value):
+            return True
+    return False
+
+
+#: what HfArgumentParser reads as false for a boolean flag (``--bf16 false``)
+_FALSE_WORDS = ("no", "false", "f", "n", "0")
 
 
 #: the variable ``accelerate launch --cpu`` sets (``True``/``False`` on every launch), which a user may also set by hand
