@@ -166,9 +166,15 @@ def main(argv: list[str] | None = None) -> int:
 
         import torch
 
-        if args.device == "cuda" and not torch.cuda.is_available():  # was torch's AssertionError traceback
-            ap.error(f"--device cuda: torch {torch.__version__} sees no CUDA GPU on this machine (leave --device out "
-                     "to run on the CPU)")
+        from bgs_hf._device import check_device, no_cuda_reason
+        from bgs_hf.errors import BGSInputError
+
+        if args.device is not None:  # was torch's AssertionError traceback
+            try:
+                check_device(args.device)  # the library's one rule: a CPU-only torch is told how to get a CUDA one
+            except BGSInputError:  # --device's choices are cpu and cuda: cuda with no GPU torch can use
+                ap.error(f"--device {args.device}: torch sees no CUDA GPU on this machine: {no_cuda_reason()}; or "
+                         "leave --device out to run on the CPU")
         device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
         # before the work: its load average is the contention the run met, not its own load; and the device the steps
         # ran on (--device cpu on a GPU machine recorded and printed the GPU's name)

@@ -74,6 +74,18 @@ def suggest_device(device: str) -> str | None:
     return meant  # never the string refused: that one torch did not parse
 
 
+def no_cuda_reason() -> str:
+    """Why torch sees no CUDA device, and what to do: a CPU-only build needs another torch; a GPU build (CUDA or
+    ROCm) finding no GPU needs none. Shared by every ``--device cuda`` refusal, so each says the same."""
+    import torch
+
+    if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
+        return (f"torch {torch.__version__} is CPU-only; install a CUDA build first, as the README says (`pip "
+                "install torch --index-url https://download.pytorch.org/whl/cu124`, or the index matching your "
+                "driver)")
+    return f"torch {torch.__version__} is a GPU build but finds no GPU; check the driver and CUDA_VISIBLE_DEVICES"
+
+
 def check_device(device: str) -> None:
     """Refuse, in one line, a torch device this machine cannot run on: a name torch does not know (with the one
     most likely meant), an accelerator kind torch finds none of, an index past the devices it counts, and XLA
@@ -94,15 +106,8 @@ def check_device(device: str) -> None:
                             "or a cuda, mps or xpu device")
     count = _devices_of(kind)
     if count == 0 and kind == "cuda":
-        # a CPU-only build needs another torch; a GPU build (CUDA or ROCm) finding no GPU needs none
-        if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
-            why = (f"torch {torch.__version__} is CPU-only; install a CUDA build first, as the README says (`pip "
-                   "install torch --index-url https://download.pytorch.org/whl/cu124`, or the index matching your "
-                   "driver)")
-        else:
-            why = (f"torch {torch.__version__} is a GPU build but finds no GPU; check the driver and "
-                   "CUDA_VISIBLE_DEVICES")
-        raise BGSInputError(f"device {device!r}: this torch build sees no CUDA device: {why}, or use --device cpu")
+        raise BGSInputError(f"device {device!r}: this torch build sees no CUDA device: {no_cuda_reason()}, or use "
+                            "--device cpu")
     if count == 0:
         raise BGSInputError(f"device {device!r}: torch finds no {kind} device on this machine "
                             f"(accelerator: {accelerator_here() or 'none'}): use --device cpu")

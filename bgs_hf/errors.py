@@ -15,15 +15,20 @@ from typing import Any
 
 
 class BGSInputError(ValueError):
-    """Bad user input: a file, a row, a value. ``str(err)`` is a single line naming the file (and row)."""
+    """Bad user input: a file, a row, a value. ``str(err)`` is a single line naming the file (and row).
 
-    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None, row: int | None = None) -> None:
+    ``whole``: name ``path`` as given, not by its last part: a model or run folder's last part (``eval``, ``model``,
+    ``final``) names one of many (``runs/ss/eval`` and ``runs/vjepa/eval``), where a data file's name is enough."""
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None, row: int | None = None,
+                 whole: bool = False) -> None:
         self.path = None if path is None else Path(path)
         self.row = row
         self.detail = message
         where = ""
         if self.path is not None:
-            name = self.path.name or str(self.path)  # `.` and `/` have no name: named as given, not as ""
+            # `.` and `/` have no name: named as given, not as ""
+            name = str(self.path) if whole else self.path.name or str(self.path)
             where = name if row is None else f"{name} row {row}"
             where += ": "
         super().__init__((where + message).replace("\n", " "))

@@ -909,6 +909,28 @@ def test_bench_flops_on_cuda_without_a_gpu_is_one_usage_line(tmp_path: Path, mon
     assert "Traceback" not in err and not (tmp_path / "f.json").exists()
 
 
+def test_bench_flops_says_why_torch_sees_no_gpu_as_the_library_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys) -> None:
+    """bench_flops had its own ``--device`` check: a CPU-only torch on a GPU machine was told there is "no CUDA GPU
+    on this machine" (there is one; torch needs a CUDA build), and a GPU build without a driver was not told to check
+    it. It now asks the library's one rule (``bgs_hf._device.check_device``) and says its reason."""
+    import bench_flops
+    import torch
+
+    _fake_gpu(monkeypatch, present=False)
+    monkeypatch.setattr(bench_flops, "matmul_peak", _stop)
+    for cuda, says in ((None, "is CPU-only; install a CUDA build first"),
+                       ("12.4", "is a GPU build but finds no GPU; check the driver and CUDA_VISIBLE_DEVICES")):
+        monkeypatch.setattr(torch.version, "cuda", cuda)
+        monkeypatch.setattr(torch.version, "hip", None, raising=False)
+        with pytest.raises(SystemExit) as stop:
+            bench_flops.main(["--device", "cuda", "--json", str(tmp_path / "f.json")])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and says in err and "leave --device out to run on the CPU" in err, err
+    with pytest.raises(AssertionError, match="started its work"):  # --device cpu: no refusal, on to the work
+        bench_flops.main(["--device", "cpu", "--json", str(tmp_path / "f.json")])
+
+
 def test_bench_flops_frees_the_eager_twin_before_its_compiled_steps_are_timed(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``--compile`` the FLOPs are counted on an eager twin of the model; the twin (its weights and AdamW state)

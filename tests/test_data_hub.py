@@ -908,6 +908,22 @@ def test_a_pushed_dataset_cards_snippet_names_its_repo_and_runs(release, tmp_pat
     assert "<this repo or folder>" in (write_hub(data, tmp_path / "local") / "README.md").read_text()
 
 
+def test_staging_a_data_push_needs_no_repo_id_and_an_upload_says_why_it_does(release, tmp_path, capsys):
+    """`data push SOURCE --local-dir DIR` uploads nothing, yet argparse demanded --repo-id: the repo is only named
+    in the card's snippet, which keeps its placeholder without one (as `data export`'s does). An upload still needs
+    it, refused in one line saying so before the data loads."""
+    staged = tmp_path / "p"
+    assert cli(["data", "push", str(release), "--local-dir", str(staged)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"wrote {staged}; nothing uploaded (its card's snippet says <this repo or folder>; pass --repo-id USER/NAME, "
+        "without --local-dir, to push)")
+    assert 'load_dataset("<this repo or folder>", "judgments")' in (staged / "README.md").read_text()
+    assert cli(["data", "push", str(tmp_path / "not-there")]) == 2  # refused before the source is read
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: --repo-id USER/NAME is needed to upload (or pass --local-dir DIR to stage the folder without "
+        "uploading)")
+
+
 def test_the_dataset_cards_snippet_opens_a_clips_video_offline_in_a_fresh_process(tmp_path):
     """`video` is a plain path string (`datasets`' Video feature needs torchcodec, not installed): the card named it
     "path relative to the repo root" and showed no way to open it, so `av.open(clip["video"])` failed outside the

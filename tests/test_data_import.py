@@ -2260,6 +2260,30 @@ def test_jspsych_null_and_undefined_cells_are_read_as_empty_ones(tmp_path: Path,
     assert got == ["captions.csv row 1: column 'caption' is empty (remove the row)"] and want == got
 
 
+def test_rows_with_no_trial_are_counted_apart_from_trials_left_out(tmp_path: Path, caplog) -> None:
+    """A jsPsych export has a row per instructions screen (participant filled, no video, no answer): with
+    --skip-incomplete they were dropped and counted, in the log and on the dataset card, as "trials with an empty
+    cell", as if judgments were lost. No stimulus was shown on them: they are "rows with no trial", counted apart;
+    a real non-response is still a trial with an empty cell. (Without the flag each is still a problem line.)"""
+    rows, videos = _trials(), _videos(tmp_path)
+    screens = ["P0,,null,null,null,null,null", "P1,,,,,,", "P2,,,,,,4000"]  # instructions: no trial shown
+    table = _csv(tmp_path, [screens[0], *rows[:40], screens[1], "P1,98,g.mp4,b.mp4,c.mp4,,1", *rows[40:], screens[2]])
+    out = tmp_path / "ds"
+    with caplog.at_level("INFO"):
+        assert cli(["data", "import", str(table), str(videos), str(out), "--test-fraction", "0.4",
+                    "--skip-incomplete"]) == 0
+    assert ("judgments.csv: skipped 1 row with an empty Video1/Video2/Video3/Odd_One_Out/Participant cell (rows 43)"
+            in caplog.text)
+    assert ("judgments.csv: skipped 3 rows with no trial (no video and no odd-one-out: an instructions screen?) "
+            "(rows 1, 42, 94)" in caplog.text)
+    text = (out / "README.md").read_text(encoding="utf-8")
+    assert ("\n\nAt import, 3 rows with no trial (no video and no odd-one-out, as an instructions screen's; "
+            "`--skip-incomplete`) and 1 trial with an empty cell (`--skip-incomplete`) were left out.\n\n") in text
+    assert len(load(out, val_fraction=0).judgments) == 90
+    assert cli(["data", "export", str(out), str(tmp_path / "again")]) == 0  # a re-publish says it again
+    assert "3 rows with no trial" in (tmp_path / "again" / "README.md").read_text(encoding="utf-8")
+
+
 def test_gorillas_end_of_file_row_is_skipped_not_a_dropped_trial(tmp_path: Path, caplog) -> None:
     """Gorilla ends each data file with a row 'END OF FILE' in its first column: it was "column 'Video1' is empty
     (pass --skip-incomplete to drop trials without a response)", and with that flag counted on the dataset card as

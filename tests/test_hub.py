@@ -3732,3 +3732,33 @@ def test_a_push_without_private_leaves_a_new_repo_to_its_organisations_private_d
                                                                                        "me/secret")}
     assert asked == [None, None, "private"]
     assert private == {"lab/study": True, "me/open": False, "me/secret": True}
+
+
+def test_a_model_or_run_folder_that_is_refused_is_named_as_given_not_by_its_last_part(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`bgs-hf push runs/ss/eval` said `eval: no bgs_config.json ...`, and `load_model`, `space --model` and
+    `evaluate --model` named the folder by its last part too: which of the user's `eval` (or `model`) folders was
+    meant went unsaid. A model or run folder is named as given; a data file keeps its name alone."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub.push import _model_files
+    from bgs_hf.hub.run_info import find_model_dir
+    from bgs_hf.models import get_backbone_spec, load_model
+    from bgs_hf.models.loading import base_path
+
+    monkeypatch.chdir(tmp_path)
+    for run in ("runs/ss/eval", "runs/vjepa/eval"):
+        (tmp_path / run).mkdir(parents=True)
+    given = "runs/ss/eval"
+    with pytest.raises(BGSInputError, match=r"^runs/ss/eval: no bgs_config\.json in the run folder or in model, "):
+        find_model_dir(given)
+    assert main(["push", given, "--repo-id", "me/x", "--local-dir", str(tmp_path / "staged")]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith("error: runs/ss/eval: no bgs_config.json in the run")
+    with pytest.raises(BGSInputError, match=r"^runs/ss/eval: no bgs_config\.json \(not a bgs-hf model folder\)$"):
+        load_model(given)
+    with pytest.raises(BGSInputError, match=r"^runs/ss/eval: no config\.json in backbone folder$"):
+        get_backbone_spec(given)  # `evaluate --model runs/ss/eval`
+    (tmp_path / given / "adapter_model.bin").write_text("{}")
+    with pytest.raises(BGSInputError, match=r"^runs/ss/eval: no \.safetensors weights to publish"):
+        _model_files(Path(given))
+    with pytest.raises(BGSInputError, match=r"^runs/ss/eval: base/ \(the base the model was trained from\) is "):
+        base_path(Path(given), {"base_folder": "base", "source": "local", "name": "x"})

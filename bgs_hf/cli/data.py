@@ -171,7 +171,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         epilog=examples("bgs-hf data push my-study --repo-id you/my-study --local-dir /tmp/staged",
                                         "bgs-hf data push my-study --repo-id you/my-study --private"))
     _add_source(u, validation=False)
-    u.add_argument("--repo-id", required=True, help="target dataset repo, e.g. user/social-ooo")
+    u.add_argument("--repo-id", default=None,
+                   help="target dataset repo, e.g. user/social-ooo (needed to upload; with --local-dir it names the "
+                        "repo in the staged card's loading snippet, else the snippet says <this repo or folder>)")
     u.add_argument("--private", action="store_true", help="create the repo as private (not with --local-dir)")
     u.add_argument("--local-dir", type=Path,
                    help="write the Hub folder here and upload nothing (inspect before publishing)")
@@ -457,7 +459,11 @@ def run_push(args: argparse.Namespace) -> int:
     from bgs_hf.data.hub import RELEASE_LICENSE_NAME, default_card_info, push_to_hub, require_loadable_folder
     from bgs_hf.hub.push import refuse_private_staging, validate_repo_id
 
-    validate_repo_id(args.repo_id)  # also with --local-dir: the staged card's snippet names the repo
+    if args.repo_id is None and args.local_dir is None:  # staging alone names no repo: its card keeps the placeholder
+        raise BGSInputError("--repo-id USER/NAME is needed to upload (or pass --local-dir DIR to stage the folder "
+                            "without uploading)")
+    if args.repo_id is not None:
+        validate_repo_id(args.repo_id)  # also with --local-dir: the staged card's snippet names the repo
     refuse_private_staging(args.private, args.local_dir)
     if args.local_dir:
         require_new_folder(args.local_dir, "--local-dir")
@@ -467,7 +473,9 @@ def run_push(args: argparse.Namespace) -> int:
     card_info = replace(_card_info(default_card_info(data), args), repo_id=args.repo_id)  # the card's snippet names the repo
     if args.local_dir:
         write_hub(data, args.local_dir, card_info=card_info)  # built aside: Ctrl-C leaves no half folder
-        print(f"wrote {args.local_dir}; nothing uploaded (drop --local-dir to push to {args.repo_id})")
+        push = (f"drop --local-dir to push to {args.repo_id}" if args.repo_id is not None else
+                "its card's snippet says <this repo or folder>; pass --repo-id USER/NAME, without --local-dir, to push")
+        print(f"wrote {args.local_dir}; nothing uploaded ({push})")
         return 0
     if card_info.license_name == RELEASE_LICENSE_NAME:  # its card says "ask the authors before redistributing"
         raise BGSInputError(

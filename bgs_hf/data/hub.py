@@ -154,19 +154,24 @@ def imported_card_info(table_name: str) -> DatasetCardInfo:
 
 
 #: the counts ``meta["dropped_at_import"]`` may hold, in the order an import drops them (beside them, ``lost_videos``)
-DROP_COUNTS: tuple[str, ...] = ("duplicate_rows", "incomplete_trials", "lost_video_trials")
+DROP_COUNTS: tuple[str, ...] = ("duplicate_rows", "no_trial_rows", "incomplete_trials", "lost_video_trials")
 
 
 def import_drops_note(meta: dict[str, Any]) -> str:
     """The card's sentence on the rows an import left out (``meta["dropped_at_import"]``): exact duplicates of a trial,
-    and the trials ``--skip-incomplete`` and ``--skip-missing-videos`` dropped; '' where none was: the log lines never
-    reached a reader of the published dataset, who could not know that any trial was missing."""
+    the rows with no trial (no video, no answer) and the trials ``--skip-incomplete`` and ``--skip-missing-videos``
+    dropped; '' where none was: the log lines never reached a reader of the published dataset, who could not know
+    that any trial was missing."""
     dropped = meta.get("dropped_at_import") or {}
     parts, total = [], 0
     if dropped.get("duplicate_rows"):
         total += dropped["duplicate_rows"]
         parts.append(f"{count(dropped['duplicate_rows'], 'exact duplicate row')} (the same participant, trial number "
                      "and answer as an earlier row)")
+    if dropped.get("no_trial_rows"):  # jsPsych's instructions screens: no trial, so not counted as one
+        total += dropped["no_trial_rows"]
+        parts.append(f"{count(dropped['no_trial_rows'], 'row')} with no trial (no video and no odd-one-out, as an "
+                     "instructions screen's; `--skip-incomplete`)")
     if dropped.get("incomplete_trials"):
         total += dropped["incomplete_trials"]
         parts.append(f"{count(dropped['incomplete_trials'], 'trial')} with an empty cell (`--skip-incomplete`)")

@@ -688,22 +688,31 @@ def _warn_practice_rows(df: pd.DataFrame, cols: _TableColumns, keep: np.ndarray,
                        first_few([repr(v) for v in values], 3), first_few([str(r) for r in rows], 10))
 
 
-def _drop_incomplete_rows(df: pd.DataFrame, required: list[str], path: Path, problems: Problems, *,
-                          skip: bool) -> pd.DataFrame:
-    """Rows with an empty ``required`` cell (a non-response): each a problem, or with ``skip`` (--skip-incomplete)
-    dropped with a warning."""
+def _drop_incomplete_rows(df: pd.DataFrame, cols: _TableColumns, path: Path, problems: Problems, *,
+                          skip: bool) -> tuple[pd.DataFrame, int]:
+    """Rows with an empty required cell (a non-response): each a problem, or with ``skip`` (--skip-incomplete)
+    dropped with a warning; and how many of them are no trial: no video and no answer, a screen that showed no
+    stimulus (jsPsych writes a row for each instructions screen), counted apart, so neither the log nor the dataset
+    card calls them trials left out."""
+    required = cols.required
     empty = (df[required] == "").to_numpy()
     incomplete = empty.any(axis=1)
     if not incomplete.any():
-        return df
+        return df, 0
+    no_trial = (df[[*cols.videos, cols.odd]] == "").to_numpy().all(axis=1)
     rows = df[ROW].to_numpy()[incomplete]
     if skip:
-        logger.warning("%s: skipped %s with an empty %s cell (rows %s%s)", path.name, count(len(rows), "row"),
-                       "/".join(required), ", ".join(map(str, rows[:10])), ", ..." if len(rows) > 10 else "")
+        kinds = ((incomplete & ~no_trial, logging.WARNING, f"with an empty {'/'.join(required)} cell"),
+                 (no_trial, logging.INFO, "with no trial (no video and no odd-one-out: an instructions screen?)"))
+        for which, level, what in kinds:
+            shown = df[ROW].to_numpy()[which]
+            if shown.size:
+                logger.log(level, "%s: skipped %s %s (rows %s%s)", path.name, count(shown.size, "row"), what,
+                           ", ".join(map(str, shown[:10])), ", ..." if shown.size > 10 else "")
     else:
         problems.add_rows(path, rows, (f"column {required[int(np.argmax(e))]!r} is empty (pass --skip-incomplete "
                                        "to drop trials without a response)" for e in empty[incomplete]))
-    return df.loc[~incomplete].reset_index(drop=True)
+    return df.loc[~incomplete].reset_index(drop=True), int(no_trial.sum())
 
 
 def _odd_among_three(df: pd.DataFrame, rel: np.ndarray, bad: np.ndarray, cols: _TableColumns, path: Path,
@@ -850,9 +859,11 @@ def read_triplet_table(
     # what the card says was left out (bgs_hf.data.hub.import_drops_note), in the order it is dropped
     dropped: dict[str, Any] = {"duplicate_rows": n_read - len(df)} if len(df) < n_read else {}
     n_read = len(df)
-    df = _drop_incomplete_rows(df, cols.required, path, problems, skip=skip_incomplete)
-    if skip_incomplete and len(df) < n_read:
-        dropped["incomplete_trials"] = n_read - len(df)
+    df, no_trial = _drop_incomplete_rows(df, cols, path, problems, skip=skip_incomplete)
+    if skip_incomplete and len(df) + no_trial < n_read:
+        dropped["incomplete_trials"] = n_read - len(df) - no_trial
+    if skip_incomplete and no_trial:
+        dropped["no_trial_rows"] = no_trial
     files = video_index(video_dir, problems)
     _refuse_numbered_videos(df, cols, files, video_dir, path, problems)
     _refuse_unknown_odd_column(df, cols, files, path, problems)

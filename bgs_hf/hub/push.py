@@ -127,7 +127,7 @@ def _model_files(model_dir: Path) -> list[Path]:
             chosen.append(path.relative_to(model_dir))
     if not any(p.suffix == ".safetensors" for p in chosen):
         raise BGSInputError(
-            "no .safetensors weights to publish (adapter_model.safetensors expected)", path=model_dir
+            "no .safetensors weights to publish (adapter_model.safetensors expected)", path=model_dir, whole=True
         )
     return chosen
 

@@ -122,7 +122,8 @@ def find_model_dir(run_dir: str | Path) -> Path:
     for candidate in (run_dir, *(run_dir / sub for sub in MODEL_SUBDIRS)):
         if (candidate / BGS_CONFIG).is_file():
             return candidate
-    raise BGSInputError(f"no {BGS_CONFIG} in the run folder or in {', '.join(MODEL_SUBDIRS)}/", path=run_dir)
+    raise BGSInputError(f"no {BGS_CONFIG} in the run folder or in {', '.join(MODEL_SUBDIRS)}/", path=run_dir,
+                        whole=True)
 
 
 def _pick_fit(metrics: dict[str, Any], split: str) -> dict[str, Any]:

@@ -187,7 +187,7 @@ def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
     """A folder's ``bgs_config.json``, refused in one line unless it holds what every load reads first."""
     path = Path(folder) / BGS_CONFIG
     if not path.is_file():
-        raise BGSInputError(f"no {BGS_CONFIG} (not a bgs-hf model folder)", path=Path(folder))
+        raise BGSInputError(f"no {BGS_CONFIG} (not a bgs-hf model folder)", path=folder, whole=True)
     try:
         cfg = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as err:  # a damaged file: the codec's message named no file
@@ -226,7 +226,7 @@ def base_path(folder: Path, bb: dict[str, Any]) -> Path | None:
         path = folder / bb["base_folder"]
         if not (path / "config.json").is_file():
             raise BGSInputError(f"{bb['base_folder']}/ (the base the model was trained from) is missing or has no "
-                                "config.json: copy the whole model folder", path=folder)
+                                "config.json: copy the whole model folder", path=folder, whole=True)
         return path
     if bb["source"] == "local":
         path = Path(bb["name"])

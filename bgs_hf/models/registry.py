@@ -584,8 +584,11 @@ def _saved_base_name(folder: Path) -> str:
     return f", {name!r}," if isinstance(name, str) else ""
 
 
-def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) -> BackboneSpec:
-    """A spec of a transformers folder (a local one or a bundled backbone), its family read from ``config.json``."""
+def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool,
+                 given: str | None = None) -> BackboneSpec:
+    """A spec of a transformers folder (a local one or a bundled backbone), its family read from ``config.json``.
+    ``given``: the folder as the user typed it, which a folder that is no backbone is named by (``runs/ss/eval``,
+    not ``eval``, one of many)."""
     cfg_path = folder / "config.json"
     if not cfg_path.is_file():
         if (folder / BGS_CONFIG).is_file():  # a run or a staged adapter, given to train on from there
@@ -593,7 +596,7 @@ def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) 
                                 f"base it was trained from{_saved_base_name(folder)} as the backbone "
                                 "(`--resume_from_checkpoint` goes on with a run in its own --output_dir; "
                                 "`bgs_hf.load_model` loads the model)", path=folder)
-        raise BGSInputError("no config.json in backbone folder", path=folder)
+        raise BGSInputError("no config.json in backbone folder", path=folder if given is None else given, whole=True)
     try:
         raw = json.loads(cfg_path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as err:  # a damaged file: the codec's message named no file
@@ -650,7 +653,7 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
         return _from_folder(bundled_path(name), name, "bundled", trust_remote_code)
     if expand_user(name).is_dir():
         folder = expand_user(name).resolve()
-        return _from_folder(folder, str(folder), "local", trust_remote_code)
+        return _from_folder(folder, str(folder), "local", trust_remote_code, given=name)
     if looks_like_a_path(name):
         what = "is a file, not a backbone folder" if expand_user(name).exists() else "no such backbone folder"
         raise BGSInputError(f"{name}: {what} (and not a Hub id); known names: {list_families()}")
