@@ -78,7 +78,8 @@ def _describe_transformers_flags(parser: Any) -> None:
         "output_dir": "the run folder: adapter, head, checkpoints and metrics.json (default: trainer_output)",
         # transformers': "If set to False, we will use the available torch device", also under ACCELERATE_USE_CPU
         "use_cpu": "train on CPU though a GPU is there (true by default where ACCELERATE_USE_CPU is, as `accelerate "
-                   "launch --cpu` sets it, and with --bf16 where no GPU is; --use_cpu false under ACCELERATE_USE_CPU "
+                   "launch --cpu` sets it: a one-process `accelerate launch` without --cpu sets it false, whatever "
+                   "the shell exported; and with --bf16 where no GPU is; --use_cpu false under ACCELERATE_USE_CPU "
                    "is refused where a GPU is)",
     }
     for action in parser._actions:

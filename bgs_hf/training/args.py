@@ -187,7 +187,8 @@ def asks_for_bf16(user: dict[str, Any]) -> bool:
 _FALSE_WORDS = ("no", "false", "f", "n", "0")
 
 
-#: the variable ``accelerate launch --cpu`` sets (``True``/``False`` on every launch), which a user may also set by hand
+#: the variable ``accelerate launch --cpu`` sets (``True``/``False`` on every one-process launch, over what the
+#: shell exported; ``--multi_gpu`` passes the shell's on), which a user may also set by hand
 USE_CPU_VARIABLE = "ACCELERATE_USE_CPU"
 
 

@@ -569,8 +569,10 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
 
 def _frames_shown(p: Path, upto: int | None = None) -> int:
     """The frames the decoder samples from (demuxed, not decoded): what :func:`decode_frames` counts. With ``upto``,
-    the frames read whole (not a packet the file ends inside, which FFmpeg flags corrupt), counted up to ``upto``: a
-    long upload's packets are not all read to learn that it has two frames."""
+    the frames of the first ``upto`` packets the decoder gets a picture from: a long upload's packets are not all read
+    to learn that it has two frames. A packet the file ends inside (FFmpeg flags it corrupt) counts as the decoder
+    takes it: a frame where those few packets decode (an AVI or an MPEG-4 Part 2 MP4 cut inside its second frame, which
+    training decodes), none where they fail (an H.264 MP4 cut so, "corrupt video" to training)."""
     import av
 
     try:
@@ -578,14 +580,31 @@ def _frames_shown(p: Path, upto: int | None = None) -> int:
             stream = _video_stream(container, p)
             if upto is None:
                 return _timeline(container, stream, p).n_frames
-            shown = 0
+            first: list[Any] = []
             for packet in container.demux(stream):
-                shown += not _is_flush(packet) and _is_shown(packet) and not packet.is_corrupt
-                if shown >= upto:
+                if not _is_flush(packet) and _is_shown(packet):
+                    first.append(packet)
+                if len(first) >= upto:
                     break
-            return shown
+            whole = sum(not packet.is_corrupt for packet in first)
+            if whole == len(first) or _decodes(stream, first):
+                return len(first)
+            return whole
     except (av.FFmpegError, OSError) as err:
         raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
+
+
+def _decodes(stream: Any, packets: list[Any]) -> bool:
+    """Whether the decoder reads ``packets`` (the first few of a file, one of them cut) without an error: the only
+    decoding the upload check does, and only where a packet is cut, to refuse what :func:`decode_frames` refuses."""
+    import av
+
+    try:
+        for packet in [*packets, None]:  # None flushes the frames the decoder holds back
+            stream.codec_context.decode(packet)
+    except av.FFmpegError:
+        return False
+    return True
 
 
 def _size_text(nbytes: int) -> str:
