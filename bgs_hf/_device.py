@@ -18,6 +18,11 @@ COMMON_KINDS = ("cpu", "cuda", "mps", "xpu")
 GPU_WORDS = ("gpu", "gpus", "nvidia")
 #: torch's own kinds for no computing device: tests (meta) and no machine to check
 UNCHECKED_KINDS = ("cpu", "meta")
+#: other vendors' accelerators torch knows only through their own package (torch_xla, torch_npu): one letter from
+#: ``xpu``, so ``--device tpu`` was asked "did you mean 'xpu'?" (Intel's GPU), then told there was no xpu device
+OTHER_ACCELERATORS = ("tpu", "npu")
+#: the one line for a TPU, as ``--device tpu`` and ``--device xla`` (torch_xla's own name for it) alike
+XLA_UNSUPPORTED = "XLA devices (torch_xla, TPUs) are not supported: use --device cpu or a cuda, mps or xpu device"
 
 
 def accelerator_here() -> str | None:
@@ -60,7 +65,7 @@ def suggest_device(device: str) -> str | None:
         kind, sep, index = "gpu", ":", text
     elif not sep and (glued := re.fullmatch(r"([a-z]+)(\d+)", text)):  # cuda1, gpu0
         kind, sep, index = glued[1], ":", glued[2]
-    if sep and not index.isdigit():
+    if (sep and not index.isdigit()) or kind in OTHER_ACCELERATORS:
         return None
     if kind in GPU_WORDS:
         kind = accelerator_here() or "cuda"
@@ -95,6 +100,8 @@ def check_device(device: str) -> None:
     try:
         parsed = torch.device(device)
     except (RuntimeError, TypeError):
+        if str(device).strip().lower().partition(":")[0] == "tpu":
+            raise BGSInputError(f"device {device!r}: {XLA_UNSUPPORTED}") from None
         meant = suggest_device(str(device))
         hint = f": did you mean {meant!r}?" if meant else ""
         raise BGSInputError(f"unknown torch device {device!r}{hint} (cpu, cuda, cuda:1, mps, xpu, ...)") from None
@@ -102,8 +109,7 @@ def check_device(device: str) -> None:
     if kind in UNCHECKED_KINDS:
         return
     if kind == "xla":  # no torch.accelerator reports a TPU: "torch finds no xla device" was untrue on one
-        raise BGSInputError(f"device {device!r}: XLA devices (torch_xla, TPUs) are not supported: use --device cpu "
-                            "or a cuda, mps or xpu device")
+        raise BGSInputError(f"device {device!r}: {XLA_UNSUPPORTED}")
     count = _devices_of(kind)
     if count == 0 and kind == "cuda":
         raise BGSInputError(f"device {device!r}: this torch build sees no CUDA device: {no_cuda_reason()}, or use "

@@ -1227,6 +1227,17 @@ def test_xla_is_refused_as_unsupported_not_as_a_device_the_machine_lacks(monkeyp
         LanguageBaselineConfig(device="xla:0")
 
 
+def test_a_tpu_is_told_tpus_are_unsupported_and_an_npu_is_not_steered_to_intels_xpu():
+    """`--device tpu` (on a TPU VM) was asked "did you mean 'xpu'?", Intel's GPU one letter away, and `xpu` was then
+    "torch finds no xpu device": a TPU gets the XLA line (unsupported), and `npu` (torch_npu's Ascend) no guess."""
+    for typed in ("tpu", "TPU:0"):
+        with pytest.raises(BGSInputError, match=rf"^device {re.escape(repr(typed))}: XLA devices \(torch_xla, TPUs\) "
+                                                r"are not supported: use --device cpu or a cuda, mps or xpu device$"):
+            LanguageBaselineConfig(device=typed)
+    with pytest.raises(BGSInputError, match=r"^unknown torch device 'npu' \(cpu, cuda, cuda:1, mps, xpu, \.\.\.\)$"):
+        LanguageBaselineConfig(device="npu")
+
+
 @pytest.mark.parametrize("typed, meant", [("cude", "cuda"), ("gpu", "cuda"), ("CUDA:0", "cuda:0"), ("gpu:1", "cuda:1"),
                                           ("cuda1", "cuda:1"), ("1", "cuda:1"), (" cpu", "cpu"), ("MPS", "mps"),
                                           ("xpo", "xpu")])

@@ -2341,6 +2341,54 @@ def test_a_participant_with_under_half_the_median_trials_is_named(tmp_path: Path
     assert "median participant" not in caplog.text
 
 
+def test_a_practice_flag_of_1_or_yes_is_warned_of_as_true_is(tmp_path: Path, caplog) -> None:
+    """Mutation (audit of 8c135f5): an ``is_practice`` flag exported as 1/0 (PsychoPy, R) or yes/no said nothing when
+    only ``TRUE`` cells counted as practice; 1, 1.0 and yes are read as true too, 0 and no are not."""
+    rows = _trials(1)
+    for marks, expected in ((("1", "0"), "'1'"), (("yes", "no"), "'yes'"), (("1.0", "0.0"), "'1.0'")):
+        flag = [marks[0] if i in (5, 6) else marks[1] for i in range(len(rows))]
+        table = _csv(tmp_path, [f"{r},{f}" for r, f in zip(rows, flag, strict=True)],
+                     header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,is_practice")
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
+        assert f"column 'is_practice' marks 2 of the 30 usable trials as practice ({expected}; rows 6, 7)" in caplog.text
+
+
+def test_a_participant_under_half_the_median_but_over_a_third_is_named_and_tiny_tables_say_nothing(
+        tmp_path: Path, caplog) -> None:
+    """Mutation (audit of 8c135f5): the line's bound is half the median (11 trials of a median 24.5 is named), and a
+    table whose median participant has under 4 trials (a pilot, a test file) names no one (1 of 3 is no sign of an
+    unfinished session)."""
+    rows = _trials(3)
+    short = [r.replace("P2,", "P9,", 1) for r in rows[60:71]]  # P9: 11 trials; P2 keeps 19
+    with caplog.at_level("INFO"):
+        read_triplet_table(_csv(tmp_path, rows[:60] + short + rows[71:]), _videos(tmp_path),
+                           split_config=SplitConfig(test_fraction=0.4))
+    assert "median participant's 24.5 usable trials ('P9' with 11;" in caplog.text
+    pilot = [rows[0], rows[1], rows[2], rows[30], rows[31], rows[32], rows[60]]  # 3, 3 and 1 trials
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        read_triplet_table(_csv(tmp_path, pilot), _videos(tmp_path / "b"), split_config=SplitConfig(test_fraction=0.4))
+    assert "median participant" not in caplog.text
+
+
+def test_only_rows_with_no_trial_left_out_are_no_trials_with_an_empty_cell(tmp_path: Path) -> None:
+    """Mutation (audit of f048558): with --skip-incomplete and no real non-response, the instructions screens left
+    out are all the import leaves out: the dataset's record of what was left out must not count 0 trials with an
+    empty cell beside them (the card, which skips a 0, says only the rows with no trial)."""
+    rows, videos = _trials(), _videos(tmp_path)
+    table = _csv(tmp_path, ["P0,,,,,,", *rows, "P1,,,,,,"])
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(table), str(videos), str(out), "--test-fraction", "0.4",
+                "--skip-incomplete"]) == 0
+    text = (out / "README.md").read_text(encoding="utf-8")
+    assert "2 rows with no trial" in text and "trial with an empty cell" not in text
+    assert "trials with an empty cell" not in text
+    data = read_triplet_table(table, videos, skip_incomplete=True, split_config=SplitConfig(test_fraction=0.4))
+    assert data.meta["dropped_at_import"] == {"no_trial_rows": 2}  # no "incomplete_trials": 0 beside it
+
+
 def test_a_row_of_empty_cells_is_no_import_id_row_wherever_it_is(tmp_path: Path, caplog) -> None:
     """Mutation audit (447d0ec): the ImportId-row test's last step (a row of empty cells is no ImportId row) dropped
     passed every test; without it a spreadsheet's row of empty cells (',,,,', as Excel saves a cleared row) was

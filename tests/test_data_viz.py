@@ -1121,6 +1121,40 @@ def test_save_figure_writes_the_bytes_savefig_writes_with_the_mode_of_a_plain_fi
     assert (tmp_path / "routed.png").stat().st_mode & 0o777 == 0o640
 
 
+def test_a_figure_in_a_folder_that_takes_no_new_file_or_behind_a_symlink_is_written_as_a_plain_write_would(
+        tmp_path, monkeypatch):
+    """Mutation (audit of e657366): ``save_figure`` through a temp file must write where a plain ``savefig`` did: an
+    existing figure the user may write in a folder that takes no new file (a shared results folder) in place, and a
+    figure name that is a symlink through to its target, the link kept (not replaced by a file of its own)."""
+    import os
+    import tempfile
+
+    from bgs_hf.viz.matrices import save_figure
+
+    fig = _quickstart_like_figure()
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "fig.png").write_bytes(b"the earlier figure")
+    real = tempfile.mkstemp
+
+    def mkstemp(suffix=None, prefix=None, dir=None, text=False):  # chmod cannot show a locked folder to root
+        if dir is not None and os.path.realpath(dir) == os.path.realpath(locked):
+            raise PermissionError(13, "Permission denied", os.path.join(dir, f"{prefix}a1b2c3d4{suffix}"))
+        return real(suffix, prefix, dir, text)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    save_figure(fig, locked / "fig.png", dpi=50)
+    assert (locked / "fig.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and os.listdir(locked) == ["fig.png"]
+    with pytest.raises(PermissionError):  # a new one there is refused, as a plain write's would be
+        save_figure(fig, locked / "new.png", dpi=50)
+
+    (tmp_path / "figs").mkdir()
+    (tmp_path / "link.png").symlink_to(tmp_path / "figs" / "fig.png")
+    save_figure(fig, tmp_path / "link.png", dpi=50)
+    assert (tmp_path / "link.png").is_symlink()
+    assert (tmp_path / "figs" / "fig.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_every_figure_is_saved_through_save_figure():
     """One way out for every figure (quickstart's and evaluate's PNGs, the synth and pretrain plots, the training
     benchmark's curves): a bare ``fig.savefig(path)`` elsewhere writes straight to its target again."""

@@ -1408,6 +1408,17 @@ def test_bf16_on_a_machine_without_an_accelerator_trains_on_the_cpu(tmp_path, mo
     assert "use_cpu" not in training_defaults({"bf16": True})
 
 
+def test_bf16_turned_off_in_any_of_transformers_words_asks_for_no_bf16(monkeypatch):
+    """Mutation (audit of 61c7560): ``--bf16 no`` / ``0`` / ``f`` (HfArgumentParser's false words, not only
+    ``false``) turn bf16 off and so leave ``--use_cpu``'s default alone; any other word (``--bf16 yes``) asks for it."""
+    from bgs_hf.training.args import asks_for_bf16, flags_in
+
+    for off in ("no", "0", "f", "n", "False", " NO "):
+        assert not asks_for_bf16(flags_in(["--bf16", off])), off
+        assert not asks_for_bf16({"bf16_full_eval": off}), off
+    assert asks_for_bf16(flags_in(["--bf16", "yes"])) and asks_for_bf16(flags_in(["--bf16=1"]))
+
+
 def test_an_unreadable_accelerate_use_cpu_is_one_line_naming_it(tmp_path, monkeypatch):
     """``ACCELERATE_USE_CPU=maybe``: transformers' ValueError "invalid truth value 'maybe'" named no variable (a
     traceback from a dict of settings). Now one line names it, from the flags and a dict alike."""
