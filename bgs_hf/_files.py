@@ -147,6 +147,17 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
         with open(path, "w", encoding=encoding) as f:
             f.write(text)
         return
+    data = text.encode(encoding)  # (a character the encoding lacks: refused before any file is touched)
+    write_binary_atomic(path, lambda f: f.write(data))
+
+
+def write_binary_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+    """``write(f)`` into the regular file ``path`` through a hidden temp file in the same folder, renamed into place
+    (a figure: matplotlib's ``savefig`` writes straight to its target, so a full disk or a kill mid-write left a
+    cut-short PNG). The file gets the mode a plain write gives it; an existing file the user may write in a folder
+    that takes no new file is written in place, as by a plain write. An error names ``path``, never the temp file.
+    Streams and devices are the caller's to write as they are (:func:`write_text_atomic` writes them as they are).
+    """
     final = Path(os.path.realpath(path))
     try:
         fd, tmp = mkstemp_for(path, dir=final.parent, prefix=f"{WORK_PREFIX}{final.name}-", suffix=".tmp")
@@ -156,46 +167,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
         # a file the user may write in a folder that takes no new file (a shared results folder): written in place,
         # as a plain write and ``takes_new_file`` allow (it failed once the work was done)
         try:
-            with open(final, "w", encoding=encoding) as f:
-                f.write(text)
-        except OSError as err:  # a full disk mid-write: its error named no file (and the file is cut short)
-            raise_naming_target(err, final, path, unnamed=True)
-            raise
-        return
-    try:
-        with os.fdopen(fd, "w", encoding=encoding) as f:
-            f.write(text)
-        try:
-            mode = final.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            publish(tmp, final)
-        else:
-            os.chmod(tmp, mode)
-            os.replace(tmp, final)
-    except BaseException as err:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise_naming_target(err, tmp, path, unnamed=True)  # a write's ENOSPC names no file
-        raise
-
-
-def write_binary_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
-    """``write(f)`` into the regular file ``path`` through a hidden temp file in the same folder, renamed into place
-    (a figure: matplotlib's ``savefig`` writes straight to its target, so a full disk or a kill mid-write left a
-    cut-short PNG). The file gets the mode a plain write gives it; an existing file the user may write in a folder
-    that takes no new file is written in place, as by a plain write. An error names ``path``, never the temp file.
-    Streams and devices are the caller's to write as they are."""
-    final = Path(os.path.realpath(path))
-    try:
-        fd, tmp = mkstemp_for(path, dir=final.parent, prefix=f"{WORK_PREFIX}{final.name}-", suffix=".tmp")
-    except PermissionError:
-        if not (final.is_file() and os.access(final, os.W_OK)):
-            raise
-        try:  # as write_text_atomic: nothing else could write it
             with open(final, "wb") as f:
                 write(f)
-        except OSError as err:
+        except OSError as err:  # a full disk mid-write: its error named no file (and the file is cut short)
             raise_naming_target(err, final, path, unnamed=True)
             raise
         return

@@ -988,7 +988,7 @@ def test_a_json_written_in_place_onto_a_full_disk_is_named_as_asked_for(tmp_path
             raise OSError(errno.ENOSPC, "No space left on device")
 
     def full_disk_open(name: object, mode: str = "r", *args: object, **kwargs: object) -> object:
-        if mode == "w" and Path(os.fspath(name)).name == "s.json":
+        if mode in ("w", "wb") and Path(os.fspath(name)).name == "s.json":
             with builtins.open(name, mode, *args, **kwargs):  # truncated, as a plain write on a full disk leaves it
                 return FullDisk()
         return builtins.open(name, mode, *args, **kwargs)

@@ -2381,14 +2381,29 @@ def test_a_pushed_space_refuses_a_model_or_data_id_the_hub_refuses_with_the_hubs
         assert "local folder" not in err and not (tmp_path / "sp").exists()
 
 
+def _serve_without_models(monkeypatch) -> tuple[list, dict]:
+    """`bgs-hf space` run with its models, catalogue, decoder and gradio stood in for: (the hosts the free-port
+    helper was asked for, what gradio's launch was given, with the config as ``config``)."""
+    import types
+
+    import bgs_hf.cli.space as space_cli
+    from bgs_hf.hub import space_app
+
+    asked, served = [], {}
+    monkeypatch.setattr(space_cli, "_free_port", lambda host: asked.append(host) or 54321)
+    monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: "pair"))
+    monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0"]))
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: types.SimpleNamespace(stop_decoding=lambda: None))
+    demo = types.SimpleNamespace(local_url="http://0.0.0.0:54321/", is_running=False, close=lambda verbose=True: None)
+    monkeypatch.setattr(space_app, "launch", lambda config, **kw: served.update(kw, config=config) or demo)
+    return asked, served
+
+
 def test_the_space_commands_defaults_are_the_space_configs_and_port_0_asks_for_a_free_port(monkeypatch,
                                                                                           capsys) -> None:
     """Mutants that passed: `--max-upload-mb`'s default (20 MiB, as SpaceConfig and the help say) changed, every
     test giving both limits; `--port 0` handed to gradio as 0 (the free-port helper was tested alone) instead of the
     port the OS names for `--host`."""
-    import types
-
-    import bgs_hf.cli.space as space_cli
     from bgs_hf.cli.main import main
     from bgs_hf.hub import space_app
 
@@ -2398,13 +2413,7 @@ def test_the_space_commands_defaults_are_the_space_configs_and_port_0_asks_for_a
     assert pushed["settings"] == {"max_upload_mb": 20.0, "max_duration_s": 30.0, "catalogue_split": None}
     defaults = space_app.SpaceConfig()
     assert (defaults.max_upload_mb, defaults.max_duration_s) == (20.0, 30.0)
-    asked, served = [], {}
-    monkeypatch.setattr(space_cli, "_free_port", lambda host: asked.append(host) or 54321)
-    monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: "pair"))
-    monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0"]))
-    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: types.SimpleNamespace(stop_decoding=lambda: None))
-    demo = types.SimpleNamespace(local_url="http://0.0.0.0:54321/", is_running=False, close=lambda verbose=True: None)
-    monkeypatch.setattr(space_app, "launch", lambda config, **kw: served.update(kw, config=config) or demo)
+    asked, served = _serve_without_models(monkeypatch)
     assert main(["space", "--model", "me/model", "--host", "0.0.0.0", "--port", "0"]) == 0
     assert asked == ["0.0.0.0"] and served["server_port"] == 54321
     config = served["config"]
@@ -3981,18 +3990,8 @@ def test_a_host_with_spaces_around_it_is_served_stripped_as_the_spaces_server_na
     """`bgs-hf space --host " 0.0.0.0"` (a quoted paste): checked stripped for blank, then handed to the free-port
     socket and gradio as typed, which the socket refused as an unknown host ("Name or service not known"), while the
     Space's app.py strips `GRADIO_SERVER_NAME`. One rule for both: stripped."""
-    import types
-
-    import bgs_hf.cli.space as space_cli
     from bgs_hf.cli.main import main
-    from bgs_hf.hub import space_app
 
-    asked, served = [], {}
-    monkeypatch.setattr(space_cli, "_free_port", lambda host: asked.append(host) or 54321)
-    monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: "pair"))
-    monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0"]))
-    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: types.SimpleNamespace(stop_decoding=lambda: None))
-    demo = types.SimpleNamespace(local_url="http://0.0.0.0:54321/", is_running=False, close=lambda verbose=True: None)
-    monkeypatch.setattr(space_app, "launch", lambda config, **kw: served.update(kw) or demo)
+    asked, served = _serve_without_models(monkeypatch)
     assert main(["space", "--model", "me/model", "--host", " 0.0.0.0 ", "--port", "0"]) == 0
     assert asked == ["0.0.0.0"] and served["server_name"] == "0.0.0.0"

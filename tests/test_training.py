@@ -3212,7 +3212,8 @@ def test_run_config_records_where_the_data_comes_from(tmp_path: Path, tiny: Any,
 
 
 def _writes_cut_short(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every text file opened for writing from now on takes half of what it is given, then fails as a full disk."""
+    """Every file opened for writing from now on (text or bytes) takes half of what it is given, then fails as a full
+    disk."""
     import errno
     import io
 
@@ -3235,7 +3236,7 @@ def _writes_cut_short(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def half_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         f = real_open(file, mode, *args, **kwargs)
-        return HalfWriter(f) if "w" in mode and "b" not in mode else f
+        return HalfWriter(f) if "w" in mode else f
 
     monkeypatch.setattr(io, "open", half_open)
 
