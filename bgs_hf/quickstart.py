@@ -705,11 +705,6 @@ def _write_together(texts: dict[Path, str]) -> None:
             except OSError as err:  # named the hidden temp file, a name the user never typed
                 raise_naming_target(err, staged[path], path, unnamed=True)
                 raise
-    except BaseException:
-        for tmp in staged.values():
-            tmp.unlink(missing_ok=True)
-        raise
-    try:
         for path, tmp in staged.items():
             try:
                 tmp.replace(path)
@@ -717,7 +712,7 @@ def _write_together(texts: dict[Path, str]) -> None:
                 raise_naming_target(err, tmp, path)
                 raise
             path.with_name(f"{path.name}.tmp").unlink(missing_ok=True)
-    except BaseException:  # a failed rename left the files not yet renamed in --out as hidden temp files for good
+    except BaseException:  # a failed write or rename: no staged file stays in --out (a renamed one is gone already)
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
         raise

@@ -448,6 +448,12 @@ _TRUE, _FALSE = ("true", "1", "yes", "t", "y"), ("false", "0", "no", "f", "n", "
 _FLOAT_FLAG = re.compile(r"([01])\.0*")
 
 
+def is_true_text(text: str) -> bool:
+    """Whether a cell's text reads as a true flag, as :func:`to_bools` reads it (true/1/yes/t/y, or 1.0)."""
+    word = text.strip().lower()
+    return word in _TRUE or ((written := _FLOAT_FLAG.fullmatch(word)) is not None and written.group(1) == "1")
+
+
 def to_bools(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> np.ndarray:
     """A flag column stored as bool, 0/1 or true/false text -> bool; null is False; anything else is
     reported per row (``astype(bool)`` would read the text ``"False"`` as True). An integer column with a null
@@ -461,10 +467,8 @@ def to_bools(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> np.n
         if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer, float, np.floating))
                                                       and value in (0, 1)):
             out[i] = bool(value)
-        elif isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-            out[i] = value.strip().lower() in _TRUE
-        elif isinstance(value, str) and (written := _FLOAT_FLAG.fullmatch(value.strip())):
-            out[i] = written.group(1) == "1"
+        elif isinstance(value, str) and (value.strip().lower() in _TRUE + _FALSE or _FLOAT_FLAG.fullmatch(value.strip())):
+            out[i] = is_true_text(value)
         else:
             bad[i] = True
     where = np.flatnonzero(bad)

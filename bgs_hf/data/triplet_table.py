@@ -29,6 +29,7 @@ from bgs_hf.data.checks import (
     StopChecks,
     blank_header,
     header_key,
+    is_true_text,
     no_negative_times,
     read_csv,
     to_bools,
@@ -664,7 +665,6 @@ def _warn_unread_sessions(df: pd.DataFrame, cols: _TableColumns, trial: np.ndarr
 # a cell naming a practice block (jsPsych's `phase`, a PsychoPy loop's name), or a column flagging practice trials
 _PRACTICE_CELL = re.compile(r"(practi[cs]e|warmup|tutorial)(block|trials?|phase|round|session)?\d*")
 _PRACTICE_HEADER = re.compile(r"(is)?practi[cs]e(trials?)?")
-_TRUE_CELLS = frozenset({"true", "1", "1.0", "yes"})
 
 
 def _warn_practice_rows(df: pd.DataFrame, cols: _TableColumns, keep: np.ndarray, path: Path) -> None:
@@ -674,7 +674,8 @@ def _warn_practice_rows(df: pd.DataFrame, cols: _TableColumns, keep: np.ndarray,
     for col in (c for c in df.columns if c not in read and _loose_key(c) not in _CATCH_HEADERS):
         cells = df[col].astype(str).str.strip().str.lower()
         if _PRACTICE_HEADER.fullmatch(_loose_key(col)):
-            practice = cells.isin(_TRUE_CELLS).to_numpy() & keep
+            marked = [c for c in cells.unique() if is_true_text(c)]  # a flag as every flag column is read
+            practice = cells.isin(marked).to_numpy() & keep
         else:
             marked = [c for c in cells.unique() if _PRACTICE_CELL.fullmatch(_loose_key(c))]  # each value once
             practice = cells.isin(marked).to_numpy() & keep
