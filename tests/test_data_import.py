@@ -2425,3 +2425,77 @@ def test_a_ratings_table_given_under_home_as_tilde_is_read(tmp_path: Path, monke
     (tmp_path / "ratings.csv").write_text("video,valence\nb.mp4,3\n", encoding="utf-8")
     data = read_triplet_table("~/judgments.csv", "~/my videos", ratings="~/ratings.csv")
     assert dict(zip(data.clip_ids, data.clips["rating_valence"]))["b.mp4"] == 3.0
+
+
+def test_an_older_qualtrics_exports_question_text_row_without_import_id_row_is_skipped(tmp_path: Path,
+                                                                                      caplog) -> None:
+    """An older Qualtrics export (its legacy format, V1..V10 headers, or one without the ImportId row) has the
+    question-text row alone under its header: it was a problem line per column ("no video 'Left video'", "'Trial
+    number' is not an integer"). It is skipped with one line where every Qualtrics response column the table has
+    holds its label ('Response ID' under ResponseId); a first row holding a respondent's value in any of them is a
+    trial, read as one."""
+    rows, videos = [f"R_{k},{row}" for k, row in enumerate(_trials())], _videos(tmp_path)
+    clean = read_triplet_table(_csv(tmp_path, rows, QUALTRICS_HEADER), videos, **EXPORT_READ)
+    assert len(clean.judgments) == 90  # a respondent's id under ResponseId: a trial, never skipped
+    with caplog.at_level("INFO"):
+        data, problems = collect_problems(_csv(tmp_path, [QUALTRICS_ROWS[0], *rows], QUALTRICS_HEADER), videos,
+                                          **EXPORT_READ)
+    assert problems == [] and data is not None
+    assert "judgments.csv: skipped row 1 under the header: Qualtrics' question-text row, not trials" in caplog.text
+    assert data.judgments.to_dict() == clean.judgments.to_dict() and data.clips.to_dict() == clean.clips.to_dict()
+    # the legacy format: V1 (ResponseID) and V8 (StartDate) above their labels
+    legacy = [f"R_{k},2015-03-0{k % 9 + 1} 10:00:00,{row.split(',', 1)[1]}" for k, row in enumerate(rows)]
+    header = "V1,V8," + QUALTRICS_HEADER.split(",", 1)[1]
+    labels = "ResponseID,StartDate," + QUALTRICS_ROWS[0].split(",", 1)[1]
+    data, problems = collect_problems(_csv(tmp_path, [labels, *legacy], header), videos, **EXPORT_READ)
+    assert problems == [] and data.judgments.to_dict() == clean.judgments.to_dict()
+    # one Qualtrics column holding its label, another a respondent's value: a trial (its start date mistyped)
+    typo = [f"Start Date,{legacy[0].split(',', 1)[1]}", *legacy[1:]]
+    data = read_triplet_table(_csv(tmp_path, typo, "StartDate," + QUALTRICS_HEADER), videos, **EXPORT_READ)
+    assert data.judgments.to_dict() == clean.judgments.to_dict()
+
+
+def test_many_rows_with_no_trial_are_one_problem_line_and_real_non_responses_are_still_listed(tmp_path: Path) -> None:
+    """A long jsPsych export without --skip-incomplete: each instructions screen (no video, no answer) was a problem
+    line of its own, so 40 screens filled the listing's 20 lines and the real non-response after them was in its
+    '... and 21 more rows'. They are one line (counted apart on the card, as with the flag); the trials with an empty
+    cell are still listed one by one."""
+    rows, videos = _trials(), _videos(tmp_path)
+    written = []
+    for k, row in enumerate(rows):
+        if k % 2 == 0:
+            written.append(f"P{k // 30},,null,null,null,null,null")  # an instructions screen before every other trial
+        written.append(row if k != 70 else row.rsplit(",", 2)[0] + ",,1070")  # no answer
+    data, problems = collect_problems(_csv(tmp_path, written), videos, **EXPORT_READ)
+    assert [str(p) for p in problems] == [
+        "judgments.csv row 107: column 'Odd_One_Out' is empty (pass --skip-incomplete to drop trials without a "
+        "response)",
+        "judgments.csv: 45 rows with no trial (no video and no odd-one-out: an instructions screen?) (rows 1, 4, 7, "
+        "10, 13, 16, 19, 22, 25, 28, ...): pass --skip-incomplete to drop them"]
+
+
+def test_a_caption_none_is_a_caption_kept_as_written(tmp_path: Path, caplog) -> None:
+    """A caption is what a rater typed, and 'None' one of its words: read as PsychoPy's missing value it was "column
+    'caption' is empty (remove the row)", a real caption that could not be imported. It is kept, with one line
+    counting such captions; a 'null' caption is still an empty one."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    (tmp_path / "captions.csv").write_text("video,caption\nb.mp4,None\nb.mp4,walking\nc.mp4,None\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        data, problems = collect_problems(table, videos, captions=tmp_path / "captions.csv", **EXPORT_READ)
+    assert problems == []
+    captions = dict(zip(data.clip_ids, data.clips["captions"]))
+    assert captions["b.mp4"] == ["None", "walking"] and captions["c.mp4"] == ["None"]
+    assert ("captions.csv: kept 2 captions 'None' as written (a rater's word): if they are PsychoPy's missing value "
+            "instead, remove their rows") in caplog.text
+
+
+def test_columns_separated_by_a_bar_are_one_line_saying_so(tmp_path: Path) -> None:
+    """A '|'-separated export (a database or shell tool's, or one below Excel's 'sep=|' hint) was read as one column
+    named the whole header: a 'column ... missing' line per required column, each listing that one column. It is one
+    line, as ';' and tabs are."""
+    videos, rows = _videos(tmp_path), [row.replace(",", "|") for row in _trials(1)]
+    header = "Participant|Trial|Video1|Video2|Video3|Odd_One_Out|RT"
+    for top, shown in ((header, header), (f"sep=|\n{header}", "sep=|")):
+        data, problems = collect_problems(_csv(tmp_path, rows, top), videos)
+        assert [str(p) for p in problems] == [f"judgments.csv: columns are separated by '|', not commas (header "
+                                              f"{shown!r}); re-save it as 'CSV UTF-8 (Comma delimited)'"]

@@ -155,6 +155,30 @@ EXPORT_MISSING = ("null", "NULL", "undefined", "None")
 _IMPORT_ID = re.compile(r'\{\s*"ImportId"\s*:')
 #: the first cell of the row Gorilla ends each data file with
 _GORILLA_END = "END OF FILE"
+#: Qualtrics' response columns (headers folded as ``header_key`` less '_') and what its question-text row holds under
+#: each, folded alike: 'Start Date' under StartDate, 'Response Type' under Status; the legacy export's V1..V10 headers
+#: with 'ResponseID', ... under them. No trial has such a cell: a start date, a response id or a progress of 100 does
+_QUALTRICS_LABELS = {
+    **{key: (key,) for key in ("startdate", "enddate", "ipaddress", "progress", "duration(inseconds)", "finished",
+                               "recordeddate", "responseid", "recipientlastname", "recipientfirstname",
+                               "recipientemail", "locationlatitude", "locationlongitude", "distributionchannel",
+                               "userlanguage")},
+    "status": ("responsetype",), "externalreference": ("externaldatareference",),
+    **{f"v{k}": (label,) for k, label in enumerate(("responseid", "responseset", "name", "externaldatareference",
+                                                    "emailaddress", "ipaddress", "status", "startdate", "enddate",
+                                                    "finished"), start=1)},
+}
+
+
+def _qualtrics_question_texts(df: pd.DataFrame, cols: Sequence[str]) -> bool:
+    """Whether ``df``'s first row is Qualtrics' question-text row of an export without the ImportId row below it (its
+    legacy format, or one whose ImportId row was deleted): under each of Qualtrics' own response columns the table has,
+    that column's label ('Response ID' under ResponseId), which no respondent's row holds."""
+    def folded(text: str) -> str:
+        return header_key(text).replace("_", "")
+
+    labelled = [(col, _QUALTRICS_LABELS[folded(col)]) for col in cols if folded(col) in _QUALTRICS_LABELS]
+    return bool(labelled) and all(folded(df[col].iloc[0]) in labels for col, labels in labelled)
 
 
 def _missing_as_empty(df: pd.DataFrame, missing: Sequence[str], path: Path) -> pd.DataFrame:
@@ -176,10 +200,11 @@ def _missing_as_empty(df: pd.DataFrame, missing: Sequence[str], path: Path) -> p
 
 def _without_tool_rows(df: pd.DataFrame, path: Path, problems: Problems) -> pd.DataFrame:
     """``df`` less the rows an export tool writes that hold no data, each kind skipped with one line: Qualtrics' two
-    rows under the header (the question texts, then '{"ImportId":"QID1"}' cells) and Gorilla's closing 'END OF
-    FILE' row were a problem line per column ("no video 'Left video'"), or, with --skip-incomplete, dropped and
-    counted on the card as a participant's trial. An ImportId row further down (a second export pasted below) is
-    one line saying which rows to delete: the row above it may be a trial."""
+    rows under the header (the question texts, then '{"ImportId":"QID1"}' cells; an older export's question texts
+    alone, see ``_qualtrics_question_texts``) and Gorilla's closing 'END OF FILE' row were a problem line per column
+    ("no video 'Left video'"), or, with --skip-incomplete, dropped and counted on the card as a participant's trial.
+    An ImportId row further down (a second export pasted below) is one line saying which rows to delete: the row above
+    it may be a trial."""
     cols = [c for c in df.columns if c != ROW]
     if not cols or df.empty:
         return df
@@ -195,6 +220,7 @@ def _without_tool_rows(df: pd.DataFrame, path: Path, problems: Problems) -> pd.D
     import_id[at] = (df[cols].iloc[at] != "").any(axis=1).to_numpy()
     drop = np.zeros(len(df), dtype=bool)
     where = np.flatnonzero(import_id)
+    top, kind = 0, ""
     if len(where):
         top = 2 if where[0] == 1 and not import_id[0] else 1 if where[0] == 0 else 0  # the question texts above it
         if len(where) > (1 if top else 0):
@@ -202,11 +228,14 @@ def _without_tool_rows(df: pd.DataFrame, path: Path, problems: Problems) -> pd.D
             problems.fatal("a Qualtrics ImportId row ('{\"ImportId\": ...}' cells) below the data's first rows (a "
                            "second export pasted below the first?): delete it and the question-text row above it",
                            path=path, row=later)
+        kind = "question-text and ImportId rows" if top == 2 else "ImportId row"
+    elif _qualtrics_question_texts(df, cols):  # an older export's: a problem line per column ("no video 'Left video'")
+        top, kind = 1, "question-text row"
+    if top:
         drop[:top] = True
         shown = " and ".join(str(int(r)) for r in df[ROW].iloc[:top])
         logger.info("%s: skipped %s %s under the header: Qualtrics' %s, not trials", path.name,
-                    agree(top, "row", "rows"), shown,
-                    "question-text and ImportId rows" if top == 2 else "ImportId row")
+                    agree(top, "row", "rows"), shown, kind)
     end = (df[cols[0]] == _GORILLA_END).to_numpy(copy=True)
     if end.any():
         end[end] = (df.loc[end, cols[1:]] == "").all(axis=1).to_numpy()
@@ -345,9 +374,10 @@ _SEP_HINT = re.compile(r'(?P<quote>"?)sep=(?P<sep>.?)(?P=quote)[,;\t]*', re.IGNO
 def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     """What a spreadsheet re-save does to a CSV, caught before pandas turns it into many misleading lines:
     a legacy encoding (Windows Excel's 'CSV (Comma delimited)' is cp1252), ';' or tab separators
-    (Excel in comma-decimal locales), which pandas reads as one column whose name is the whole header (below a
-    'sep=;' or 'sep=<tab>' hint line too), and Excel's 'sep=,' first line (quoted or padded alike), which pandas read
-    as the header ('remove the extra field' of every row), or any such hint above columns it does not name."""
+    (Excel in comma-decimal locales) or '|' ones, which pandas reads as one column whose name is the whole header
+    (below a 'sep=;', 'sep=|' or 'sep=<tab>' hint line too), and Excel's 'sep=,' first line (quoted or padded alike),
+    which pandas read as the header ('remove the extra field' of every row), or any such hint above columns it does
+    not name."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -372,7 +402,7 @@ def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
             header = below
     if "," in header:
         return
-    for sep, shown in ((";", "';'"), ("\t", "tabs")):
+    for sep, shown in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):  # '|': a database or shell tool's export
         if sep in header:
             problems.fatal(
                 f"columns are separated by {shown}, not commas (header {header[:60]!r}); "

@@ -362,15 +362,26 @@ def _catch_flags(df: pd.DataFrame, path: Path, problems: Problems) -> np.ndarray
     return flags
 
 
+#: what a ``--captions`` table reads as a missing value: not PsychoPy's 'None', a word a rater types as a caption (no
+#: one in the clip does anything), which was "column 'caption' is empty" with no way to import it
+_CAPTION_MISSING = tuple(word for word in EXPORT_MISSING if word != "None")
+
+
 def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
                    problems: Problems, skip_missing: bool = False) -> dict[str, list[str]]:
     """``{clip: [captions by caption_index, else in file order]}`` from a ``video, caption`` CSV (several rows per
     video, as the release's captions.csv; ``video_name`` also read as ``video``): without it an import had no caption
-    row to score. ``--caption first`` embeds a clip's first caption, so the release's ``caption_index`` orders them."""
-    df = read_csv(table, (), problems, drop_duplicates=False, missing_values=EXPORT_MISSING)
+    row to score. ``--caption first`` embeds a clip's first caption, so the release's ``caption_index`` orders them.
+    A caption 'None' is kept as written, with a line counting them (PsychoPy's missing value, or a rater's word)."""
+    df = read_csv(table, (), problems, drop_duplicates=False, missing_values=_CAPTION_MISSING)
     found = _side_columns(df, table, {"video": _VIDEO_HEADERS, "caption": ("caption",),
                                       "caption_index": ("captionindex",)}, ("video", "caption"),
                           "--captions reads columns video and caption", problems)
+    written = int((df[found["caption"]] == "None").sum())
+    if written:
+        logger.warning("%s: kept %s 'None' as written (a rater's word): if %s PsychoPy's missing value instead, "
+                       "remove %s", table.name, count(written, "caption"), agree(written, "it is", "they are"),
+                       agree(written, "its row", "their rows"))
     empty = (df[found["caption"]] == "").to_numpy() & (df[found["video"]] != "").to_numpy()
     problems.add_rows(table, df[ROW].to_numpy()[empty],
                       (f"column {found['caption']!r} is empty (remove the row)" for _ in range(int(empty.sum()))))
@@ -694,26 +705,38 @@ def _drop_incomplete_rows(df: pd.DataFrame, cols: _TableColumns, path: Path, pro
     """Rows with an empty required cell (a non-response): each a problem, or with ``skip`` (--skip-incomplete)
     dropped with a warning; and how many of them are no trial: no video and no answer, a screen that showed no
     stimulus (jsPsych writes a row for each instructions screen), counted apart, so neither the log nor the dataset
-    card calls them trials left out."""
+    card calls them trials left out, and without ``skip`` two or more of them are one problem line."""
     required = cols.required
     empty = (df[required] == "").to_numpy()
     incomplete = empty.any(axis=1)
     if not incomplete.any():
         return df, 0
     no_trial = (df[[*cols.videos, cols.odd]] == "").to_numpy().all(axis=1)
-    rows = df[ROW].to_numpy()[incomplete]
+    no_trial_rows = "with no trial (no video and no odd-one-out: an instructions screen?)"
     if skip:
         kinds = ((incomplete & ~no_trial, logging.WARNING, f"with an empty {'/'.join(required)} cell"),
-                 (no_trial, logging.INFO, "with no trial (no video and no odd-one-out: an instructions screen?)"))
+                 (no_trial, logging.INFO, no_trial_rows))
         for which, level, what in kinds:
-            shown = df[ROW].to_numpy()[which]
-            if shown.size:
-                logger.log(level, "%s: skipped %s %s (rows %s%s)", path.name, count(shown.size, "row"), what,
-                           ", ".join(map(str, shown[:10])), ", ..." if shown.size > 10 else "")
+            if which.any():
+                logger.log(level, "%s: skipped %s %s (rows %s)", path.name, count(int(which.sum()), "row"), what,
+                           _first_rows(df, which))
     else:
-        problems.add_rows(path, rows, (f"column {required[int(np.argmax(e))]!r} is empty (pass --skip-incomplete "
-                                       "to drop trials without a response)" for e in empty[incomplete]))
+        # a jsPsych export's instructions screens, one per participant or block, are one line: listed one by one
+        # they filled the listing's first rows, and the real non-responses among them went into its '... and N more'
+        listed = incomplete & ~no_trial if no_trial.sum() > 1 else incomplete
+        problems.add_rows(path, df[ROW].to_numpy()[listed],
+                          (f"column {required[int(np.argmax(e))]!r} is empty (pass --skip-incomplete to drop trials "
+                           "without a response)" for e in empty[listed]))
+        if no_trial.sum() > 1:
+            problems.add(f"{count(int(no_trial.sum()), 'row')} {no_trial_rows} (rows {_first_rows(df, no_trial)}): "
+                         "pass --skip-incomplete to drop them", path=path)
     return df.loc[~incomplete].reset_index(drop=True), int(no_trial.sum())
+
+
+def _first_rows(df: pd.DataFrame, which: np.ndarray) -> str:
+    """The first ten of the rows ``which`` marks, as the file numbers them, then '...'."""
+    shown = df[ROW].to_numpy()[which]
+    return ", ".join(map(str, shown[:10])) + (", ..." if shown.size > 10 else "")
 
 
 def _odd_among_three(df: pd.DataFrame, rel: np.ndarray, bad: np.ndarray, cols: _TableColumns, path: Path,
@@ -822,7 +845,7 @@ def read_triplet_table(
     ``video, <attr>, ...`` rows, each numeric column the clips' ``rating_<attr>`` (several rows per video averaged,
     a rater's own repeats of a video first).
     All three name videos as the trials do; in the trials, captions and ratings a cell 'null', 'undefined', 'None' or
-    'NULL' (how jsPsych, PsychoPy and SQL write a missing value) is empty.
+    'NULL' (how jsPsych, PsychoPy and SQL write a missing value) is empty, but for a caption 'None' (kept, logged).
     Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed, a negative rt is an
     error, an rt of 0 is kept with a warning (a time not recorded is an empty cell), and so is a median rt under
