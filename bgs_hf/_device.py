@@ -21,6 +21,8 @@ UNCHECKED_KINDS = ("cpu", "meta")
 #: other vendors' accelerators torch knows only through their own package (torch_xla, torch_npu): one letter from
 #: ``xpu``, so ``--device tpu`` was asked "did you mean 'xpu'?" (Intel's GPU), then told there was no xpu device
 OTHER_ACCELERATORS = ("tpu", "npu")
+#: what a TPU is typed as: the kinds given the XLA line, not "unknown torch device"
+XLA_WORDS = ("tpu", "xla")
 #: the one line for a TPU, as ``--device tpu`` and ``--device xla`` (torch_xla's own name for it) alike
 XLA_UNSUPPORTED = "XLA devices (torch_xla, TPUs) are not supported: use --device cpu or a cuda, mps or xpu device"
 
@@ -54,17 +56,23 @@ def _devices_of(kind: str) -> int | None:
     return count if count > 0 else None  # available, yet counted as none: its index is not checked
 
 
+def _as_typed(device: str) -> tuple[str, str, str]:
+    """A device string as its kind, ``:`` and index, read as a person typed it (case, spaces, ``cuda1``, a bare
+    ``1``): one reading for the suggestion and the TPU line, so ``tpu0`` is told what ``tpu:0`` is."""
+    text = device.strip().lower()
+    if text.isdigit():  # torch.device(0) is cuda:0, the string "0" is refused
+        return "gpu", ":", text
+    if glued := re.fullmatch(r"([a-z]+)(\d+)", text):  # cuda1, gpu0
+        return glued[1], ":", glued[2]
+    return text.partition(":")
+
+
 def suggest_device(device: str) -> str | None:
     """The device a string torch refused most likely meant (``CUDA:0`` -> ``cuda:0``, ``cude`` -> ``cuda``,
     ``gpu:1`` -> ``cuda:1``, or ``mps`` on a Mac), else None."""
     import torch
 
-    text = device.strip().lower()
-    kind, sep, index = text.partition(":")
-    if text.isdigit():  # torch.device(0) is cuda:0, the string "0" is refused
-        kind, sep, index = "gpu", ":", text
-    elif not sep and (glued := re.fullmatch(r"([a-z]+)(\d+)", text)):  # cuda1, gpu0
-        kind, sep, index = glued[1], ":", glued[2]
+    kind, sep, index = _as_typed(device)
     if (sep and not index.isdigit()) or kind in OTHER_ACCELERATORS:
         return None
     if kind in GPU_WORDS:
@@ -100,7 +108,7 @@ def check_device(device: str) -> None:
     try:
         parsed = torch.device(device)
     except (RuntimeError, TypeError):
-        if str(device).strip().lower().partition(":")[0] == "tpu":
+        if _as_typed(str(device))[0] in XLA_WORDS:  # tpu, TPU:0, tpu0; xla0 (torch takes xla, xla:0)
             raise BGSInputError(f"device {device!r}: {XLA_UNSUPPORTED}") from None
         meant = suggest_device(str(device))
         hint = f": did you mean {meant!r}?" if meant else ""

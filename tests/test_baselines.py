@@ -1238,6 +1238,23 @@ def test_a_tpu_is_told_tpus_are_unsupported_and_an_npu_is_not_steered_to_intels_
         LanguageBaselineConfig(device="npu")
 
 
+def test_a_tpu_typed_with_a_glued_index_or_a_space_is_told_tpus_are_unsupported_too():
+    """`--device tpu0` (as `cuda1` is read as cuda:1), ` tpu` or `XLA:0` was "unknown torch device", where `tpu` and
+    `xla:0` are told XLA is unsupported: one reading of what was typed now serves the suggestion and the TPU line.
+    Mutation audit of a280c80: a TPU no longer among the kinds never guessed (`tpu0` asked "did you mean 'xpu:0'?"),
+    and the line chained to torch's own error, passed."""
+    from bgs_hf._device import suggest_device
+
+    for typed in ("tpu0", "TPU1", " tpu", "xla0", "XLA:0"):
+        with pytest.raises(BGSInputError, match=rf"^device {re.escape(repr(typed))}: XLA devices \(torch_xla, TPUs\) "
+                                                r"are not supported: use --device cpu or a cuda, mps or xpu device$") as caught:
+            LanguageBaselineConfig(device=typed)
+        assert caught.value.__cause__ is None and caught.value.__suppress_context__  # no torch traceback under it
+    assert [suggest_device(typed) for typed in ("tpu0", "tpu", "npu1")] == [None, None, None]
+    with pytest.raises(BGSInputError, match=r"^unknown torch device 'npu1' \(cpu, cuda"):
+        LanguageBaselineConfig(device="npu1")
+
+
 @pytest.mark.parametrize("typed, meant", [("cude", "cuda"), ("gpu", "cuda"), ("CUDA:0", "cuda:0"), ("gpu:1", "cuda:1"),
                                           ("cuda1", "cuda:1"), ("1", "cuda:1"), (" cpu", "cpu"), ("MPS", "mps"),
                                           ("xpo", "xpu")])

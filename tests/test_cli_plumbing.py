@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -978,6 +981,24 @@ def _hand_p(idx, odd, clips) -> np.ndarray:
             if both:
                 p[a, b] = np.mean([idx[k][odd[k]] not in (i, j) for k in both])
     return p
+
+
+def test_data_stats_refuses_a_pgf_plot_before_the_work_where_its_tex_system_is_missing(release, tmp_path,
+                                                                                      monkeypatch, capsys):
+    """``--png X.pgf`` is offered among the plot's formats, but matplotlib's pgf backend measures every label with
+    its TeX system (xelatex): where that is not installed the plot was a RuntimeError traceback (exit 1) once the
+    statistics had run and the --json was written. Now it is one line naming the missing program, before the work."""
+    import matplotlib
+
+    (tmp_path / "bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no TeX system on it, whatever this machine has
+    texsystem = matplotlib.rcParams["pgf.texsystem"]
+    out = tmp_path / "out"
+    assert main(["data", "stats", str(release), "--n-splits", "2", "--png", str(out / "sim.pgf"),
+                 "--json", str(out / "s.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"error: --png .pgf needs {texsystem} ") and "not on the PATH" in err, err
+    assert not out.exists()
 
 
 def test_data_stats_plots_where_the_flags_say_and_each_panel_holds_its_judgments(release, tmp_path, monkeypatch,
@@ -2082,30 +2103,38 @@ def test_a_word_read_as_a_command_after_no_unknown_flag_names_none(capsys):
         assert line.startswith(f"tool: error: argument {what}: invalid choice: ") and "no flag" not in line, line
 
 
+def _data_stats_into_a_closed_pipe(release: Path, extra: list[str], cwd: Path, env: dict[str, str] | None = None,
+                                   stdout: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``bgs-hf data stats RELEASE *extra`` run as a user runs it, its stdout a pipe whose reader is already gone
+    (or the file ``stdout``)."""
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "bgs_hf.cli.main", "data", "stats", str(release), "--n-splits", "2", *extra]
+    if stdout is None:
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader is gone before the first line
+    else:
+        write_end = os.open(stdout, os.O_WRONLY)
+    try:
+        return subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300, cwd=cwd,
+                              env=env)
+    finally:
+        os.close(write_end)
+
+
 def test_a_closed_pipe_downstream_ends_the_command_quietly_as_unix_tools_do(release, tmp_path, capsys):
     """`bgs-hf data stats X --json - | head -1` (or `--png /dev/stdout | head -c 10`, or the table into a pager
     quit early) ended with `error: BrokenPipeError` and exit 2: now it ends as `cat` does, no error line and no
     traceback, exit 141 (128 + SIGPIPE). Run as a user runs it: stdout a pipe whose reader is already gone. A
     broken pipe that is not stdout's (a network upload) is still the environment's error line."""
     import errno
-    import os
-    import subprocess
-    import sys
 
     from bgs_hf.cli.main import run_guarded
 
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "bgs_hf.cli.main", "data", "stats", str(release), "--n-splits", "2"]
     for extra in (["--no-png", "--json", "-"], ["--png", "/dev/stdout", "--json", str(tmp_path / "s.json")],
                   ["--no-png"]):
-        read_end, write_end = os.pipe()
-        os.close(read_end)  # the reader is gone before the first line
-        try:
-            run = subprocess.run([*command, *extra], stdout=write_end, stderr=subprocess.PIPE, text=True,
-                                 timeout=300, cwd=tmp_path, env=env)
-        finally:
-            os.close(write_end)
+        run = _data_stats_into_a_closed_pipe(release, extra, tmp_path)
         assert run.returncode == 141, (extra, run.stderr[-2000:])
         assert "error" not in run.stderr.lower() and "Traceback" not in run.stderr, (extra, run.stderr[-2000:])
 
@@ -2114,3 +2143,20 @@ def test_a_closed_pipe_downstream_ends_the_command_quietly_as_unix_tools_do(rele
 
     assert run_guarded(upload) == 2
     assert "error: " in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_lines_still_buffered_for_a_gone_reader_keep_the_exit_status_and_print_no_exception(release, tmp_path):
+    """With stdout block-buffered, as it is for a user (this suite may run with PYTHONUNBUFFERED set, which hid it):
+    a command whose table is still buffered when its pipe's reader is gone (`| head -0`, a `| tee` that Ctrl-C ended)
+    ends quietly with 141 when it succeeds (run_guarded's flush removed: "Exception ignored ... BrokenPipeError" and
+    120), and keeps its own exit status and one error line when it fails (here its plot onto a full disk): it was
+    the error line, then "Exception ignored in: <_io.TextIOWrapper name='<stdout>'...> BrokenPipeError", and 120.
+    A stdout onto a full disk is said once (the lines it kept, flushed again, said it a second time)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    full = ["error: OSError: No space left on device"]
+    for extra, stdout, status, lines in ((["--no-png"], None, 141, []), (["--png", "/dev/full"], None, 2, full),
+                                         (["--no-png"], "/dev/full", 2, full)):
+        run = _data_stats_into_a_closed_pipe(release, extra, tmp_path, env, stdout)
+        said = [line for line in run.stderr.splitlines() if not line.startswith("INFO ")]
+        assert (run.returncode, said) == (status, lines), (extra, run.stderr[-2000:])

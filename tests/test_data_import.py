@@ -2355,6 +2355,38 @@ def test_a_practice_flag_of_1_or_yes_is_warned_of_as_true_is(tmp_path: Path, cap
         assert f"column 'is_practice' marks 2 of the 30 usable trials as practice ({expected}; rows 6, 7)" in caplog.text
 
 
+def test_a_practice_flag_of_y_t_or_1_dot_is_warned_of_as_every_flag_column_reads_it(tmp_path: Path, caplog) -> None:
+    """Mutation (audit of e90477e): the practice flag read by the old list (true/1/1.0/yes) passed the suite, whose
+    flags were TRUE, 1, 1.0 and yes: an ``is_practice`` of Y/N (SPSS, Excel) or T/F said nothing, where ``is_catch``
+    reads Y and T as true. Each is warned of now; N, F and 0. are not."""
+    rows = _trials(1)
+    for marks in (("Y", "N"), ("T", "F"), ("1.", "0.")):
+        flag = [marks[0] if i in (5, 6) else marks[1] for i in range(len(rows))]
+        table = _csv(tmp_path, [f"{r},{f}" for r, f in zip(rows, flag, strict=True)],
+                     header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,is_practice")
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
+        assert (f"column 'is_practice' marks 2 of the 30 usable trials as practice ({marks[0]!r}; rows 6, 7)"
+                in caplog.text), (marks, caplog.text)
+
+
+def test_a_practice_flag_on_a_trial_left_out_is_not_counted_among_the_usable_trials(tmp_path: Path, caplog) -> None:
+    """Mutation (audit of e90477e): the practice flag's rows not limited to the usable trials passed: with
+    --skip-missing-videos a flagged trial whose video is gone (not imported) was counted and named. Rows 6 and 7 are
+    flagged, row 7's video is missing: 1 of the 29 usable trials, row 6."""
+    rows = _trials(1)
+    rows[6] = ",".join(["P0", "7", "gone.mp4", *rows[6].split(",")[3:5], "gone.mp4", rows[6].split(",")[6]])
+    flag = ["TRUE" if i in (5, 6) else "FALSE" for i in range(len(rows))]
+    table = _csv(tmp_path, [f"{r},{f}" for r, f in zip(rows, flag, strict=True)],
+                 header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,is_practice")
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4),
+                                  skip_missing_videos=True)
+    assert len(data.judgments) == 29
+    assert "column 'is_practice' marks 1 of the 29 usable trials as practice ('TRUE'; rows 6):" in caplog.text
+
+
 def test_a_participant_under_half_the_median_but_over_a_third_is_named_and_tiny_tables_say_nothing(
         tmp_path: Path, caplog) -> None:
     """Mutation (audit of 8c135f5): the line's bound is half the median (11 trials of a median 24.5 is named), and a

@@ -1155,6 +1155,61 @@ def test_a_figure_in_a_folder_that_takes_no_new_file_or_behind_a_symlink_is_writ
     assert (tmp_path / "figs" / "fig.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def _pgf_without_latex(monkeypatch) -> None:
+    """matplotlib's pgf backend measures its text with LaTeX (xelatex), which a test machine may lack: stand-in
+    metrics, so a ``.pgf`` (and the raster images it writes beside itself) can be saved."""
+    from matplotlib.backends import backend_pgf
+
+    class Metrics:
+        def get_width_height_descent(self, text, prop):
+            return 5.0 * len(text), 7.0, 2.0
+
+    monkeypatch.setattr(backend_pgf.LatexManager, "_get_cached_or_new", classmethod(lambda cls: Metrics()))
+    monkeypatch.setattr(backend_pgf, "_get_image_inclusion_command", lambda: r"\includegraphics")
+
+
+def test_a_pgf_and_its_images_appear_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A ``.pgf`` was written straight (its raster images go beside its own name, so it bypassed the temp file): a
+    failure after its first image left an earlier ``.pgf`` cut short and a stray ``-img0.png``. Now it is built in
+    a hidden folder: a success leaves the ``.pgf`` (an existing one's mode kept) and the images it names, a
+    failure the earlier files untouched, and neither leaves the hidden folder."""
+    import errno
+
+    import numpy as np
+    from matplotlib.backends import backend_pgf
+
+    from bgs_hf.viz import plot_similarity_matrices
+
+    _pgf_without_latex(monkeypatch)
+    matrix = np.random.default_rng(0).random((5, 5))
+    pgf = tmp_path / "sim.pgf"
+    pgf.write_text("the earlier figure")
+    pgf.chmod(0o640)
+    plot_similarity_matrices({"a": matrix, "b": matrix}, pgf)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["sim-img0.png", "sim-img1.png", "sim-img2.png", "sim.pgf"], names
+    text = pgf.read_text()
+    assert all(f"{{{name}}}" in text for name in names[:-1]) and pgf.stat().st_mode & 0o777 == 0o640
+
+    for old in tmp_path.iterdir():
+        old.write_text("the earlier figure")
+    real_draw_image = backend_pgf.RendererPgf.draw_image
+
+    def full_disk_at_the_second_image(self, gc, x, y, im, transform=None):
+        if self.image_counter == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_draw_image(self, gc, x, y, im, transform)
+
+    monkeypatch.setattr(backend_pgf.RendererPgf, "draw_image", full_disk_at_the_second_image)
+    with pytest.raises(OSError) as caught:
+        plot_similarity_matrices({"a": matrix, "b": matrix}, tmp_path / "new.pgf")
+    assert caught.value.errno == errno.ENOSPC
+    with pytest.raises(OSError):
+        plot_similarity_matrices({"a": matrix, "b": matrix}, pgf)
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    assert all(p.read_text() == "the earlier figure" for p in tmp_path.iterdir())
+
+
 def test_every_figure_is_saved_through_save_figure():
     """One way out for every figure (quickstart's and evaluate's PNGs, the synth and pretrain plots, the training
     benchmark's curves): a bare ``fig.savefig(path)`` elsewhere writes straight to its target again."""

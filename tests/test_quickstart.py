@@ -1200,6 +1200,28 @@ def test_a_failed_rename_of_the_reports_leaves_no_temp_file_in_out(tmp_path, mon
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_interrupt_while_the_reports_are_written_leaves_no_temp_file_and_stays_an_interrupt(tmp_path,
+                                                                                           monkeypatch) -> None:
+    """Mutation (audit of e90477e): the staged reports cleaned up on an ``Exception`` only passed: Ctrl-C while
+    report.md was written aside left report.json's hidden temp file in --out. The interrupt is raised as it is, and
+    --out is left as it was (empty)."""
+    from bgs_hf.quickstart import _write_together
+
+    reports = {tmp_path / "report.json": "{}", tmp_path / "report.md": "# report\n"}
+    write_text = Path.write_text
+
+    def interrupted(self: Path, *args, **kwargs) -> int:
+        if "report.md" in self.name:
+            raise KeyboardInterrupt
+        return write_text(self, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(Path, "write_text", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _write_together(reports)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_run_killed_before_its_reports_are_renamed_leaves_no_visible_temp_file(tmp_path) -> None:
     """SIGKILL (the OOM killer) after both reports were written aside, before they were renamed, left a visible
     ``report.json.tmp`` and ``report.md.tmp`` in --out for good. Now only hidden temp files, which the next write

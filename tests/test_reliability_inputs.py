@@ -1000,6 +1000,53 @@ def test_a_json_written_in_place_onto_a_full_disk_is_named_as_asked_for(tmp_path
     assert os.listdir(locked) == ["s.json"]
 
 
+def test_an_atomic_write_is_in_the_encoding_asked_for_and_a_text_it_cannot_encode_touches_no_file(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation (audit of cfdb0b1): ``write_text_atomic`` through ``write_binary_atomic`` writing UTF-8 whatever
+    ``encoding`` asked for, or encoding the text only once the file was open, passed: the second left an existing
+    file written in place (in a folder that takes no new file) empty on a character the encoding lacks (a lone
+    surrogate, as an undecodable file name gives). The bytes are the encoding's; such a text leaves every file as it
+    was, and no temp file."""
+    from bgs_hf._files import write_text_atomic
+
+    write_text_atomic(tmp_path / "a.md", "é\n", encoding="latin-1")
+    assert (tmp_path / "a.md").read_bytes() == b"\xe9\n"
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "report.md").write_text("old\n")
+    _refuse_new_files_in(locked, monkeypatch)
+    for target in (locked / "report.md", tmp_path / "a.md"):
+        with pytest.raises(UnicodeEncodeError):
+            write_text_atomic(target, "sc\udce8ne.mp4\n")
+    assert (locked / "report.md").read_text() == "old\n" and (tmp_path / "a.md").read_bytes() == b"\xe9\n"
+    assert os.listdir(locked) == ["report.md"] and sorted(os.listdir(tmp_path)) == ["a.md", "locked"]
+
+
+def test_a_full_disk_met_when_the_temp_file_is_closed_leaves_the_old_file_and_names_the_file(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation (audit of cfdb0b1): the temp file renamed into place before it was closed passed: a full disk met
+    when its buffered bytes reach the disk (a small JSON's only write happens at close) was raised nowhere (an error
+    closing a file the garbage collector closes is ignored), and an empty file replaced the old one. The error is
+    raised naming the file, the old file stays, and no temp file is left."""
+    import errno
+    import io
+
+    import bgs_hf._files as files
+    from bgs_hf._files import write_text_atomic
+
+    class FullAtFlush(io.BufferedWriter):
+        def flush(self) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    (tmp_path / "s.json").write_text("old\n")
+    monkeypatch.setattr(files.os, "fdopen", lambda fd, *args, **kwargs: FullAtFlush(io.FileIO(fd, "wb")))
+    with pytest.raises(OSError) as err:
+        write_text_atomic(tmp_path / "s.json", "new\n")
+    monkeypatch.undo()
+    assert (err.value.filename, err.value.errno) == (str(tmp_path / "s.json"), errno.ENOSPC)
+    assert os.listdir(tmp_path) == ["s.json"] and (tmp_path / "s.json").read_text() == "old\n"
+
+
 def test_json_naming_a_closed_or_read_only_descriptor_is_refused_before_the_work(tmp_path: Path,
                                                                                   monkeypatch) -> None:
     """``--json /dev/fd/3`` without ``3>file`` (or with ``3<file``): ``check_output_file`` let it through as a
@@ -1776,3 +1823,16 @@ def test_a_flag_written_as_float_text_is_zero_or_one_with_its_padding_and_nothin
     assert flags.tolist() == [True, True, False, False, False, False, False, False]
     assert [str(p) for p in problems.items] == [f"judgments row {r}: column 'is_catch': {v!r} is not true/false"
                                                 for r, v in ((5, "10"), (6, "00"), (7, "1.01"), (8, "01.0"))]
+
+
+def test_a_true_flag_text_is_what_to_bools_reads_as_true_and_nothing_it_refuses() -> None:
+    """Mutation (audit of e90477e): ``is_true_text`` (the practice flag's reading) taking ``on`` or ``x`` as true, or a
+    float text by its prefix (``1.01``, ``1.5``), passed: ``to_bools`` refuses those before asking it. It is the one
+    reading of a flag: true exactly where ``to_bools`` reads True, false where it reads False or refuses the cell."""
+    from bgs_hf.data.checks import ROW, Problems, is_true_text, to_bools
+
+    values = ["TRUE", " Yes ", "t", "Y", "1", "1.", " 1.000 ", "false", "N", "0", "0.0", "", "on", "x", "2", "1.01",
+              "1.5", "10", "sí"]
+    df = pd.DataFrame({"is_catch": pd.Series(values, dtype=object), ROW: np.arange(1, len(values) + 1)})
+    flags = to_bools(df, "is_catch", Path("judgments"), Problems(collect=True))
+    assert [is_true_text(v) for v in values] == flags.tolist() == [True] * 7 + [False] * 12

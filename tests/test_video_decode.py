@@ -293,6 +293,40 @@ def test_the_upload_check_reads_only_the_first_frames_of_a_long_clip(tmp_path: P
     assert check_video(media.write_barcode_clip(tmp_path / "two.mp4", 2)).frames == 2 and len(read) == 2
 
 
+def test_the_upload_check_decodes_only_an_upload_cut_among_its_first_frames(tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of 7cb556f: the check decoding the first packets of every upload passed (its count is the same).
+    It is the pre-decode gate for untrusted files: a whole upload, long or short, MP4 or AVI, is never decoded there;
+    only one whose first frames hold a packet the file ends inside is, as 7cb556f says."""
+    import av
+
+    import bgs_hf.video.decode as decode
+    from bgs_hf.video import write_video
+
+    decoded: list[int] = []
+    real = decode._decodes
+    monkeypatch.setattr(decode, "_decodes", lambda stream, packets: decoded.append(len(packets)) or real(stream, packets))
+    for name, n in (("long.mp4", 60), ("two.mp4", 2), ("two.avi", 2)):
+        codec = "mpeg4" if name.endswith(".avi") else "libx264"
+        assert check_video(media.write_barcode_clip(tmp_path / name, n, codec=codec)).frames == n
+    assert decoded == []
+    whole = write_video(tmp_path / "whole.avi", np.stack([media.barcode_frame(i) for i in range(2)]), fps=2,
+                        codec="mpeg4")
+    with av.open(str(whole)) as c:
+        second = [(pk.pos, pk.size) for pk in c.demux(c.streams.video[0]) if pk.size][1]
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(whole.read_bytes()[: second[0] + second[1] // 2])
+    assert check_video(cut).frames == 2 and decoded == [2]
+
+
+def test_the_upload_check_counts_no_frame_an_edit_list_hides_among_the_first(tmp_path: Path) -> None:
+    """Mutation audit of 7cb556f: counting an edit list's discarded sample among the first frames passed, as the Space's
+    worker then refused the clip by decoding it. The check itself refuses an MP4 whose header counts 2 frames and whose
+    edit list shows one, before any decoding, as training does."""
+    path = _one_frame_shown_of_two(tmp_path / "cut.mp4")
+    assert probe(path).frames == 2  # the header's count: the first frames decide
+    assert _assert_one_line_error(path, check_video).endswith(ONE_FRAME)
+
+
 def test_variable_frame_rate_is_sampled_by_time(tmp_path: Path) -> None:
     # 4 frames in the first second, 50 in the second: index-uniform sampling would take all 4
     # samples from the dense second; time-uniform takes two from each second.

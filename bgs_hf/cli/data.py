@@ -269,6 +269,21 @@ def similarity_panels(data) -> dict:  # noqa: ANN001
     }
 
 
+def _check_pgf_texsystem() -> None:
+    """Refuse ``--png X.pgf`` now where matplotlib's TeX system (``pgf.texsystem``, xelatex unless set) is not on the
+    PATH: the pgf backend measures every label with it, so the plot failed with a RuntimeError traceback once the
+    statistics had run."""
+    import shutil
+
+    import matplotlib
+
+    texsystem = matplotlib.rcParams["pgf.texsystem"]
+    if shutil.which(texsystem) is None:
+        raise BGSInputError(f"--png .pgf needs {texsystem} (matplotlib's pgf.texsystem) to measure the plot's text, "
+                            "and it is not on the PATH: install a TeX system, or choose another format (.pdf and .svg "
+                            "are vector figures too)")
+
+
 def _plot_path(args: argparse.Namespace) -> Path | None:
     """Where `data stats` draws its plot (``None``: --no-png), and --json, both checked before the statistics run.
 
@@ -284,6 +299,8 @@ def _plot_path(args: argparse.Namespace) -> Path | None:
     if args.png is not None and args.png.suffix.lower() not in figure_suffixes() and not is_written_in_place(args.png):
         raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
+    if args.png is not None and args.png.suffix.lower() == ".pgf":
+        _check_pgf_texsystem()
     check_output_file(args.json, "--json")  # before a plot path is made from it
     beside_json = args.json is not None and not is_written_in_place(args.json)
     png = None if args.no_png else args.png or (args.json.with_suffix(".png") if beside_json

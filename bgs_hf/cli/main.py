@@ -398,12 +398,34 @@ def _end_quietly_on_closed_stdout() -> int:
     goes to devnull, so the interpreter's last flush of what is still buffered fails no more."""
     try:
         close_open_bars()  # (on stderr, which may be the same closed pipe: `2>&1 | head`)
+    except OSError:
+        pass
+    _stdout_to_devnull()
+    return EXIT_CLOSED_PIPE
+
+
+def _stdout_to_devnull() -> None:
+    """Point descriptor 1 at devnull: what stdout still buffers, and any later print, is dropped, not failed on."""
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.close(devnull)
     except OSError:
         pass
-    return EXIT_CLOSED_PIPE
+
+
+def _flush_stdout() -> None:
+    """Flush ``sys.stdout``. One that fails otherwise than by its reader being gone (a full disk under ``> out.txt``)
+    is pointed at devnull before its error is raised, so the lines it kept fail no second time (said twice, or at
+    exit); a reader gone is left for :func:`_stdout_reader_gone` to see."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except OSError as err:
+        if not (isinstance(err, BrokenPipeError) and _stdout_reader_gone()):
+            _stdout_to_devnull()
+        raise
 
 
 def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
@@ -412,13 +434,34 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
     traceback; a stdout whose reader is gone (``| head -1``) ends it quietly, 141. ``python -m bgs_hf.train``
     (torchrun, accelerate) uses it too, with ``process`` (:func:`launch_process`) naming the process whose own
     error it is: ``error: rank 3 of 8: ...``. A process group the command's run started ends with it
-    (:func:`~bgs_hf._launch.command_process_group`)."""
+    (:func:`~bgs_hf._launch.command_process_group`). A failed command's printed lines are flushed here too
+    (:func:`_flush_stdout_after_failure`), so its exit status is the one the process ends with."""
     error = f"error: {process}: " if process else "error: "
+    status = _guarded_status(command, error)
+    _flush_stdout_after_failure(error)
+    return status
+
+
+def _flush_stdout_after_failure(error: str) -> None:
+    """Flush what a failed command printed to stdout: left to the interpreter's exit, a reader gone (``| head``, a
+    ``| tee`` that Ctrl-C ended with the command) printed "Exception ignored ... BrokenPipeError" after the error
+    line and made the exit status 120, not the error's 2 (130 for Ctrl-C). A reader gone ends it quietly; any other
+    failure (a full disk under ``> out.txt``) is one more ``error:`` line. The failure's status is kept either way,
+    and stdout goes to devnull, so nothing fails again at exit."""
+    try:
+        _flush_stdout()
+    except OSError as err:
+        if not (isinstance(err, BrokenPipeError) and _stdout_reader_gone()):
+            _say(f"{error}stdout: {_environment_error(err)}")
+        _stdout_to_devnull()
+
+
+def _guarded_status(command: Callable[[], int | None], error: str) -> int:
+    """:func:`run_guarded`'s command run, its failures said in one line each (``error`` starts the line)."""
     try:
         with _sigterm_as_interrupt(), command_process_group():
             status = int(command() or 0)
-            if sys.stdout is not None:
-                sys.stdout.flush()  # a closed pipe shows here, not as "Exception ignored" at exit
+            _flush_stdout()  # a closed pipe shows here, not as "Exception ignored" at exit
             return status
     except BGSInputError as err:
         _say(f"{error}{_as_raised(err)}")

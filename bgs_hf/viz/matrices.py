@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,8 @@ def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
     into place (:func:`~bgs_hf._files.write_binary_atomic`): matplotlib writes straight to its target, so a full
     disk or a kill mid-write left a cut-short PNG. A stream's name (``/dev/stdout``, a FIFO) with no suffix to take a
     format from is PNG, and an open descriptor's is written through it: reopened by name, ``/dev/stdout`` truncated
-    a ``>>`` redirect's file. (A ``.pgf`` is written straight: it puts its raster images beside its own name.)"""
+    a ``>>`` redirect's file. A ``.pgf`` and the raster images it puts beside itself are built in a hidden folder
+    and moved into place (:func:`_save_pgf`)."""
     from bgs_hf._files import (
         descriptor_named,
         flush_standard_streams,
@@ -58,7 +61,7 @@ def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
                 fmt = fig.canvas.get_default_filetype()
                 path = Path(os.fspath(path).rstrip(".") + "." + fmt)
         if fmt.lower() == "pgf":
-            fig.savefig(path, format=fmt, **kwargs)
+            _save_pgf(fig, path, format=fmt, **kwargs)
         else:
             write_binary_atomic(path, lambda f: fig.savefig(f, format=fmt, **kwargs))
         return
@@ -71,6 +74,34 @@ def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
     flush_standard_streams()  # lines printed to the same stream before the figure come before it
     with open(descriptor, "wb", closefd=False) as f:
         fig.savefig(f, format=fmt, **kwargs)
+
+
+def _save_pgf(fig: Any, path: Path, **kwargs: Any) -> None:
+    """``fig.savefig(path)`` of a ``.pgf`` through a hidden folder beside ``path``: the pgf backend writes its raster
+    images (``<stem>-img0.png``, ...) beside the name it is given and refers to them by that name, so no single temp
+    file can stand in for it. Written straight, a failure mid-figure (a full disk, a Ctrl-C, LaTeX failing on a label)
+    left an earlier ``.pgf`` cut short, and images of a figure that never appeared. The images are moved into place
+    first, the ``.pgf`` last (an existing one keeps its mode, as in :func:`~bgs_hf._files.write_binary_atomic`); the
+    folder is removed whatever happens, and an error names ``path``'s folder, not the hidden one."""
+    from bgs_hf._files import WORK_PREFIX, raise_naming_target
+
+    final = Path(os.path.realpath(path))
+    try:
+        work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f"{WORK_PREFIX}{final.name}-"))
+    except OSError as err:
+        raise_naming_target(err, err.filename or "", path, unnamed=True)
+        raise
+    try:
+        fig.savefig(work / final.name, **kwargs)
+        for made in sorted(work.iterdir(), key=lambda p: p.name == final.name):  # the .pgf last
+            if made.name == final.name and final.is_file():
+                os.chmod(made, final.stat().st_mode & 0o7777)
+            os.replace(made, final.parent / made.name)
+    except OSError as err:
+        raise_naming_target(err, work, final.parent)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def plot_similarity_matrices(
