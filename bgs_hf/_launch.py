@@ -103,15 +103,39 @@ def command_process_group() -> Iterator[None]:
             _end_process_group()
 
 
+class _Rendezvous:
+    """What the groups this process's commands ended leave to the next one's rendezvous. The processes of a launch
+    leave a group one by one, and one may start the next command's group while another still uses the last (a
+    loaded machine, rank 0 writing its reports). They meet again in the same store: torchrun's, or under a launch
+    without its agent (``mp.spawn``, MASTER_PORT) the one rank 0 hosts. There the first one read the other's address
+    of the last group, which torch names the same ("default_pg/0/..."), and its collective failed ("Connection reset
+    by peer", or a timeout connecting); or it met a store rank 0 was about to close ("Failed to recv"). So each
+    group a command starts is named anew, and the store of the last one is kept: rank 0's next group takes the same
+    server (``multi_tenant``), and a peer that came early finds it still there."""
+
+    #: groups ended by this process's commands: the name of the next one's rendezvous
+    ended = 0
+    #: the last ended group's store (torch's ``Store``), kept open
+    store: object | None = None
+
+
 def _end_process_group() -> None:
     """Destroy the default group, and forget accelerate's record of it, so that another run in this process starts a
-    new one. A failure here is logged, not raised: it must not replace the command's own error."""
+    new one (:class:`_Rendezvous`). A failure here is logged, not raised: it must not replace the command's own
+    error."""
     import torch.distributed as dist
 
+    c10d = dist.distributed_c10d
+    with suppress(Exception):  # torch's own, not public
+        _Rendezvous.store = c10d._get_default_store()
     try:
         dist.destroy_process_group()
     except Exception:  # a group a failed peer left broken: the process ends anyway
         logging.getLogger(__name__).debug("destroying the process group failed", exc_info=True)
+    _Rendezvous.ended += 1
+    world = getattr(c10d, "_world", None)  # torch's own, not public: it names the next group "0" again
+    if world is not None:
+        world.group_count = max(world.group_count, _Rendezvous.ended)
     state = sys.modules.get("accelerate.state")
     reset = getattr(getattr(state, "AcceleratorState", None), "_reset_state", None)  # accelerate's own, not public
     if reset is not None:

@@ -320,6 +320,65 @@ def test_a_commands_process_group_ends_with_it_and_a_callers_is_left_alone(tmp_p
             "run": [0, False], "again": [0, False], "refused": [2, False], "callers": [0, True], "sums": [2] * 5}
 
 
+def _commands_out_of_step(rank: int, port: int, agent: bool, out: str) -> None:
+    """Three commands in one process, each starting its group (accelerate's ``PartialState``, as under torchrun) and
+    summing a 1 in it; rank 0 leaves the second one late (its reports) and starts the third one late. ``agent``:
+    the launch's store is torchrun's (hosted by the test's process), else rank 0 hosts it (``mp.spawn``)."""
+    from datetime import timedelta
+
+    import torch
+    import torch.distributed as dist
+    from accelerate.state import PartialState
+
+    from bgs_hf.cli.main import run_guarded
+
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", LOCAL_WORLD_SIZE="2",
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    if agent:
+        os.environ["TORCHELASTIC_USE_AGENT_STORE"] = "True"
+    sums: list[int] = []
+
+    def command(late: str) -> int:
+        if late == "start" and rank == 0:
+            time.sleep(2)
+        PartialState(cpu=True, timeout=timedelta(seconds=60))
+        one = torch.ones(1)
+        dist.all_reduce(one)
+        sums.append(int(one.item()))
+        if late == "leave" and rank == 0:
+            time.sleep(2)
+        return 0
+
+    statuses = [run_guarded(lambda late=late: command(late)) for late in ("", "leave", "start")]
+    Path(f"{out}.{rank}").write_text(json.dumps({"statuses": statuses, "sums": sums}))
+
+
+@pytest.mark.distributed
+@pytest.mark.parametrize("agent", [True, False], ids=["torchrun's store", "rank 0's store"])
+def test_a_rank_that_starts_the_next_commands_group_first_meets_its_peer_there(agent, tmp_path):
+    """Under torchrun (its agent's store) a second command in the same process failed whenever the ranks did not
+    leave one group and start the next in step: the early one read its peer's address of the last group, which torch
+    names the same ("default_pg/0/..."), in the store ("Connection reset by peer", or "timed out connecting" when the
+    peer had left). Under a launch whose rank 0 hosts the store (``mp.spawn``), the early one also met rank 0's old
+    store as it closed ("Failed to recv": the test above failed so under load). Each command's group now
+    meets under a new name and rank 0's store stays open."""
+    from datetime import timedelta
+
+    import torch.distributed as dist
+    import torch.multiprocessing as mp
+
+    port = _free_port()
+    store = dist.TCPStore("127.0.0.1", port, is_master=True, wait_for_workers=False,
+                          timeout=timedelta(seconds=60)) if agent else None  # the agent's, as torchrun hosts it
+    out = str(tmp_path / "steps")
+    try:
+        mp.spawn(_commands_out_of_step, args=(port, agent, out), nprocs=2, join=True)
+    finally:
+        del store
+    for rank in (0, 1):
+        assert json.loads(Path(f"{out}.{rank}").read_text()) == {"statuses": [0, 0, 0], "sums": [2, 2, 2]}
+
+
 def _gloo_threads() -> list[str]:
     """This process's native threads that gloo runs (the process group's workers, its transport's loop)."""
     names = (Path(task, "comm").read_text().strip() for task in Path("/proc/self/task").iterdir())

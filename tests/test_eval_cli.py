@@ -293,6 +293,34 @@ def test_a_pushed_model_is_evaluated_by_its_hub_id_as_by_its_folder(tiny_sets, t
     assert "| me/bgs-run (run folder) |" in (tmp_path / "vs" / "evaluation.md").read_text()
 
 
+def test_a_pushed_model_is_scored_with_its_runs_seed_so_its_ceiling_and_cis_are_the_cards(tiny_sets, tmp_path):
+    """A run folder is re-scored with its training seed, which drew its card's ceiling split-halves and bootstrap
+    CIs; the folder `bgs-hf push` published keeps no run record, so `evaluate` of the published model drew them with
+    seed 0: another noise ceiling, other CIs and another % of ceiling than the card it was published with. The
+    push records the seed in the published bgs_config.json, and the published model is scored as its run is."""
+    from bgs_hf.eval.suite import default_seed
+    from bgs_hf.hub import push_run
+    from bgs_hf.training.api import recorded_seed
+
+    _, data, _ = tiny_sets
+    run = _saved_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"training": {"seed": 7}}))
+    staged = tmp_path / "staged"
+    push_run(run, "me/bgs-run", local_dir=staged)
+    assert recorded_seed(staged) == default_seed(str(staged), None) == 7
+    assert not (run / "bgs_config.json").read_text().count("training_seed")  # the run folder is untouched
+    flags = ["--data", str(data), "--analyses", "fit", "--n-boot", "20"]
+    for name, model in (("local", run), ("pushed", staged)):
+        assert main(["evaluate", *flags, "--model", str(model), "--report", str(tmp_path / name)]) == 0
+    local, pushed = (json.loads((tmp_path / d / "evaluation.json").read_text()) for d in ("local", "pushed"))
+    assert pushed["seed"] == local["seed"] == 7
+    assert (pushed["noise_ceiling_r2"], pushed["noise_ceiling_ci"]) == (local["noise_ceiling_r2"],
+                                                                        local["noise_ceiling_ci"])
+    for row in ("pretrained", "bgs"):
+        for key in ("r2", "r2_ci", "pct_of_ceiling", "ceiling_r2"):
+            assert pushed["fit"][row][key] == local["fit"][row][key], (row, key)
+
+
 def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets, caplog):
     import logging
 

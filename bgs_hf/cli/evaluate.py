@@ -72,8 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int_between(0, 2**32 - 1), default=None,
                    help="seed of bootstraps, permutations and the ceiling's split-halves, and for a backbone name of "
                         "the val carve-out and, for data without stimulus_set, the train/test draw of clips "
-                        "(default: a run folder's training seed, so the ceiling and CIs match "
-                        "its metrics.json; else 0); a run folder is scored on the splits it recorded at training time")
+                        "(default: a run folder's training seed, or a pushed model's, so the ceiling and CIs match "
+                        "its metrics.json and card; else 0); a run folder is scored on the splits it recorded at training time")
     p.set_defaults(func=run)
 
 

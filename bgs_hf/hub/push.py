@@ -198,6 +198,7 @@ def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: 
     if local_base is not None:
         info.bgs_config = _stage_local_base(info.model_dir, out_dir, local_base)
     _stage_loss(info, out_dir)
+    _stage_seed(info, out_dir)
     card_data = card_data_from_run(info, repo_id=repo_id, license=license)
     _note_data_license(info, card_data.license, given=license)
     _note_no_baseline(info)
@@ -274,11 +275,27 @@ def _stage_loss(info: RunInfo, out_dir: Path) -> None:
     pushed model kept no record of it (``bgs_trainer_state.json`` is training state and is not published), so the
     Space could not tell a BGS model from any other (``run_info.bgs_trained``); the loaders ignore the key."""
     loss = info.section("loss", "loss_config")
-    if loss is None or "loss" in info.bgs_config:
-        return
+    if loss is not None and "loss" not in info.bgs_config:
+        _add_to_staged_config(out_dir, "loss", loss)
+
+
+def _stage_seed(info: RunInfo, out_dir: Path) -> None:
+    """Record the run's training seed in the staged ``bgs_config.json`` as ``training_seed`` (the run's records are
+    not published): it drew the split-halves of the card's noise ceiling and its bootstrap CIs, and ``bgs-hf
+    evaluate`` of the published model drew them with seed 0, giving another ceiling, other CIs and another % of
+    ceiling than the card shows. ``recorded_seed`` reads it back; the loaders ignore the key."""
+    from bgs_hf.training.api import PUBLISHED_SEED, recorded_seed
+
+    seed = recorded_seed(info.run_dir)
+    if seed is not None and PUBLISHED_SEED not in info.bgs_config:
+        _add_to_staged_config(out_dir, PUBLISHED_SEED, seed)
+
+
+def _add_to_staged_config(out_dir: Path, key: str, value: Any) -> None:
+    """Add one record of the run to the staged ``bgs_config.json`` (only there: the run folder is untouched)."""
     path = out_dir / BGS_CONFIG
     cfg = _read_staged_json(path)
-    cfg["loss"] = loss
+    cfg[key] = value
     _write_staged_json(path, cfg)
 
 

@@ -792,20 +792,33 @@ def _validation_note(data: Any) -> str | None:
     return f"{n_val} of {n_fit} train clips ({how})"
 
 
+#: The key under which ``bgs-hf push`` records the run's training seed in the published ``bgs_config.json``.
+PUBLISHED_SEED = "training_seed"
+
+
 def recorded_seed(run_dir: str | Path) -> int | None:
     """The seed a run trained with, which also drew the bootstrap and ceiling split-halves of its metrics.json.
     A run whose ``run_config.json`` holds no seed (the library API left it to the default) has it in its
-    ``training_args.json``, the resolved arguments the Trainer saved."""
+    ``training_args.json``, the resolved arguments the Trainer saved; a model ``bgs-hf push`` published, which keeps
+    neither, in its ``bgs_config.json`` (:data:`PUBLISHED_SEED`)."""
     found = read_run_config(run_dir)
     seed = (found[1].get("training") or {}).get("seed") if found is not None else None
     if seed is None and found is not None:
-        for folder in (Path(run_dir), found[0].parent):
-            try:
-                seed = json.loads((folder / "training_args.json").read_text(encoding="utf-8")).get("seed")
-                break
-            except (OSError, ValueError, AttributeError):  # absent, unreadable or not a JSON object
-                continue
+        seed = _first_json_field("seed", Path(run_dir) / "training_args.json", found[0].parent / "training_args.json")
+    if seed is None and found is None:
+        seed = _first_json_field(PUBLISHED_SEED, Path(run_dir) / BGS_CONFIG)
     return int(seed) if is_whole(seed, floats=False) else None
+
+
+def _first_json_field(key: str, *paths: Path) -> Any:
+    """``key`` of the first of ``paths`` that reads as a JSON object (``None`` where none does): a record that is
+    absent, unreadable or no object says nothing about the seed."""
+    for path in paths:
+        try:
+            return json.loads(path.read_text(encoding="utf-8")).get(key)
+        except (OSError, ValueError, AttributeError):  # absent, unreadable or not a JSON object
+            continue
+    return None
 
 
 #: what to do about data that lacks one of a run's clips, by who reads the run's splits
