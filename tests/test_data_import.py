@@ -2344,23 +2344,13 @@ def test_a_participant_with_under_half_the_median_trials_is_named(tmp_path: Path
 def test_a_practice_flag_of_1_or_yes_is_warned_of_as_true_is(tmp_path: Path, caplog) -> None:
     """Mutation (audit of 8c135f5): an ``is_practice`` flag exported as 1/0 (PsychoPy, R) or yes/no said nothing when
     only ``TRUE`` cells counted as practice; 1, 1.0 and yes are read as true too, 0 and no are not."""
-    rows = _trials(1)
-    for marks, expected in ((("1", "0"), "'1'"), (("yes", "no"), "'yes'"), (("1.0", "0.0"), "'1.0'")):
-        flag = [marks[0] if i in (5, 6) else marks[1] for i in range(len(rows))]
-        table = _csv(tmp_path, [f"{r},{f}" for r, f in zip(rows, flag, strict=True)],
-                     header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,is_practice")
-        caplog.clear()
-        with caplog.at_level("WARNING"):
-            read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
-        assert f"column 'is_practice' marks 2 of the 30 usable trials as practice ({expected}; rows 6, 7)" in caplog.text
+    _assert_practice_flags_warned(tmp_path, caplog, (("1", "0"), ("yes", "no"), ("1.0", "0.0")))
 
 
-def test_a_practice_flag_of_y_t_or_1_dot_is_warned_of_as_every_flag_column_reads_it(tmp_path: Path, caplog) -> None:
-    """Mutation (audit of e90477e): the practice flag read by the old list (true/1/1.0/yes) passed the suite, whose
-    flags were TRUE, 1, 1.0 and yes: an ``is_practice`` of Y/N (SPSS, Excel) or T/F said nothing, where ``is_catch``
-    reads Y and T as true. Each is warned of now; N, F and 0. are not."""
+def _assert_practice_flags_warned(tmp_path: Path, caplog, marks_pairs) -> None:
+    """Each (true, false) pair of ``is_practice`` cells, true on rows 6 and 7: warned of, naming the true cell."""
     rows = _trials(1)
-    for marks in (("Y", "N"), ("T", "F"), ("1.", "0.")):
+    for marks in marks_pairs:
         flag = [marks[0] if i in (5, 6) else marks[1] for i in range(len(rows))]
         table = _csv(tmp_path, [f"{r},{f}" for r, f in zip(rows, flag, strict=True)],
                      header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,is_practice")
@@ -2369,6 +2359,13 @@ def test_a_practice_flag_of_y_t_or_1_dot_is_warned_of_as_every_flag_column_reads
             read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
         assert (f"column 'is_practice' marks 2 of the 30 usable trials as practice ({marks[0]!r}; rows 6, 7)"
                 in caplog.text), (marks, caplog.text)
+
+
+def test_a_practice_flag_of_y_t_or_1_dot_is_warned_of_as_every_flag_column_reads_it(tmp_path: Path, caplog) -> None:
+    """Mutation (audit of e90477e): the practice flag read by the old list (true/1/1.0/yes) passed the suite, whose
+    flags were TRUE, 1, 1.0 and yes: an ``is_practice`` of Y/N (SPSS, Excel) or T/F said nothing, where ``is_catch``
+    reads Y and T as true. Each is warned of now; N, F and 0. are not."""
+    _assert_practice_flags_warned(tmp_path, caplog, (("Y", "N"), ("T", "F"), ("1.", "0.")))
 
 
 def test_a_practice_flag_on_a_trial_left_out_is_not_counted_among_the_usable_trials(tmp_path: Path, caplog) -> None:
