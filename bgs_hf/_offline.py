@@ -11,6 +11,9 @@ import socket
 from urllib.parse import urlparse
 from urllib.request import getproxies
 
+from bgs_hf._files import expand_user
+from bgs_hf._format import did_you_mean
+
 
 def hub_unreachable() -> str | None:
     """Why the Hub cannot be reached (its host does not resolve), else None. Checked before a Hub lookup so an
@@ -32,6 +35,13 @@ def hub_unreachable() -> str | None:
     return None
 
 
+def download_advice(name: str, *, repo_type: str = "model") -> str:
+    """What to do about a Hub name the local cache lacks while the Hub cannot be asked: the one wording of the
+    advice, for backbones, sentence models and datasets."""
+    flag = "" if repo_type == "model" else f" --repo-type {repo_type}"
+    return f"download it where there is network (`hf download {name}{flag}`) and copy the cache"
+
+
 def looks_like_a_path(name: str) -> bool:
     """A name no Hub repo id can be (``/abs``, ``./rel``, ``~/x``, ``a/b/c``): it was meant as a folder."""
     return name.startswith(("/", ".", "~")) or "\\" in name or name.count("/") > 1
@@ -48,3 +58,27 @@ def hub_id_problem(name: str) -> str | None:
     except HFValidationError as err:
         return str(err).splitlines()[0].removesuffix(f": {name!r}.")
     return None
+
+
+def mistyped_folder_hint(name: str) -> str:
+    """``"; runs/ is a folder here, so runs/sss may be a mistyped folder"`` where the owner of the Hub id ``name`` is
+    a folder here, else ``""``: ``runs/sss`` typed for ``runs/ss`` reads as a Hub id, and the failed lookup alone
+    never named the folder."""
+    owner = name.split("/")[0]
+    return f"; {owner}/ is a folder here, so {name} may be a mistyped folder" if expand_user(owner).is_dir() else ""
+
+
+def folder_typo_hint(name: str) -> str:
+    """For a name taken for a Hub id because no folder has it: the folder beside it it most likely meant
+    (``" (did you mean 'ss'?)"`` for ``sss``), else :func:`mistyped_folder_hint`'s line. ``bgs-hf data stats sss``
+    was told only that no Hub dataset 'sss' was cached."""
+    parent, _, leaf = name.rpartition("/")
+    where = expand_user(parent or ".")
+    try:
+        folders = sorted(p.name for p in where.iterdir() if p.is_dir()) if where.is_dir() else []
+    except OSError:  # a folder it may not list: no suggestion, the refusal itself still said
+        folders = []
+    hint = did_you_mean(leaf, folders)
+    if hint and parent:
+        hint = did_you_mean(name, [f"{parent}/{folder}" for folder in folders])
+    return hint or mistyped_folder_hint(name)

@@ -2322,3 +2322,29 @@ def test_a_path_whose_question_mark_matches_another_folder_is_refused(tmp_path):
     (tmp_path / "run1").mkdir()
     problem = unloadable_path_problem(tmp_path / "run?")
     assert problem is not None and f"also matches {tmp_path / 'run1'}: it would read that folder's files" in problem
+
+
+def test_a_mistyped_dataset_folder_offline_names_the_folder_meant_and_what_to_do(monkeypatch, tmp_path, capsys):
+    """A newcomer's first mistake, `bgs-hf data stats sss` for the folder `ss` (or `train --data data/su` for
+    `data/sub`), reads as a Hub dataset id; offline the line was only "'sss' is not a local folder and is not in the
+    Hub cache (offline or unreachable)": no folder suggested and no way on. It names the folder most likely meant
+    (or that the owner is a folder here), why the Hub was not asked, and the download to make."""
+    import huggingface_hub.constants as c
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ss").mkdir()
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    start = "is not a local folder and is not in the Hub cache (HF_HUB_OFFLINE is set): download it where there is "
+    for source, hint in (("sss", " (did you mean 'ss'?)"), ("data/su", " (did you mean 'data/sub'?)"),
+                         ("data/zzz", "; data/ is a folder here, so data/zzz may be a mistyped folder"),
+                         ("nobody/no-such-dataset", "")):
+        with pytest.raises(BGSInputError) as err:
+            load(source)
+        assert str(err.value) == (f"{source!r} {start}network (`hf download {source} --repo-type dataset`) and copy "
+                                  f"the cache, or pass the dataset's folder{hint}"), source
+    rc = cli(["data", "stats", "sss"])
+    out = capsys.readouterr().err
+    assert rc == 2 and out.count("\n") == 1 and "(did you mean 'ss'?)" in out, out

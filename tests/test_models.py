@@ -3137,3 +3137,32 @@ def test_checkpointing_on_an_older_transformers_asks_for_offload_too_and_a_kwarg
         _older_checkpointing_settings(Plain(), 3, True)
     assert _older_checkpointing_settings(Plain(), 1, False) == {}
     assert _older_checkpointing_settings(TakesAny(), 3, True) == {"every_n_layers": 3, "offload": True}
+
+
+def test_a_hub_backbone_not_cached_with_hf_hub_offline_set_says_what_to_do(hub_cache, tmp_path, monkeypatch,
+                                                                             capsys):
+    """README: "vjepa2 downloads facebook/vjepa2-vitl-fpc64-256 from the Hub". With HF_HUB_OFFLINE=1 (how offline
+    clusters run) and no cached copy, `--backbone vjepa2` (or `evaluate --model vjepa2`) said "cannot resolve
+    backbone 'facebook/vjepa2-vitl-fpc64-256': not one of ['vjepa2', ...], ... the Hub lookup failed (OSError: We
+    couldn't connect ...)": the name typed was in the list, and nothing said what to do, where an unreachable
+    host (HF_HUB_OFFLINE unset) got the download advice. A cached config that fails to load keeps its own reason."""
+    from bgs_hf.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    ckpt = "facebook/vjepa2-vitl-fpc64-256"
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec("vjepa2")
+    assert str(err.value) == (
+        f"cannot resolve backbone '{ckpt}': not a folder here, and not in the local Hugging Face cache while "
+        f"HF_HUB_OFFLINE is set: download it where there is network (`hf download {ckpt}`) and copy the cache, or "
+        "pass a local folder written by save_pretrained")
+    rc = main(["evaluate", "--data", "not-loaded", "--model", "vjepa2", "--report", "ev"])
+    err_text = capsys.readouterr().err
+    assert rc == 2 and err_text.count("\n") == 1 and f"`hf download {ckpt}`" in err_text, err_text
+    assert "not one of" not in err_text and "not-loaded" not in err_text, err_text
+    (tmp_path / "odd").mkdir()
+    (tmp_path / "odd" / "config.json").write_text(json.dumps({"model_type": "no-such-model-type"}))
+    hub_cache("org/odd", tmp_path / "odd")
+    with pytest.raises(BGSInputError, match=r"cannot resolve backbone 'org/odd': not one of \[.*the Hub lookup "
+                                            r"failed \(ValueError"):
+        get_backbone_spec("org/odd")

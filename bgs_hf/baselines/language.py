@@ -103,7 +103,7 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     set, the backbones' rule (``bgs_hf.models.registry``). Returns the cached copy's folder when the Hub cannot be
     reached and the cache alone must serve a Hub name, else None. No network is touched."""
     # bgs_hf._offline, not the backbone registry, whose import (torch, transformers, peft) took seconds
-    from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path
+    from bgs_hf._offline import download_advice, hub_id_problem, hub_unreachable, looks_like_a_path
 
     resolved = resolve_model(name_or_path)
     path = expand_user(resolved)
@@ -133,9 +133,8 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
         why = unreachable if constants.HF_HUB_OFFLINE else f"{unreachable} cannot be reached (offline?)"
         raise BGSInputError(
             f"sentence model {resolved!r} is not a folder here, not in the local Hugging Face cache, and "
-            f"{why}: download it where there is network (`hf download "
-            f"{resolved if '/' in resolved else 'sentence-transformers/' + resolved}`) and copy the cache, pass a "
-            "local folder, or leave the model out for the bundled all-MiniLM-L6-v2 (minilm-l6)")
+            f"{why}: {download_advice(resolved if '/' in resolved else 'sentence-transformers/' + resolved)}, pass "
+            "a local folder, or leave the model out for the bundled all-MiniLM-L6-v2 (minilm-l6)")
     return cached
 
 

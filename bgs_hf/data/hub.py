@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from bgs_hf._format import agree, count, first_few, fmt, hub_license_id
+from bgs_hf._offline import download_advice, folder_typo_hint
 from bgs_hf.data.build import (
     CLIP_COLUMNS,
     JUDGMENT_COLUMNS,
@@ -396,7 +397,7 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
     """Snapshot a dataset repo (cached; honours ``HF_HUB_OFFLINE``) and return its local folder. The Hub's answer
     for a repo or revision it does not have is huggingface_hub's error, whose first line is only "404 Client Error."
     (401 without a token): those are named here."""
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import constants, snapshot_download
     from huggingface_hub.errors import (
         GatedRepoError,
         LocalEntryNotFoundError,
@@ -406,10 +407,11 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
 
     try:
         return Path(snapshot_download(repo_id, repo_type="dataset", revision=revision))
-    except LocalEntryNotFoundError:
-        raise BGSInputError(
-            f"{repo_id!r} is not a local folder and is not in the Hub cache (offline or unreachable)"
-        ) from None
+    except LocalEntryNotFoundError:  # was only "not in the Hub cache (offline or unreachable)": no way on
+        why = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "offline or unreachable"
+        raise BGSInputError(f"{repo_id!r} is not a local folder and is not in the Hub cache ({why}): "
+                            f"{download_advice(repo_id, repo_type='dataset')}, or pass the dataset's folder"
+                            f"{folder_typo_hint(repo_id)}") from None
     except GatedRepoError:
         raise BGSInputError(f"Hub dataset {repo_id!r} is gated: accept its conditions on its Hub page, then log in "
                             "with that account (`hf auth login` or HF_TOKEN)") from None

@@ -32,10 +32,10 @@ from safetensors.torch import load_file, save_file
 
 from bgs_hf._bars import transformers_bars_off
 from bgs_hf._files import BGS_CONFIG, expand_user, share, write_text_atomic
-from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path
+from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path, mistyped_folder_hint
 from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.models.embedder import BGSEmbedder, BGSPeftModel, HeadConfig
-from bgs_hf.models.registry import FAMILIES, BackboneSpec, config_class, mistyped_folder_hint, spec_from_dict
+from bgs_hf.models.registry import FAMILIES, BackboneSpec, config_class, spec_from_dict
 from bgs_hf.video.policy import FramePolicy
 
 logger = logging.getLogger(__name__)

@@ -20,12 +20,19 @@ from typing import Any, NoReturn
 import numpy as np
 import torch
 import transformers
+from huggingface_hub import constants
 from huggingface_hub.errors import StrictDataclassError
 from torch import nn
 
 from bgs_hf._files import BGS_CONFIG, expand_user
 from bgs_hf._format import agree, count
-from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path
+from bgs_hf._offline import (
+    download_advice,
+    hub_id_problem,
+    hub_unreachable,
+    looks_like_a_path,
+    mistyped_folder_hint,
+)
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy, checked_num_frames
 
@@ -686,14 +693,6 @@ def _from_hub(name: str, trust_remote_code: bool) -> BackboneSpec:
     return spec
 
 
-def mistyped_folder_hint(name: str) -> str:
-    """``"; runs/ is a folder here, so runs/sss may be a mistyped folder"`` where the owner of the Hub id ``name`` is
-    a folder here, else ``""``: ``runs/sss`` typed for ``runs/ss`` reads as a Hub id, and the failed lookup alone
-    never named the folder."""
-    owner = name.split("/")[0]
-    return f"; {owner}/ is a folder here, so {name} may be a mistyped folder" if expand_user(owner).is_dir() else ""
-
-
 def _refuse_hub_name(name: str, err: Exception, unreachable: str | None) -> NoReturn:
     """One line for a name the Hub lookup could not resolve, saying what to do: a mistyped registry name, a model
     to download where there is network, or the Hub's own reason; and where the name's owner is a folder here, that
@@ -704,12 +703,26 @@ def _refuse_hub_name(name: str, err: Exception, unreachable: str | None) -> NoRe
     if unreachable is not None:
         raise BGSInputError(
             f"backbone {name!r} is not a folder here, not in the local Hugging Face cache, and {unreachable} "
-            f"cannot be reached (offline?): download it where there is network (`hf download {name}`) and copy "
-            f"the cache, or pass a local folder written by save_pretrained{typo}") from None
+            f"cannot be reached (offline?): {download_advice(name)}, or pass a local folder written by "
+            f"save_pretrained{typo}") from None
+    if constants.HF_HUB_OFFLINE and not _config_cached(name):  # a cached config that failed keeps its own reason
+        # was "not one of [the registry names] ... the Hub lookup failed (OSError: We couldn't connect ...)" for
+        # `--backbone vjepa2` itself, with no word of what to do
+        raise BGSInputError(
+            f"cannot resolve backbone {name!r}: not a folder here, and not in the local Hugging Face cache while "
+            f"HF_HUB_OFFLINE is set: {download_advice(name)}, or pass a local folder written by "
+            f"save_pretrained{typo}") from None
     raise BGSInputError(
         f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
         f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}){typo}"
     ) from err
+
+
+def _config_cached(name: str) -> bool:
+    """Whether the local Hugging Face cache holds the Hub model ``name``'s config.json."""
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(name, "config.json"), str)
 
 
 def spec_from_dict(d: dict[str, Any], config: Any, *, path: str | None = None) -> BackboneSpec:
