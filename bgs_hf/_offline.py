@@ -68,10 +68,9 @@ def mistyped_folder_hint(name: str) -> str:
     return f"; {owner}/ is a folder here, so {name} may be a mistyped folder" if expand_user(owner).is_dir() else ""
 
 
-def folder_typo_hint(name: str) -> str:
-    """For a name taken for a Hub id because no folder has it: the folder beside it it most likely meant
-    (``" (did you mean 'ss'?)"`` for ``sss``), else :func:`mistyped_folder_hint`'s line. ``bgs-hf data stats sss``
-    was told only that no Hub dataset 'sss' was cached."""
+def sibling_folder_hint(name: str) -> str:
+    """``" (did you mean 'runs/ss'?)"`` for a folder ``name`` (``runs/sss``) that is not there, naming the folder
+    beside it it most likely meant as ``name`` is spelled, else ``""``."""
     parent, _, leaf = name.rpartition("/")
     where = expand_user(parent or ".")
     try:
@@ -81,4 +80,11 @@ def folder_typo_hint(name: str) -> str:
     hint = did_you_mean(leaf, folders)
     if hint and parent:
         hint = did_you_mean(name, [f"{parent}/{folder}" for folder in folders])
-    return hint or mistyped_folder_hint(name)
+    return hint
+
+
+def folder_typo_hint(name: str) -> str:
+    """For a name taken for a Hub id because no folder has it: the folder beside it it most likely meant
+    (:func:`sibling_folder_hint`: ``" (did you mean 'ss'?)"`` for ``sss``), else :func:`mistyped_folder_hint`'s line.
+    ``bgs-hf data stats sss`` was told only that no Hub dataset 'sss' was cached."""
+    return sibling_folder_hint(name) or mistyped_folder_hint(name)

@@ -1739,6 +1739,19 @@ def _records(folder: Path, **files: dict) -> Path:
     return folder
 
 
+def test_push_names_a_missing_run_folder_as_typed_and_the_folder_meant(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`bgs-hf push runs/nonexist` said only "nonexist: run folder not found": neither where it looked nor, for
+    `runs/sss` beside `runs/ss`, which folder was meant."""
+    from bgs_hf.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "ss").mkdir(parents=True)
+    for given, hint in (("runs/sss", " (did you mean 'runs/ss'?)"), ("runs/nonexist", "")):
+        assert main(["push", given, "--repo-id", "me/x", "--local-dir", str(tmp_path / "staged")]) == 2
+        assert capsys.readouterr().err == f"error: {given}: run folder not found{hint}\n"
+    assert not (tmp_path / "staged").exists()
+
+
 def test_run_records_are_read_in_their_documented_order(tmp_path: Path) -> None:
     """Mutants that passed: the model sub-folder before the run folder, `final/` before `model/`, a run folder that
     is not there said to hold no bgs_config.json; `eval` before the asked split; a ceiling dict's `mean` before its

@@ -3025,6 +3025,27 @@ def test_load_model_of_a_mistyped_run_folder_says_it_may_be_one(hub_cache, tmp_p
                               "runs/sss may be a mistyped folder")
 
 
+def test_load_model_offline_names_the_folder_meant_and_without_the_hub_what_to_do(hub_cache, tmp_path, monkeypatch):
+    """Follow-up to 1a7f94f: ``load_model("runs/sss")`` (and `bgs-hf space --model`) beside ``runs/ss`` said only
+    that ``runs/`` is a folder here, not which folder was meant, as `data stats sss` does; and where the Hub's host
+    cannot be reached, ``load_model("you/x")`` said "cannot download model repo 'you/x': LocalEntryNotFoundError"
+    with no word of what to do, where a backbone named the same way is told to download it and copy the cache."""
+    import bgs_hf.models.loading as loading
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "ss").mkdir(parents=True)
+    with pytest.raises(BGSInputError) as err:
+        load_model("runs/sss")  # HF_HUB_OFFLINE, not cached
+    assert str(err.value) == "cannot download model repo 'runs/sss': LocalEntryNotFoundError (did you mean 'runs/ss'?)"
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: "huggingface.co")  # its name does not resolve here
+    with pytest.raises(BGSInputError) as err:
+        load_model("you/x")
+    assert str(err.value) == (
+        "cannot download model repo 'you/x': LocalEntryNotFoundError (not in the local Hugging Face cache, and "
+        "huggingface.co cannot be reached: download it where there is network (`hf download you/x`) and copy the "
+        "cache, or pass the model's folder)")
+
+
 def test_a_saved_bgs_model_given_as_the_backbone_names_its_base(tmp_path):
     """`bgs-hf train --backbone runs/ss` (a run folder, or an adapter `push --local-dir` staged, to train on from
     there) said "ss: no config.json in backbone folder", which named neither what the folder is nor what to pass. It

@@ -1276,6 +1276,34 @@ def test_running_the_space_without_gradio_is_one_line_before_any_work(monkeypatc
     assert "pip install 'bgs-hf[space]'" in capsys.readouterr().err
 
 
+def test_a_mistyped_model_is_refused_before_gradio_is_imported(hub_cache, tmp_path, monkeypatch, capsys) -> None:
+    """`bgs-hf space --model runs/sss` imported gradio (seconds; minutes on a loaded machine) before the model was
+    looked for; gradio is now only found first, and the model refused, naming the folder meant."""
+    import importlib.abc
+    import importlib.machinery
+    import sys
+
+    from bgs_hf.cli.main import main
+
+    class GradioFoundNotImported(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, name, path, target=None):
+            return importlib.machinery.ModuleSpec(name, self) if name == "gradio" else None
+
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            raise AssertionError("gradio imported before --model was checked")
+
+    monkeypatch.delitem(sys.modules, "gradio", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [GradioFoundNotImported(), *sys.meta_path])
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "ss").mkdir(parents=True)
+    assert main(["space", "--model", "runs/sss"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot download model repo 'runs/sss'" in err and "(did you mean 'runs/ss'?)" in err, err
+
+
 @pytest.mark.parametrize("flags, match", [(["--split", "tset"], "argument --split: invalid choice: 'tset'"),
                                           (["--max-upload-mb", "nan"], "argument --max-upload-mb: must be in"),
                                           (["--max-duration-s", "-1"], "argument --max-duration-s: must be in")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import time
 from pathlib import Path
@@ -94,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
     args.host = args.host.strip()
     # a file there was "NotADirectoryError: afile/clips" (or FileExistsError) once both models had loaded
     check_output_folder(args.cache_dir, "--cache-dir")
-    try:  # before minutes of model loading and embedding, not after
-        import gradio  # noqa: F401
-    except ImportError:
-        raise BGSInputError("the Space needs gradio: pip install 'bgs-hf[space]'") from None
+    # before minutes of model loading and embedding, not after; found, not imported: the import (seconds, minutes on
+    # a loaded machine) came before a mistyped --model was refused, and launch() imports it once the model has loaded
+    if importlib.util.find_spec("gradio") is None:
+        raise BGSInputError("the Space needs gradio: pip install 'bgs-hf[space]'")
     config = SpaceConfig(model=args.model, data=args.data, cache_dir=args.cache_dir, **settings)
     config.check_cache_folder()  # $BGS_SPACE_CACHE naming a file: before the model loads, as --cache-dir
     port = args.port or _free_port(args.host)  # 0 = any free port (gradio itself would poll port 0)

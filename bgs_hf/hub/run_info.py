@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._files import BGS_CONFIG
+from bgs_hf._offline import sibling_folder_hint
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.metrics.bootstrap import pct_of_ceiling, positive_ceiling
 
@@ -115,10 +116,14 @@ def read_run_config(run_dir: str | Path) -> tuple[Path, dict[str, Any]] | None:
 
 
 def find_model_dir(run_dir: str | Path) -> Path:
-    """The folder inside a run that holds the saved embedder (``bgs_config.json``)."""
+    """The folder inside a run that holds the saved embedder (``bgs_config.json``). A run folder that is not there is
+    named as given where that is a relative path (an absolute one by its last part), with the folder beside it most
+    likely meant: ``bgs-hf push runs/nonexist`` said only "nonexist: run folder not found", neither where it looked
+    nor what was there."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise BGSInputError("run folder not found", path=run_dir)
+        raise BGSInputError(f"run folder not found{sibling_folder_hint(str(run_dir))}", path=run_dir,
+                            whole=not run_dir.is_absolute())
     for candidate in (run_dir, *(run_dir / sub for sub in MODEL_SUBDIRS)):
         if (candidate / BGS_CONFIG).is_file():
             return candidate

@@ -32,7 +32,13 @@ from safetensors.torch import load_file, save_file
 
 from bgs_hf._bars import transformers_bars_off
 from bgs_hf._files import BGS_CONFIG, expand_user, share, write_text_atomic
-from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path, mistyped_folder_hint
+from bgs_hf._offline import (
+    download_advice,
+    folder_typo_hint,
+    hub_id_problem,
+    hub_unreachable,
+    looks_like_a_path,
+)
 from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.models.embedder import BGSEmbedder, BGSPeftModel, HeadConfig
 from bgs_hf.models.registry import FAMILIES, BackboneSpec, config_class, spec_from_dict
@@ -146,7 +152,8 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
     import huggingface_hub
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
-    repo, cache_only = str(dir_or_repo), hub_unreachable() is not None  # without huggingface_hub's retries
+    repo, unreachable = str(dir_or_repo), hub_unreachable()
+    cache_only = unreachable is not None  # without huggingface_hub's retries
     try:
         huggingface_hub.hf_hub_download(repo, BGS_CONFIG, revision=revision, local_files_only=cache_only)
         return Path(huggingface_hub.snapshot_download(repo, revision=revision, local_files_only=cache_only))
@@ -156,14 +163,21 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
             try:
                 huggingface_hub.snapshot_download(repo, revision=revision, local_files_only=True)
             except Exception:  # noqa: BLE001 - not cached either
-                raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}"
-                                    f"{mistyped_folder_hint(repo)}") from err
+                raise _cannot_download(repo, err, unreachable) from err
             where = " (its copy in the local Hugging Face cache; offline)"
         raise BGSInputError(f"Hub repo {repo!r}{where} has no {BGS_CONFIG}: not a model saved by bgs-hf (a backbone "
                             "is given to build_embedder / --backbone)") from None
     except Exception as err:  # noqa: BLE001 - offline / missing repo: one clear line (`runs/sss`: a folder mistyped?)
-        raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}"
-                            f"{mistyped_folder_hint(repo)}") from err
+        raise _cannot_download(repo, err, unreachable) from err
+
+
+def _cannot_download(repo: str, err: Exception, unreachable: str | None) -> BGSInputError:
+    """The one line for a model repo that could not be fetched, with the folder it may be a typo of (``runs/sss``
+    beside ``runs/ss``); where the Hub's host cannot be reached, what to do: it said only
+    "LocalEntryNotFoundError", where a backbone named the same way was told to download it and copy the cache."""
+    advice = "" if unreachable is None else (f" (not in the local Hugging Face cache, and {unreachable} cannot be "
+                                             f"reached: {download_advice(repo)}, or pass the model's folder)")
+    return BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}{advice}{folder_typo_hint(repo)}")
 
 
 def saved_model_folder(model: Any) -> Path | None:
