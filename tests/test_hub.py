@@ -1082,6 +1082,54 @@ def test_the_cards_peft_route_works_in_a_fresh_process(tiny_run: Path, tmp_path:
     assert run.returncode == 0 and run.stdout.strip() == "PeftModel", run.stderr[-2000:]
 
 
+def test_autopeftmodel_is_refused_up_front_on_a_saved_or_pushed_adapter_whose_config_is_otherwise_peft_s(
+        tiny_run: Path, tmp_path: Path) -> None:
+    """peft's `AutoPeftModel` builds its base from the class `adapter_config.json`'s `auto_mapping` names. peft wrote
+    `BGSEmbedder` there, which nothing can build from the base's name alone (the head, frames and a tiny-random base's
+    weights are in the folder), so a stranger was told to allow importing `bgs_hf` and then met `AttributeError: type
+    object 'BGSEmbedder' has no attribute 'from_pretrained'`. A save (every adapter of it) and a push (of a run saved
+    before, too) name no class: `AutoPeftModel` refuses at once, the card names the routes that load, every other key
+    is peft's own and the adapter's bytes are the run's."""
+    import shutil
+
+    from peft import AutoPeftModel, AutoPeftModelForFeatureExtraction, PeftModel
+
+    import bgs_hf
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import load_base
+
+    saved = json.loads((tiny_run / "adapter_config.json").read_text())
+    model = bgs_hf.load_model(str(tiny_run))
+    x = _inputs(tiny_run)
+    with torch.no_grad():
+        ref = model(x)
+    PeftModel.save_pretrained(model, str(tmp_path / "by-peft"), save_embedding_layers=False)  # peft's own file
+    by_peft = json.loads((tmp_path / "by-peft" / "adapter_config.json").read_text())
+    assert by_peft["auto_mapping"] == {"base_model_class": "BGSEmbedder", "parent_library": "bgs_hf.models.embedder"}
+    assert saved == {**by_peft, "auto_mapping": None}
+    model.load_adapter(str(tiny_run), adapter_name="other")
+    model.save_pretrained(str(tmp_path / "two"))
+    assert json.loads((tmp_path / "two" / "other" / "adapter_config.json").read_text())["auto_mapping"] is None
+
+    old = tmp_path / "saved-before"  # a run saved before: peft's auto_mapping in its file
+    shutil.copytree(tiny_run, old)
+    shutil.copy2(tmp_path / "by-peft" / "adapter_config.json", old / "adapter_config.json")
+    out = tmp_path / "staged"
+    push_run(old, REPO, local_dir=out)
+    assert json.loads((out / "adapter_config.json").read_text()) == saved
+    assert json.loads((old / "adapter_config.json").read_text()) == by_peft  # the run folder is untouched
+    assert (out / "adapter_model.safetensors").read_bytes() == (tiny_run / "adapter_model.safetensors").read_bytes()
+    assert "`AutoPeftModel`" in (out / "README.md").read_text()
+
+    for folder in (tiny_run, out):
+        for auto in (AutoPeftModel, AutoPeftModelForFeatureExtraction):
+            for allow in ({}, {"import_allowlist": ["bgs_hf"]}):
+                with pytest.raises(ValueError, match="^Cannot infer the auto class"):
+                    auto.from_pretrained(str(folder), **allow)
+    with torch.no_grad():
+        assert torch.equal(PeftModel.from_pretrained(load_base(str(out)), str(out)).eval()(x), ref)
+
+
 def _json_without_bgs_hf(code: str, cwd: Path) -> Any:
     """Run ``code`` in a fresh process where bgs_hf cannot be imported (a user without bgs-hf) -> the JSON of its last
     printed line."""

@@ -189,12 +189,13 @@ def stage_run(
 def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: str | None, split: str,
            baseline: str | Path | None, include_base: bool) -> list[str]:
     from bgs_hf.hub.card import card_data_from_run, render_model_card
-    from bgs_hf.models.loading import check_saved_model
+    from bgs_hf.models.loading import check_saved_model, drop_auto_class
 
     info = RunInfo.from_run_dir(run_dir, split=split, baseline=baseline)
     local_base = _check_include_base(info, include_base)
     check_saved_model(info.model_dir)  # what load_model would refuse is never published
     _copy_model_files(info.model_dir, out_dir)
+    drop_auto_class(out_dir)  # a run saved while peft's auto_mapping was kept: the staged copy only
     if local_base is not None:
         info.bgs_config = _stage_local_base(info.model_dir, out_dir, local_base)
     _stage_loss(info, out_dir)

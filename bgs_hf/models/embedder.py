@@ -403,8 +403,10 @@ class BGSPeftModel(PeftModel):
         super().save_pretrained(save_directory, *args, **kwargs)
         if kwargs.get("is_main_process", True):
             from bgs_hf.hub.card import write_saved_model_card
-            from bgs_hf.models.loading import write_bgs_files
+            from bgs_hf.models.loading import drop_auto_class, write_bgs_files
 
+            for name in self.peft_config:  # each adapter's folder as peft chose it
+                drop_auto_class(save_directory if name == "default" else os.path.join(save_directory, name))
             cfg = self.peft_config[self.active_adapter]
             lora = {"r": cfg.r, "alpha": cfg.lora_alpha, "dropout": cfg.lora_dropout,
                     "target_modules": cfg.target_modules if isinstance(cfg.target_modules, str)

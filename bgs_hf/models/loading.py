@@ -2,7 +2,7 @@
 
 Folder layout written by ``model.save_pretrained(dir)``::
 
-    adapter_config.json           standard peft (base_model_name_or_path = backbone name)
+    adapter_config.json           standard peft (base_model_name_or_path = backbone name; auto_mapping null)
     adapter_model.safetensors     LoRA weights + the head (modules_to_save)
     bgs_config.json               backbone spec, pooling, head, frame policy, preprocessing, versions,
                                   base_fingerprint (of the base weights the model was trained on)
@@ -130,6 +130,26 @@ def write_bgs_files(embedder: BGSEmbedder, save_directory: str | os.PathLike[str
         if folder.is_dir():
             share(folder)
     return out
+
+
+def drop_auto_class(folder: str | os.PathLike[str]) -> None:
+    """Set ``auto_mapping`` in the folder's ``adapter_config.json`` to null, as peft writes it for an adapter of no
+    auto class; nothing else in the file changes, and ``PeftModel.from_pretrained`` reads nothing from the key.
+
+    Why: peft records the wrapped module's class there (``BGSEmbedder``) for ``AutoPeftModel``, which calls that
+    class's ``from_pretrained`` with ``base_model_name_or_path`` alone. No class can build the embedder from that
+    name (its head, pooling and frames are in ``bgs_config.json``, a tiny-random or bundled base's weights in
+    ``base/``), so ``AutoPeftModel`` asked the user to allow importing ``bgs_hf`` and then failed with an
+    ``AttributeError``. Without it, ``AutoPeftModel`` refuses at once ("Cannot infer the auto class"), and the card
+    names the routes that load the adapter."""
+    path = Path(folder) / "adapter_config.json"
+    try:
+        cfg = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none, or damaged: the loaders' own checks name it
+        return
+    if isinstance(cfg, dict) and cfg.get("auto_mapping") is not None:
+        cfg["auto_mapping"] = None
+        write_text_atomic(path, json.dumps(cfg, indent=2, sort_keys=True))  # peft's layout
 
 
 def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | None = None) -> Path:
