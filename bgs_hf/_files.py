@@ -154,8 +154,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
 def write_binary_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
     """``write(f)`` into the regular file ``path`` through a hidden temp file in the same folder, renamed into place
     (a figure: matplotlib's ``savefig`` writes straight to its target, so a full disk or a kill mid-write left a
-    cut-short PNG). The file gets the mode a plain write gives it; an existing file the user may write in a folder
-    that takes no new file is written in place, as by a plain write. An error names ``path``, never the temp file.
+    cut-short PNG), its data fsynced before the rename and its folder after (:func:`_fsync`). The file gets the mode
+    a plain write gives it; an existing file the user may write in a folder that takes no new file is written in
+    place, as by a plain write. An error names ``path``, never the temp file.
     Streams and devices are the caller's to write as they are (:func:`write_text_atomic` writes them as they are).
     """
     final = Path(os.path.realpath(path))
@@ -176,6 +177,8 @@ def write_binary_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO]
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+            f.flush()
+            _fsync(f.fileno())  # its bytes on disk before the rename makes it the file
         try:
             mode = final.stat().st_mode & 0o7777
         except FileNotFoundError:
@@ -189,6 +192,38 @@ def write_binary_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO]
         if isinstance(err, OSError):
             raise_naming_target(err, tmp, path, unnamed=True)  # a write's ENOSPC names no file
         raise
+    _fsync_folder(final.parent)  # the rename itself on disk
+
+
+#: what ``fsync`` says of a file or folder it cannot flush (a filesystem without it): nothing to do, not a failure
+_NO_FSYNC = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF}
+
+
+def _fsync(fd: int) -> None:
+    """``os.fsync(fd)``, skipped where the filesystem has none. Renamed into place unsynced, a file could be empty
+    after a power loss or a kernel crash (ext4 without ``auto_da_alloc``, XFS, btrfs): the rename reached the disk
+    before the data, and a run's report, ``bgs_config.json`` or figure was a zero-length file. Any other error (an
+    ``EIO``; ``ENOSPC`` or ``EDQUOT`` on NFS, which reports them only here) is raised: the data is not on disk."""
+    try:
+        os.fsync(fd)
+    except OSError as err:
+        if err.errno not in _NO_FSYNC:
+            raise
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries, so a rename into it survives a power loss too; best effort (a folder cannot be
+    opened for this on Windows, nor synced on some filesystems), since the file itself is already in place."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        _fsync(fd)
+    except OSError:
+        logger.debug("could not fsync folder %s", folder, exc_info=True)
+    finally:
+        os.close(fd)
 
 
 def json_safe(x: Any) -> Any:
@@ -240,7 +275,7 @@ def save_npy(
                 del data  # a live export keeps the BytesIO from being freed
             if fsync:
                 f.flush()
-                os.fsync(f.fileno())
+                _fsync(f.fileno())
         publish(tmp, path)
     except BaseException as err:
         if os.path.exists(tmp):

@@ -2155,8 +2155,28 @@ def test_lines_still_buffered_for_a_gone_reader_keep_the_exit_status_and_print_n
     A stdout onto a full disk is said once (the lines it kept, flushed again, said it a second time)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     full = ["error: OSError: No space left on device"]
+    stdout_full = ["error: OSError: No space left on device: the standard output (/dev/full)"]
     for extra, stdout, status, lines in ((["--no-png"], None, 141, []), (["--png", "/dev/full"], None, 2, full),
-                                         (["--no-png"], "/dev/full", 2, full)):
+                                         (["--no-png"], "/dev/full", 2, stdout_full)):
         run = _data_stats_into_a_closed_pipe(release, extra, tmp_path, env, stdout)
         said = [line for line in run.stderr.splitlines() if not line.startswith("INFO ")]
         assert (run.returncode, said) == (status, lines), (extra, run.stderr[-2000:])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_stdout_that_fails_is_named_as_the_standard_output_once(tmp_path: Path) -> None:
+    """`bgs-hf data stats X > /dev/full` (a redirect onto a full disk) said `error: OSError: No space left on device`
+    after a command that succeeded, and `error: stdout: OSError: ...` after one that failed: neither said that the
+    file the user redirected stdout into was the one without room (the command writes files of its own, too)."""
+    script = ("import sys\nfrom bgs_hf.cli.main import run_guarded\nfrom bgs_hf.errors import BGSInputError\n"
+              "def command():\n    print('a table line')\n    if sys.argv[1] == 'fail':\n"
+              "        raise BGSInputError('bad input')\nsys.exit(run_guarded(command))\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as for a user
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+                                                      env.get("PYTHONPATH")]))
+    named = "error: OSError: No space left on device: the standard output (/dev/full)"
+    for case, lines in (("succeed", [named]), ("fail", ["error: bad input", named])):
+        with open("/dev/full", "w") as full:
+            run = subprocess.run([sys.executable, "-c", script, case], stdout=full, stderr=subprocess.PIPE, text=True,
+                                 timeout=120, cwd=tmp_path, env=env)
+        assert (run.returncode, run.stderr.splitlines()) == (2, lines), run.stderr[-2000:]

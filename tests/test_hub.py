@@ -2966,14 +2966,27 @@ def test_each_line_of_the_card_template_follows_its_card_data() -> None:
     assert "\n| LoRA | not recorded |" in adapter and "| LoRA | none" not in adapter
     assert "\n| LoRA | none: every weight was fine-tuned (`backbone.safetensors`) |" in full
     assert "| LoRA | not recorded |" not in full
-    assert "\n| Base model | `mybase`  (weights shipped in `base/` of this repository) |" in card(
+    assert "\n| Base model | `mybase` (weights shipped in `base/` of this repository) |" in card(
         backbone="mybase", base_in_repo=True)
     assert "\n| Base model | `org/video` |" in card(base_model="org/video", base_in_repo=True)
-    assert "\n| Base model | `mybase`  |" in card(backbone="mybase")
+    assert "\n| Base model | `mybase` |" in card(backbone="mybase")
     assert 'model = bgs_hf.load_model("path/to/this/folder")  # fine-tuned backbone + head\n' in full
     assert 'model = bgs_hf.load_model("me/x")  # backbone + LoRA adapter + head\n' in card(model_id="me/x")
     listed = card(preprocessing={"mean": [0.5], "std": [0.25]}, training={"seed": 3, "max_steps": 2})
     assert "\n- `mean`: `[0.5]`\n- `std`: `[0.25]`\n" in listed and "\nTraining: `seed=3`, `max_steps=2`.\n" in listed
+
+
+def test_no_cell_of_the_cards_tables_holds_a_double_space(tiny_run: Path) -> None:
+    """The base-model cell of a model without a Hub id read `` `tiny-random-videomae`  (weights shipped ...)`` and
+    `` `mybase`  |``: the template's space before its inner ``{% if %}`` was kept when that if was false too."""
+    from bgs_hf.hub.card import BGSModelCardData, card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+
+    cards = [card_data_from_run(RunInfo.from_run_dir(tiny_run)), BGSModelCardData(backbone="mybase"),
+             BGSModelCardData(backbone="mybase", base_in_repo=True), BGSModelCardData(base_model="org/video")]
+    for data in cards:
+        rows = [line for line in str(render_model_card(data)).splitlines() if line.startswith("|")]
+        assert rows and [row for row in rows if "  " in row] == []
 
 
 def test_a_run_record_that_is_not_a_json_object_is_refused_by_name(tmp_path: Path) -> None:

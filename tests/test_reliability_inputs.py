@@ -684,6 +684,52 @@ def test_a_work_folder_left_beside_a_new_target_by_this_pid_is_cleared_and_fsync
     assert len(synced) == 1 and np.load(tmp_path / "b.npy").tolist() == [0, 1, 2]
 
 
+def test_an_atomic_write_reaches_the_disk_before_its_rename_and_the_rename_after(tmp_path: Path, monkeypatch) -> None:
+    """``write_binary_atomic`` renamed its temp file into place unsynced: after a power loss or a kernel crash the
+    rename could be on disk without the data (XFS, btrfs, ext4 without ``auto_da_alloc``), a report or
+    ``bgs_config.json`` of zero bytes. Now: the file's data is fsynced, then renamed, then its folder fsynced, for a
+    new file and over an old one; a filesystem without fsync (EINVAL) writes it as before, and an fsync that fails
+    (NFS's ``EDQUOT`` is said there) is the write's error, naming the target, no temp file left."""
+    import errno
+    import stat
+
+    import bgs_hf._files as files
+    from bgs_hf._files import write_binary_atomic, write_text_atomic
+
+    calls: list[str] = []
+    real_replace = os.replace
+
+    def fsync(fd: int) -> None:
+        calls.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
+
+    def replace(src: str, dst: str) -> None:
+        calls.append("replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    monkeypatch.setattr(files.os, "replace", replace)
+    target = tmp_path / "report.md"
+    write_text_atomic(target, "new")  # (a new file: through ``publish``)
+    write_binary_atomic(target, lambda f: f.write(b"over"))  # over an existing one
+    assert calls == ["fsync file", "replace", "fsync folder"] * 2 and target.read_bytes() == b"over"
+
+    def unsupported(fd: int) -> None:
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(files.os, "fsync", unsupported)
+    write_text_atomic(target, "still written")
+    assert target.read_text() == "still written"
+
+    def quota(fd: int) -> None:
+        raise OSError(errno.EDQUOT, "Disk quota exceeded")
+
+    monkeypatch.setattr(files.os, "fsync", quota)
+    with pytest.raises(OSError, match="Disk quota exceeded") as raised:
+        write_text_atomic(target, "lost")
+    assert raised.value.filename == str(target) and target.read_text() == "still written"
+    assert sorted(os.listdir(tmp_path)) == ["report.md"]
+
+
 def _refuse_new_files_in(folder: Path, monkeypatch) -> None:
     """``tempfile.mkstemp`` in ``folder`` fails as in a folder of another user's (chmod cannot show it to root)."""
     import tempfile

@@ -414,18 +414,35 @@ def _stdout_to_devnull() -> None:
         pass
 
 
+def _stdout_named() -> str:
+    """How an error line names descriptor 1: "the standard output", with the file it goes to where the system says
+    (``> out.txt``, ``> /dev/full``: its path; a pipe has none)."""
+    try:
+        target = os.readlink("/proc/self/fd/1")  # (Linux; elsewhere the stream alone is named)
+    except OSError:
+        target = ""
+    return f"the standard output ({target})" if target.startswith("/") else "the standard output"
+
+
 def _flush_stdout() -> None:
     """Flush ``sys.stdout``. One that fails otherwise than by its reader being gone (a full disk under ``> out.txt``)
     is pointed at devnull before its error is raised, so the lines it kept fail no second time (said twice, or at
-    exit); a reader gone is left for :func:`_stdout_reader_gone` to see."""
+    exit), and the error names the standard output (``error: OSError: No space left on device`` named nothing, so
+    read as the disk of the command's own files); a reader gone is left for :func:`_stdout_reader_gone` to see."""
     if sys.stdout is None:
         return
     try:
         sys.stdout.flush()
     except OSError as err:
-        if not (isinstance(err, BrokenPipeError) and _stdout_reader_gone()):
-            _stdout_to_devnull()
-        raise
+        if isinstance(err, BrokenPipeError) and _stdout_reader_gone():
+            raise
+        named = err
+        if err.filename is None and err.strerror is not None:  # (named before descriptor 1 becomes devnull)
+            named = type(err)(err.errno, err.strerror, _stdout_named())
+        _stdout_to_devnull()
+        if named is err:
+            raise
+        raise named from err
 
 
 def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
@@ -452,7 +469,7 @@ def _flush_stdout_after_failure(error: str) -> None:
         _flush_stdout()
     except OSError as err:
         if not (isinstance(err, BrokenPipeError) and _stdout_reader_gone()):
-            _say(f"{error}stdout: {_environment_error(err)}")
+            _say(f"{error}{_environment_error(err)}")  # (:func:`_flush_stdout` names the standard output)
         _stdout_to_devnull()
 
 
