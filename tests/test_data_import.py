@@ -2528,3 +2528,109 @@ def test_columns_separated_by_a_bar_are_one_line_saying_so(tmp_path: Path) -> No
         data, problems = collect_problems(_csv(tmp_path, rows, top), videos)
         assert [str(p) for p in problems] == [f"judgments.csv: columns are separated by '|', not commas (header "
                                               f"{shown!r}); re-save it as 'CSV UTF-8 (Comma delimited)'"]
+
+
+def test_a_studys_own_qualtrics_named_column_holding_its_label_on_every_row_keeps_the_first_trial(
+        tmp_path: Path, caplog) -> None:
+    """A study's own column named as a Qualtrics one ('Finished', legacy 'V10') reading 'finished' on every session
+    made its first trial look like Qualtrics' question-text row: skipped, with an INFO line blaming Qualtrics. A label
+    the rows below hold too is data; a question-text row (its label once, at the top) is still skipped."""
+    rows, videos = _trials(), _videos(tmp_path)
+    clean = read_triplet_table(_csv(tmp_path, rows), videos, **EXPORT_READ)
+    for col, word, rows_with_it in (("Finished", "finished", 90), ("V10", "Finished", 90), ("Progress", "progress", 2)):
+        header = f"{col},Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+        written = [f"{word if k < rows_with_it else 100},{row}" for k, row in enumerate(rows)]
+        caplog.clear()
+        with caplog.at_level("INFO"):
+            data, problems = collect_problems(_csv(tmp_path, written, header), videos, **EXPORT_READ)
+        assert problems == [] and "Qualtrics" not in caplog.text
+        assert data.judgments.to_dict() == clean.judgments.to_dict()
+    above = "Finished," + QUALTRICS_ROWS[0].split(",", 1)[1]  # Qualtrics' own: its label once, at the top
+    header = "Finished,Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+    data = read_triplet_table(_csv(tmp_path, [above, *(f"True,{row}" for row in rows)], header), videos, **EXPORT_READ)
+    assert data.judgments.to_dict() == clean.judgments.to_dict()
+
+
+def test_every_qualtrics_response_column_above_its_label_is_a_question_text_row_skipped(tmp_path: Path,
+                                                                                        caplog) -> None:
+    """Mutation (audit of 254187e): a label of a response column a real export has (Status's 'Response Type',
+    ExternalReference's 'External Data Reference', RecipientEmail, ...) changed or dropped passed every test: the
+    tests' exports had ResponseId, V1 and V8 only. A whole default export's columns, today's and the legacy V1..V10,
+    each above its label, are the question-text row skipped; below them, respondents' own values are trials."""
+    rows, videos = _trials(), _videos(tmp_path)
+    clean = read_triplet_table(_csv(tmp_path, rows), videos, **EXPORT_READ)
+    current = {"StartDate": ("Start Date", "2024-05-01 10:00:00"), "EndDate": ("End Date", "2024-05-01 10:20:00"),
+               "Status": ("Response Type", "IP Address"), "IPAddress": ("IP Address", "192.0.2.1"),
+               "Progress": ("Progress", "100"), "Duration (in seconds)": ("Duration (in seconds)", "1200"),
+               "Finished": ("Finished", "True"), "RecordedDate": ("Recorded Date", "2024-05-01 10:20:01"),
+               "ResponseId": ("Response ID", "R_1"), "RecipientLastName": ("Recipient Last Name", ""),
+               "RecipientFirstName": ("Recipient First Name", ""), "RecipientEmail": ("Recipient Email", ""),
+               "ExternalReference": ("External Data Reference", ""), "LocationLatitude": ("Location Latitude", "52.5"),
+               "LocationLongitude": ("Location Longitude", "13.4"),
+               "DistributionChannel": ("Distribution Channel", "anonymous"), "UserLanguage": ("User Language", "EN")}
+    legacy = {f"V{k}": (label, value) for k, (label, value) in enumerate(
+        (("ResponseID", "R_1"), ("ResponseSet", "Default Response Set"), ("Name", "Anonymous"),
+         ("ExternalDataReference", ""), ("EmailAddress", ""), ("IPAddress", "192.0.2.1"), ("Status", "0"),
+         ("StartDate", "2015-03-01 10:00:00"), ("EndDate", "2015-03-01 10:20:00"), ("Finished", "1")), start=1)}
+    labels = "Prolific ID,Trial number,Left video,Middle video,Right video,Which is odd?,Time (ms)"
+    for export in (current, legacy):
+        header = ",".join([*export, "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"])
+        above = ",".join([*(label for label, _ in export.values()), labels])
+        written = [",".join([*(value for _, value in export.values()), row]) for row in rows]
+        caplog.clear()
+        with caplog.at_level("INFO"):
+            data, problems = collect_problems(_csv(tmp_path, [above, *written], header), videos, **EXPORT_READ)
+        assert problems == [] and "skipped row 1 under the header: Qualtrics' question-text row" in caplog.text
+        assert data.judgments.to_dict() == clean.judgments.to_dict()
+        for col, (label, value) in export.items():  # each alone, as in an export trimmed to the columns one uses
+            header = f"{col},Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+            data = read_triplet_table(_csv(tmp_path, [f"{label},{labels}", *(f"{value},{row}" for row in rows)],
+                                           header), videos, **EXPORT_READ)
+            assert len(data.judgments) == 90, col
+
+
+def test_the_no_trial_line_lists_its_own_rows_from_two_and_ten_of_them_end_without_dots(tmp_path: Path) -> None:
+    """Mutation (audit of 254187e): the no-trial line listing the first ten of every incomplete row (a real
+    non-response among them), needing three such rows to be one line, or ending ten rows with '...' passed every test.
+    Two instructions screens are one line; a non-response before them is its own line, not in theirs; ten rows are
+    listed whole."""
+    rows, videos = _trials(), _videos(tmp_path)
+    non_response = rows[0].rsplit(",", 2)[0] + ",,1000"
+    for screens in (2, 10):
+        written = [non_response, *(f"{row}\nP0,,,,,," if k < screens else row for k, row in enumerate(rows[1:]))]
+        table = _csv(tmp_path, "\n".join(written).split("\n"))
+        data, problems = collect_problems(table, videos, **EXPORT_READ)
+        shown = ", ".join(str(3 + 2 * k) for k in range(screens))
+        assert [str(p) for p in problems] == [
+            "judgments.csv row 1: column 'Odd_One_Out' is empty (pass --skip-incomplete to drop trials without a "
+            "response)",
+            f"judgments.csv: {screens} rows with no trial (no video and no odd-one-out: an instructions screen?) "
+            f"(rows {shown}): pass --skip-incomplete to drop them"]
+
+
+def test_skipped_instructions_screens_alone_are_no_warning(tmp_path: Path, caplog) -> None:
+    """Mutation (audit of 254187e): with --skip-incomplete, logging both kinds whether or not any row was of that
+    kind, or the instructions screens at WARNING, passed every test: a table whose only incomplete rows are
+    instructions screens warned "skipped 0 rows with an empty ... cell" or of screens no stimulus was shown on. They
+    are one INFO line and no warning."""
+    rows, videos = _trials(), _videos(tmp_path)
+    with caplog.at_level("INFO"):
+        read_triplet_table(_csv(tmp_path, ["P0,,,,,,", *rows, "P1,,,,,,"]), videos, skip_incomplete=True,
+                           **EXPORT_READ)
+    skipped = [r for r in caplog.records if "skipped" in r.getMessage()]
+    assert [(r.levelname, r.getMessage()) for r in skipped] == [
+        ("INFO", "judgments.csv: skipped 2 rows with no trial (no video and no odd-one-out: an instructions screen?) "
+                 "(rows 1, 92)")]
+
+
+def test_one_caption_none_is_warned_of_in_the_singular(tmp_path: Path, caplog) -> None:
+    """Mutation (audit of 254187e): the 'None' caption line needing two such captions, or saying 'they are' of one,
+    passed every test: a single caption 'None' kept unannounced is the one a user cannot tell from PsychoPy's missing
+    value. One is one line, in the singular."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    (tmp_path / "captions.csv").write_text("video,caption\nb.mp4,None\nb.mp4,walking\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(table, videos, captions=tmp_path / "captions.csv", **EXPORT_READ)
+    assert dict(zip(data.clip_ids, data.clips["captions"]))["b.mp4"] == ["None", "walking"]
+    assert ("captions.csv: kept 1 caption 'None' as written (a rater's word): if it is PsychoPy's missing value "
+            "instead, remove its row") in caplog.text

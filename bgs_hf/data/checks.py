@@ -173,12 +173,18 @@ _QUALTRICS_LABELS = {
 def _qualtrics_question_texts(df: pd.DataFrame, cols: Sequence[str]) -> bool:
     """Whether ``df``'s first row is Qualtrics' question-text row of an export without the ImportId row below it (its
     legacy format, or one whose ImportId row was deleted): under each of Qualtrics' own response columns the table has,
-    that column's label ('Response ID' under ResponseId), which no respondent's row holds."""
+    that column's label ('Response ID' under ResponseId), which no respondent's row holds. A label the rows below hold
+    too is the study's own data (its column 'Finished' reading 'finished' on every session): the first trial was
+    skipped as Qualtrics' row."""
     def folded(text: str) -> str:
         return header_key(text).replace("_", "")
 
+    def label_once(col: str, labels: tuple[str, ...]) -> bool:
+        cells = df[col]
+        return folded(cells.iloc[0]) in labels and not any(folded(c) in labels for c in cells.iloc[1:].unique())
+
     labelled = [(col, _QUALTRICS_LABELS[folded(col)]) for col in cols if folded(col) in _QUALTRICS_LABELS]
-    return bool(labelled) and all(folded(df[col].iloc[0]) in labels for col, labels in labelled)
+    return bool(labelled) and all(label_once(col, labels) for col, labels in labelled)
 
 
 def _missing_as_empty(df: pd.DataFrame, missing: Sequence[str], path: Path) -> pd.DataFrame:
