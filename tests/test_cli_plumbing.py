@@ -2180,3 +2180,24 @@ def test_a_stdout_that_fails_is_named_as_the_standard_output_once(tmp_path: Path
             run = subprocess.run([sys.executable, "-c", script, case], stdout=full, stderr=subprocess.PIPE, text=True,
                                  timeout=120, cwd=tmp_path, env=env)
         assert (run.returncode, run.stderr.splitlines()) == (2, lines), run.stderr[-2000:]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_failing_stdout_is_named_by_a_path_alone_and_by_no_path_where_the_system_gives_none(tmp_path: Path) -> None:
+    """Mutation audit (of 6b16e25): the standard output named by whatever ``/proc/self/fd/1`` reads (a pipe's or a
+    socket's ``pipe:[42]``, no file a user can look at), and a ``/proc`` that refuses the read (``PermissionError``
+    in a hardened container) failing the error line itself, both passed."""
+    script = ("import errno, os, sys\nfrom bgs_hf.cli.main import run_guarded\n"
+              "def pipe(name):\n    return 'pipe:[42]'\n"
+              "def refused(name):\n    raise PermissionError(errno.EACCES, 'Permission denied', name)\n"
+              "os.readlink = {'pipe': pipe, 'refused': refused}[sys.argv[1]]\n"
+              "sys.exit(run_guarded(lambda: print('a table line')))\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as for a user
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+                                                      env.get("PYTHONPATH")]))
+    for case in ("pipe", "refused"):
+        with open("/dev/full", "w") as full:
+            run = subprocess.run([sys.executable, "-c", script, case], stdout=full, stderr=subprocess.PIPE, text=True,
+                                 timeout=120, cwd=tmp_path, env=env)
+        said = ["error: OSError: No space left on device: the standard output"]
+        assert (run.returncode, run.stderr.splitlines()) == (2, said), (case, run.stderr[-2000:])

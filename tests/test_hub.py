@@ -1130,6 +1130,24 @@ def test_autopeftmodel_is_refused_up_front_on_a_saved_or_pushed_adapter_whose_co
         assert torch.equal(PeftModel.from_pretrained(load_base(str(out)), str(out)).eval()(x), ref)
 
 
+def test_a_save_of_some_adapters_of_a_model_with_several_names_no_auto_class_and_touches_no_other(
+        tiny_run: Path, tmp_path: Path) -> None:
+    """Mutation audit (of 420c196): ``drop_auto_class`` raising for a folder without ``adapter_config.json`` passed,
+    yet ``save_pretrained(d, selected_adapters=[...])`` (peft's own argument) writes only the adapters named, so the
+    save of one adapter of a model holding two failed with ``FileNotFoundError`` for the other's folder."""
+    import bgs_hf
+
+    model = bgs_hf.load_model(str(tiny_run))
+    model.load_adapter(str(tiny_run), adapter_name="other")
+    for selected, written in ((["default"], ["default"]), (["other"], ["other"])):
+        out = tmp_path / selected[0]
+        model.save_pretrained(str(out), selected_adapters=selected)
+        folder = out if written == ["default"] else out / "other"
+        assert json.loads((folder / "adapter_config.json").read_text())["auto_mapping"] is None
+        assert (out / "other").exists() == (written == ["other"])
+        assert (out / "adapter_config.json").exists() == (written == ["default"])
+
+
 def _json_without_bgs_hf(code: str, cwd: Path) -> Any:
     """Run ``code`` in a fresh process where bgs_hf cannot be imported (a user without bgs-hf) -> the JSON of its last
     printed line."""

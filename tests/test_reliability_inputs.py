@@ -730,6 +730,76 @@ def test_an_atomic_write_reaches_the_disk_before_its_rename_and_the_rename_after
     assert sorted(os.listdir(tmp_path)) == ["report.md"]
 
 
+def test_an_atomic_writes_fsync_sees_all_its_bytes_skips_a_filesystem_without_it_and_keeps_the_folders_best_effort(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit (of 6b16e25): the fsync before the rename taking the bytes still in Python's buffer (no
+    ``flush``: a power loss left a cut-short file), only ``EINVAL`` read as a filesystem without fsync (``ENOTSUP``,
+    ``EOPNOTSUPP`` and ``EBADF`` failed the write), ``save_npy``'s fsync not skipped there, a folder that cannot be
+    opened or synced failing a write whose file was already in place, and the folder's descriptor left open (a
+    long run ran out of descriptors) all passed. An fsync that fails with ``EIO`` keeps the old file, no temp file."""
+    import errno
+    import stat
+
+    import bgs_hf._files as files
+    from bgs_hf._files import save_npy, write_binary_atomic, write_text_atomic
+
+    target = tmp_path / "report.md"
+    sizes: list[int] = []
+
+    def fsync(fd: int) -> None:
+        info = os.fstat(fd)
+        if not stat.S_ISDIR(info.st_mode):
+            sizes.append(info.st_size)
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    write_binary_atomic(target, lambda f: f.write(b"x" * 100))
+    assert sizes == [100] and target.read_bytes() == b"x" * 100
+
+    for code in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF):
+        def unsupported(fd: int, code: int = code) -> None:
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(files.os, "fsync", unsupported)
+        write_text_atomic(target, f"written {code}")
+        save_npy(tmp_path / "a.npy", np.arange(3), fsync=True)
+        assert target.read_text() == f"written {code}" and np.load(tmp_path / "a.npy").tolist() == [0, 1, 2]
+
+    def folder_fails(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(files.os, "fsync", folder_fails)
+    write_text_atomic(target, "in place")
+    assert target.read_text() == "in place"
+    monkeypatch.setattr(files.os, "fsync", lambda fd: None)
+    real_open = os.open
+
+    def no_folder(name, flags, *args, **kwargs):  # a folder one may write in but not list (mode 0333)
+        if flags == os.O_RDONLY and os.path.isdir(name):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(name))
+        return real_open(name, flags, *args, **kwargs)
+
+    monkeypatch.setattr(files.os, "open", no_folder)
+    write_text_atomic(target, "not listable")
+    assert target.read_text() == "not listable"
+    monkeypatch.setattr(files.os, "open", real_open)
+
+    if os.path.isdir("/proc/self/fd"):
+        before = len(os.listdir("/proc/self/fd"))
+        for i in range(20):
+            write_text_atomic(target, str(i))
+        assert len(os.listdir("/proc/self/fd")) == before
+
+    def eio(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(files.os, "fsync", eio)
+    with pytest.raises(OSError, match="Input/output error") as raised:
+        write_text_atomic(target, "lost")
+    assert raised.value.filename == str(target) and target.read_text() == "19"
+    assert sorted(os.listdir(tmp_path)) == ["a.npy", "report.md"]
+
+
 def _refuse_new_files_in(folder: Path, monkeypatch) -> None:
     """``tempfile.mkstemp`` in ``folder`` fails as in a folder of another user's (chmod cannot show it to root)."""
     import tempfile
