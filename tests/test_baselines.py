@@ -1255,6 +1255,16 @@ def test_a_tpu_typed_with_a_glued_index_or_a_space_is_told_tpus_are_unsupported_
         LanguageBaselineConfig(device="npu1")
 
 
+def test_a_device_index_of_two_digits_glued_to_its_kind_is_read_as_that_index():
+    """Mutation audit of 33bfdbe: ``_as_typed`` reading one glued digit only passed. On a 16-GPU node `cuda12` was
+    then asked "did you mean 'cuda'?" (device 0), and `tpu10` was "unknown torch device", not the TPU line."""
+    from bgs_hf._device import suggest_device
+
+    assert suggest_device("cuda12") == "cuda:12"
+    with pytest.raises(BGSInputError, match=r"^device 'tpu10': XLA devices \(torch_xla, TPUs\) are not supported"):
+        LanguageBaselineConfig(device="tpu10")
+
+
 @pytest.mark.parametrize("typed, meant", [("cude", "cuda"), ("gpu", "cuda"), ("CUDA:0", "cuda:0"), ("gpu:1", "cuda:1"),
                                           ("cuda1", "cuda:1"), ("1", "cuda:1"), (" cpu", "cpu"), ("MPS", "mps"),
                                           ("xpo", "xpu")])

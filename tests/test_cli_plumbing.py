@@ -1001,6 +1001,26 @@ def test_data_stats_refuses_a_pgf_plot_before_the_work_where_its_tex_system_is_m
     assert not out.exists()
 
 
+def test_a_pgf_plot_named_in_capitals_is_checked_for_the_tex_system_matplotlib_is_set_to(release, tmp_path,
+                                                                                       monkeypatch, capsys):
+    """Mutation audit of 33bfdbe: the check reading ``.pgf`` in lower case only, or always looking for xelatex, passed.
+    `--png SIM.PGF` is a pgf plot too (the format is read from the suffix in any case), and a user whose matplotlibrc
+    sets ``pgf.texsystem: lualatex`` is measured with lualatex: an xelatex on the PATH does not stand in for it."""
+    import matplotlib
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "xelatex").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "bin" / "xelatex").chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setitem(matplotlib.rcParams, "pgf.texsystem", "lualatex")
+    out = tmp_path / "out"
+    assert main(["data", "stats", str(release), "--n-splits", "2", "--png", str(out / "SIM.PGF"),
+                 "--json", str(out / "s.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("error: --png .pgf needs lualatex ") and "not on the PATH" in err, err
+    assert not out.exists()
+
+
 def test_data_stats_plots_where_the_flags_say_and_each_panel_holds_its_judgments(release, tmp_path, monkeypatch,
                                                                                  capsys):
     """Mutants that passed: --no-png ignored (a human_similarity.png written anyway), the colour scale no longer
@@ -2121,6 +2141,14 @@ def _data_stats_into_a_closed_pipe(release: Path, extra: list[str], cwd: Path, e
                               env=env)
     finally:
         os.close(write_end)
+
+
+def test_a_command_run_with_no_stdout_at_all_ends_as_it_would_with_one(monkeypatch):
+    """Mutation audit of 33bfdbe: ``_flush_stdout`` flushing a ``sys.stdout`` that is None passed. Python has none
+    where descriptor 1 was closed at start (`pythonw`, a service or a cron job started with it closed): every
+    command, done or failed, then ended on an AttributeError traceback, its exit status lost."""
+    monkeypatch.setattr(sys, "stdout", None)
+    assert run_guarded(lambda: 0) == 0 and run_guarded(lambda: 3) == 3
 
 
 def test_a_closed_pipe_downstream_ends_the_command_quietly_as_unix_tools_do(release, tmp_path, capsys):

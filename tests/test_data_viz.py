@@ -1210,6 +1210,42 @@ def test_a_pgf_and_its_images_appear_whole_or_not_at_all(tmp_path, monkeypatch):
     assert all(p.read_text() == "the earlier figure" for p in tmp_path.iterdir())
 
 
+def test_a_pgf_behind_a_symlink_keeps_the_link_and_a_folder_that_takes_no_new_file_is_named_as_typed(tmp_path,
+                                                                                                     monkeypatch):
+    """Mutation audit of 33bfdbe: ``_save_pgf`` building beside the name given rather than its target, or letting
+    the hidden folder's name out of a refusal, passed. A ``sim.pgf`` that links into a paper's figure folder was
+    replaced by a file of its own (the paper kept the old figure, its images landed elsewhere), and a folder that
+    takes no new file was "Permission denied: .../.bgs-partial-sim.pgf-x1y2", a name the user never typed."""
+    import os
+    import tempfile
+
+    import numpy as np
+
+    _pgf_without_latex(monkeypatch)
+    matrix = np.random.default_rng(0).random((5, 5))
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "sim.pgf").write_text("the earlier figure")
+    (tmp_path / "sim.pgf").symlink_to(tmp_path / "paper" / "sim.pgf")
+    plot_similarity_matrices({"a": matrix, "b": matrix}, tmp_path / "sim.pgf")
+    assert (tmp_path / "sim.pgf").is_symlink() and sorted(os.listdir(tmp_path)) == ["paper", "sim.pgf"]
+    assert sorted(os.listdir(tmp_path / "paper")) == ["sim-img0.png", "sim-img1.png", "sim-img2.png", "sim.pgf"]
+    assert "{sim-img0.png}" in (tmp_path / "paper" / "sim.pgf").read_text()
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = tempfile.mkdtemp
+
+    def mkdtemp(suffix=None, prefix=None, dir=None):  # chmod cannot show a locked folder to root
+        if dir is not None and os.path.realpath(dir) == os.path.realpath(locked):
+            raise PermissionError(13, "Permission denied", os.path.join(dir, f"{prefix}x1y2"))
+        return real(suffix, prefix, dir)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    with pytest.raises(PermissionError) as caught:
+        plot_similarity_matrices({"a": matrix, "b": matrix}, locked / "sim.pgf")
+    assert caught.value.filename == str(locked / "sim.pgf") and os.listdir(locked) == []
+
+
 def test_every_figure_is_saved_through_save_figure():
     """One way out for every figure (quickstart's and evaluate's PNGs, the synth and pretrain plots, the training
     benchmark's curves): a bare ``fig.savefig(path)`` elsewhere writes straight to its target again."""

@@ -321,6 +321,44 @@ def test_a_pushed_model_is_scored_with_its_runs_seed_so_its_ceiling_and_cis_are_
             assert pushed["fit"][row][key] == local["fit"][row][key], (row, key)
 
 
+def test_a_pushed_models_seed_is_the_one_its_run_is_scored_with_whatever_its_bgs_config_held(tmp_path):
+    """A run's own records say its seed; a ``training_seed`` in its bgs_config.json (one copied from a published
+    model) is read only where there are none. Push kept such a stray one over the run's records, so the pushed
+    model was scored with another seed than its run and card: it now publishes the run's, or none where the run
+    recorded none. A pushed model pushed again keeps its seed, and a published one of a bad type (text, a float,
+    a flag; a bgs_config.json that is no JSON object) is no seed, not a crash. Mutation audit of 9dbe650: the
+    published key renamed, a published 7.0 taken as 7, a stray seed read beside the run's records, and a
+    bgs_config.json that is a JSON list failing on ``.get``, passed."""
+    import shutil
+
+    from bgs_hf.eval.suite import default_seed
+    from bgs_hf.hub import push_run
+    from bgs_hf.training.api import recorded_seed
+
+    run = _saved_run(tmp_path / "run")
+    config = json.loads((run / "bgs_config.json").read_text())
+    (run / "bgs_config.json").write_text(json.dumps({**config, "training_seed": 3}))
+    for name, training, seed in (("seed 7", {"seed": 7}, 7), ("no seed", {}, None)):
+        (run / "run_config.json").write_text(json.dumps({"training": training}))
+        push_run(run, "me/bgs-run", local_dir=tmp_path / name)
+        assert recorded_seed(tmp_path / name) == recorded_seed(run) == seed, name
+        assert default_seed(str(tmp_path / name), None) == default_seed(str(run), None) == (seed or 0), name
+    published = json.loads((tmp_path / "seed 7" / "bgs_config.json").read_text())
+    assert published["training_seed"] == 7
+    assert "training_seed" not in json.loads((tmp_path / "no seed" / "bgs_config.json").read_text())
+    push_run(tmp_path / "seed 7", "me/bgs-run", local_dir=tmp_path / "again")
+    assert recorded_seed(tmp_path / "again") == 7
+    for k, bad in enumerate(("7", 7.0, True)):
+        folder = tmp_path / f"bad {k}"
+        shutil.copytree(tmp_path / "seed 7", folder)
+        (folder / "bgs_config.json").write_text(json.dumps({**published, "training_seed": bad}))
+        assert recorded_seed(folder) is None and default_seed(str(folder), None) == 0, bad
+        push_run(folder, "me/bgs-run", local_dir=tmp_path / f"again {k}")
+        assert "training_seed" not in json.loads((tmp_path / f"again {k}" / "bgs_config.json").read_text()), bad
+    (folder / "bgs_config.json").write_text("[7]")
+    assert recorded_seed(folder) is None
+
+
 def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets, caplog):
     import logging
 

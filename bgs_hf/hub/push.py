@@ -277,26 +277,33 @@ def _stage_loss(info: RunInfo, out_dir: Path) -> None:
     Space could not tell a BGS model from any other (``run_info.bgs_trained``); the loaders ignore the key."""
     loss = info.section("loss", "loss_config")
     if loss is not None and "loss" not in info.bgs_config:
-        _add_to_staged_config(out_dir, "loss", loss)
+        _set_in_staged_config(out_dir, "loss", loss)
 
 
 def _stage_seed(info: RunInfo, out_dir: Path) -> None:
     """Record the run's training seed in the staged ``bgs_config.json`` as ``training_seed`` (the run's records are
     not published): it drew the split-halves of the card's noise ceiling and its bootstrap CIs, and ``bgs-hf
     evaluate`` of the published model drew them with seed 0, giving another ceiling, other CIs and another % of
-    ceiling than the card shows. ``recorded_seed`` reads it back; the loaders ignore the key."""
+    ceiling than the card shows. ``recorded_seed`` reads it back; the loaders ignore the key. The seed published is
+    always the one ``recorded_seed`` reads from the run, its own records first: a ``training_seed`` the run's
+    ``bgs_config.json`` also holds (one copied from a published model) was kept over them, so the pushed model was
+    scored with another seed than its run and card; it is replaced, or dropped where the run recorded no seed."""
     from bgs_hf.training.api import PUBLISHED_SEED, recorded_seed
 
     seed = recorded_seed(info.run_dir)
-    if seed is not None and PUBLISHED_SEED not in info.bgs_config:
-        _add_to_staged_config(out_dir, PUBLISHED_SEED, seed)
+    if seed is not None or PUBLISHED_SEED in info.bgs_config:
+        _set_in_staged_config(out_dir, PUBLISHED_SEED, seed)
 
 
-def _add_to_staged_config(out_dir: Path, key: str, value: Any) -> None:
-    """Add one record of the run to the staged ``bgs_config.json`` (only there: the run folder is untouched)."""
+def _set_in_staged_config(out_dir: Path, key: str, value: Any) -> None:
+    """Set one record of the run in the staged ``bgs_config.json`` (only there: the run folder is untouched);
+    ``None`` removes it."""
     path = out_dir / BGS_CONFIG
     cfg = _read_staged_json(path)
-    cfg[key] = value
+    if value is None:
+        cfg.pop(key, None)
+    else:
+        cfg[key] = value
     _write_staged_json(path, cfg)
 
 
