@@ -35,10 +35,13 @@ def hub_unreachable() -> str | None:
     return None
 
 
-def download_advice(name: str, *, repo_type: str = "model") -> str:
+def download_advice(name: str, *, repo_type: str = "model", revision: str | None = None) -> str:
     """What to do about a Hub name the local cache lacks while the Hub cannot be asked: the one wording of the
-    advice, for backbones, sentence models and datasets."""
+    advice, for backbones, sentence models and datasets. A ``revision`` asked for is in the command: without it
+    ``hf download`` fetched ``main``, and the revision was still missing from the cache copied over."""
     flag = "" if repo_type == "model" else f" --repo-type {repo_type}"
+    if revision is not None:
+        flag += f" --revision {revision}"
     return f"download it where there is network (`hf download {name}{flag}`) and copy the cache"
 
 

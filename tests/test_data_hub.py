@@ -2348,3 +2348,27 @@ def test_a_mistyped_dataset_folder_offline_names_the_folder_meant_and_what_to_do
     rc = cli(["data", "stats", "sss"])
     out = capsys.readouterr().err
     assert rc == 2 and out.count("\n") == 1 and "(did you mean 'ss'?)" in out, out
+
+
+def test_an_uncached_dataset_names_why_the_hub_was_not_asked_and_no_file_as_the_folder_meant(monkeypatch, tmp_path):
+    """Mutants of 1a7f94f that passed: "HF_HUB_OFFLINE is set" given as the reason where it is not (the Hub's host
+    unreachable, which huggingface_hub reports as the same LocalEntryNotFoundError after its retries), and a file
+    beside the name offered as the folder meant: `data stats mydata` beside the archive `mydata.zip`, not yet
+    unpacked, was asked "did you mean 'mydata.zip'?", which `data stats` then refuses as a file."""
+    import huggingface_hub
+    import huggingface_hub.constants as c
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    def hub_unreachable(*_args, **_kwargs):
+        raise LocalEntryNotFoundError("An error happened while trying to locate the files on the Hub")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", hub_unreachable)  # nothing leaves the machine
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mydata.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    with pytest.raises(BGSInputError) as err:
+        load("mydata")
+    assert str(err.value) == ("'mydata' is not a local folder and is not in the Hub cache (offline or unreachable): "
+                              "download it where there is network (`hf download mydata --repo-type dataset`) and "
+                              "copy the cache, or pass the dataset's folder")

@@ -1818,6 +1818,52 @@ def test_push_names_a_missing_run_folder_as_typed_and_the_folder_meant(tmp_path:
     assert not (tmp_path / "staged").exists()
 
 
+def test_a_missing_run_folder_is_never_offered_a_file_and_an_unlistable_parent_keeps_the_one_line(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    """Mutants of 1b23da3 that passed: a file beside the missing run folder offered as the folder meant (`bgs-hf push
+    runs/run1` beside the log `runs/run1.log`: "did you mean 'runs/run1.log'?", which push refuses in turn), and a
+    parent folder that cannot be listed (another user's `runs/`: PermissionError) turning the refusal into a
+    traceback."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub.run_info import find_model_dir
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "run1.log").write_text("epoch 1\n")
+    assert main(["push", "runs/run1", "--repo-id", "me/x", "--local-dir", str(tmp_path / "staged")]) == 2
+    assert capsys.readouterr().err == "error: runs/run1: run folder not found\n"
+    listed = Path.iterdir
+
+    def unlistable(self: Path):
+        if self.name == "runs":
+            raise PermissionError(13, "Permission denied", str(self))
+        return listed(self)
+
+    monkeypatch.setattr(Path, "iterdir", unlistable)
+    with pytest.raises(BGSInputError) as err:
+        find_model_dir("runs/run2")
+    assert str(err.value) == "runs/run2: run folder not found"
+
+
+def test_a_run_folder_given_with_a_tilde_is_read_in_the_home_folder(tmp_path: Path, monkeypatch) -> None:
+    """`bgs-hf evaluate --model=~/runs/ss` (bash keeps a tilde after `=` as typed) or `push_run("~/runs/ss", ...)`:
+    the model loaded (load_model expands the tilde) but its records were looked for in a folder named `~`: the run
+    was "not found (did you mean '~/runs/ss'?)", the very name typed, and the report's row lost its "BGS
+    fine-tuned" name. A missing one is still named as typed, with the folder meant."""
+    from bgs_hf.hub.run_info import RunInfo, find_model_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    run = _records(tmp_path / "home" / "runs" / "ss", metrics_json={"test": {"r2": 0.5}})
+    assert find_model_dir("~/runs/ss") == run
+    info = RunInfo.read_records("~/runs/ss")
+    assert info.model_dir == run and info.run_dir == run and info.metrics == {"test": {"r2": 0.5}}
+    with pytest.raises(BGSInputError) as err:
+        find_model_dir("~/runs/sss")
+    assert str(err.value) == "~/runs/sss: run folder not found (did you mean '~/runs/ss'?)"
+    assert not (tmp_path / "~").exists()
+
+
 def test_run_records_are_read_in_their_documented_order(tmp_path: Path) -> None:
     """Mutants that passed: the model sub-folder before the run folder, `final/` before `model/`, a run folder that
     is not there said to hold no bgs_config.json; `eval` before the asked split; a ceiling dict's `mean` before its

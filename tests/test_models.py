@@ -3187,3 +3187,73 @@ def test_a_hub_backbone_not_cached_with_hf_hub_offline_set_says_what_to_do(hub_c
     with pytest.raises(BGSInputError, match=r"cannot resolve backbone 'org/odd': not one of \[.*the Hub lookup "
                                             r"failed \(ValueError"):
         get_backbone_spec("org/odd")
+
+
+def test_a_hub_backbone_the_hub_does_not_have_keeps_the_hubs_reason_without_hf_hub_offline(tmp_path, monkeypatch):
+    """Mutant of 1a7f94f that passed: the HF_HUB_OFFLINE advice given whenever the config is not cached, whatever
+    HF_HUB_OFFLINE is. Online, `--backbone org/no-such-model` (a typo of a Hub id) would be told "HF_HUB_OFFLINE is
+    set" and to `hf download` it, where the Hub's own answer (no such repo) is what to read."""
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.models import registry
+
+    def not_a_repo(name, **_kw):
+        raise OSError(f"{name} is not a local folder and is not a valid model identifier listed on "
+                      "'https://huggingface.co/models'")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(registry, "hub_unreachable", lambda: None)  # online: the Hub answers
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", not_a_repo)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec("org/no-such-model")
+    text = str(err.value)
+    assert text.startswith("cannot resolve backbone 'org/no-such-model': not one of ["), text
+    assert text.endswith("the Hub lookup failed (OSError: org/no-such-model is not a local folder and is not a valid "
+                         "model identifier listed on 'https://huggingface.co/models')"), text
+
+
+def test_load_model_with_the_hub_unreachable_asks_the_local_cache_alone(tmp_path, monkeypatch):
+    """Mutant of 1b23da3 that passed: the Hub asked whatever hub_unreachable said (``cache_only = False``). With no
+    route to the Hub and HF_HUB_OFFLINE unset, each lookup is then retried by huggingface_hub for 23 s before the
+    one line comes."""
+    import huggingface_hub
+    import huggingface_hub.constants as hub_constants
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    import bgs_hf.models.loading as loading
+
+    asked: list[bool] = []
+
+    def from_the_cache(repo_id, *_args, local_files_only=False, **_kw):
+        asked.append(local_files_only)
+        raise LocalEntryNotFoundError(f"{repo_id} is not in the local cache")  # nothing leaves the machine
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: "huggingface.co")
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", from_the_cache)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", from_the_cache)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BGSInputError, match=r"huggingface\.co cannot be reached: download it where there is network"):
+        load_model("you/x")
+    assert asked and all(asked), asked
+
+
+def test_load_model_of_a_revision_with_the_hub_unreachable_is_told_to_download_that_revision(tmp_path, monkeypatch):
+    """``load_model("you/x", revision="v2")`` with the Hub's host unreachable was told to run `hf download you/x`,
+    which fetches ``main``: the cache copied over still lacked ``v2`` and the same line came back."""
+    import bgs_hf.models.loading as loading
+
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: "huggingface.co")  # HF_HUB_OFFLINE: nothing is asked
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BGSInputError) as err:
+        load_model("you/x", revision="v2")
+    assert "(`hf download you/x --revision v2`)" in str(err.value), err.value
+    with pytest.raises(BGSInputError) as err:
+        load_model("you/x")
+    assert "(`hf download you/x`)" in str(err.value), err.value

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bgs_hf._files import BGS_CONFIG
+from bgs_hf._files import BGS_CONFIG, expand_user
 from bgs_hf._offline import sibling_folder_hint
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.metrics.bootstrap import pct_of_ceiling, positive_ceiling
@@ -119,15 +119,17 @@ def find_model_dir(run_dir: str | Path) -> Path:
     """The folder inside a run that holds the saved embedder (``bgs_config.json``). A run folder that is not there is
     named as given where that is a relative path (an absolute one by its last part), with the folder beside it most
     likely meant: ``bgs-hf push runs/nonexist`` said only "nonexist: run folder not found", neither where it looked
-    nor what was there."""
-    run_dir = Path(run_dir)
+    nor what was there. A ``~`` is the home folder, as for ``load_model``: ``--model=~/runs/ss`` (bash keeps that
+    tilde) loaded the model, and its records were looked for in a folder named ``~``."""
+    given = Path(run_dir)
+    run_dir = expand_user(given)
     if not run_dir.is_dir():
-        raise BGSInputError(f"run folder not found{sibling_folder_hint(str(run_dir))}", path=run_dir,
-                            whole=not run_dir.is_absolute())
+        raise BGSInputError(f"run folder not found{sibling_folder_hint(str(given))}", path=given,
+                            whole=not given.is_absolute())
     for candidate in (run_dir, *(run_dir / sub for sub in MODEL_SUBDIRS)):
         if (candidate / BGS_CONFIG).is_file():
             return candidate
-    raise BGSInputError(f"no {BGS_CONFIG} in the run folder or in {', '.join(MODEL_SUBDIRS)}/", path=run_dir,
+    raise BGSInputError(f"no {BGS_CONFIG} in the run folder or in {', '.join(MODEL_SUBDIRS)}/", path=given,
                         whole=True)
 
 
@@ -263,8 +265,8 @@ class RunInfo:
         """What a model folder recorded (a run, a ``checkpoint-N``, a folder ``bgs-hf push`` staged), without the
         card's checks: enough for what the run was trained with (:attr:`bgs_trained`), where no evaluation is
         needed (``bgs-hf evaluate``, the Space)."""
-        run_dir = Path(run_dir)
-        model_dir = find_model_dir(run_dir)
+        model_dir = find_model_dir(run_dir)  # names a missing folder as given
+        run_dir = expand_user(run_dir)
         info = cls(
             run_dir=run_dir, model_dir=model_dir, bgs_config=_read_json(model_dir / BGS_CONFIG), split=split
         )

@@ -183,20 +183,21 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
             try:
                 huggingface_hub.snapshot_download(repo, revision=revision, local_files_only=True)
             except Exception:  # noqa: BLE001 - not cached either
-                raise _cannot_download(repo, err, unreachable) from err
+                raise _cannot_download(repo, err, unreachable, revision) from err
             where = " (its copy in the local Hugging Face cache; offline)"
         raise BGSInputError(f"Hub repo {repo!r}{where} has no {BGS_CONFIG}: not a model saved by bgs-hf (a backbone "
                             "is given to build_embedder / --backbone)") from None
     except Exception as err:  # noqa: BLE001 - offline / missing repo: one clear line (`runs/sss`: a folder mistyped?)
-        raise _cannot_download(repo, err, unreachable) from err
+        raise _cannot_download(repo, err, unreachable, revision) from err
 
 
-def _cannot_download(repo: str, err: Exception, unreachable: str | None) -> BGSInputError:
+def _cannot_download(repo: str, err: Exception, unreachable: str | None, revision: str | None) -> BGSInputError:
     """The one line for a model repo that could not be fetched, with the folder it may be a typo of (``runs/sss``
     beside ``runs/ss``); where the Hub's host cannot be reached, what to do: it said only
     "LocalEntryNotFoundError", where a backbone named the same way was told to download it and copy the cache."""
     advice = "" if unreachable is None else (f" (not in the local Hugging Face cache, and {unreachable} cannot be "
-                                             f"reached: {download_advice(repo)}, or pass the model's folder)")
+                                             f"reached: {download_advice(repo, revision=revision)}, or pass the "
+                                             "model's folder)")
     return BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}{advice}{folder_typo_hint(repo)}")
 
 
