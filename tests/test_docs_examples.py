@@ -1071,3 +1071,17 @@ def test_the_reliability_citation_check_finds_a_missing_test():
     ]
     for row in broken:
         assert len(_reliability_citation_problems(row, tests_dir)) == 1, row
+
+
+def test_reliability_limits_table_holds_limits_and_every_case_row_is_under_cases_tried():
+    """docs/RELIABILITY.md's "Limits" table names values and where the code sets them; rows of cases (a behaviour
+    and the test that shows it) appended at the file's end had piled up under it, 201 of them, where a reader
+    looking up a case in "Cases tried" never found them."""
+    import re
+
+    text = _doc_text("docs/RELIABILITY.md")
+    limits = text.split("## Limits", 1)[1]
+    rows = [line for line in limits.splitlines() if line.startswith("|") and not line.startswith("|---")][1:]
+    assert rows, "the Limits table is still read"
+    cited = [row[:80] for row in rows if re.search(r"test_\w+\.py|same test", row.rstrip().rstrip("|").split(" | ")[-1])]
+    assert cited == []
