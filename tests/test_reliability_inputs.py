@@ -684,6 +684,16 @@ def test_a_work_folder_left_beside_a_new_target_by_this_pid_is_cleared_and_fsync
     assert len(synced) == 1 and np.load(tmp_path / "b.npy").tolist() == [0, 1, 2]
 
 
+def _fsync_fails(monkeypatch, code: int, text: str) -> None:
+    """Every ``os.fsync`` the atomic writes call from now on fails with ``code``."""
+    import bgs_hf._files as files
+
+    def failing(fd: int) -> None:
+        raise OSError(code, text)
+
+    monkeypatch.setattr(files.os, "fsync", failing)
+
+
 def test_an_atomic_write_reaches_the_disk_before_its_rename_and_the_rename_after(tmp_path: Path, monkeypatch) -> None:
     """``write_binary_atomic`` renamed its temp file into place unsynced: after a power loss or a kernel crash the
     rename could be on disk without the data (XFS, btrfs, ext4 without ``auto_da_alloc``), a report or
@@ -713,17 +723,11 @@ def test_an_atomic_write_reaches_the_disk_before_its_rename_and_the_rename_after
     write_binary_atomic(target, lambda f: f.write(b"over"))  # over an existing one
     assert calls == ["fsync file", "replace", "fsync folder"] * 2 and target.read_bytes() == b"over"
 
-    def unsupported(fd: int) -> None:
-        raise OSError(errno.EINVAL, "Invalid argument")
-
-    monkeypatch.setattr(files.os, "fsync", unsupported)
+    _fsync_fails(monkeypatch, errno.EINVAL, "Invalid argument")
     write_text_atomic(target, "still written")
     assert target.read_text() == "still written"
 
-    def quota(fd: int) -> None:
-        raise OSError(errno.EDQUOT, "Disk quota exceeded")
-
-    monkeypatch.setattr(files.os, "fsync", quota)
+    _fsync_fails(monkeypatch, errno.EDQUOT, "Disk quota exceeded")
     with pytest.raises(OSError, match="Disk quota exceeded") as raised:
         write_text_atomic(target, "lost")
     assert raised.value.filename == str(target) and target.read_text() == "still written"
@@ -790,10 +794,7 @@ def test_an_atomic_writes_fsync_sees_all_its_bytes_skips_a_filesystem_without_it
             write_text_atomic(target, str(i))
         assert len(os.listdir("/proc/self/fd")) == before
 
-    def eio(fd: int) -> None:
-        raise OSError(errno.EIO, "Input/output error")
-
-    monkeypatch.setattr(files.os, "fsync", eio)
+    _fsync_fails(monkeypatch, errno.EIO, "Input/output error")
     with pytest.raises(OSError, match="Input/output error") as raised:
         write_text_atomic(target, "lost")
     assert raised.value.filename == str(target) and target.read_text() == "19"
