@@ -718,6 +718,12 @@ def _scores(split: str) -> dict:
             "ooo_acc_3way": 0.6, "ooo_acc_2way": 0.7, "pct_of_ceiling_ci": None}
 
 
+def _run_folder(folder: Path) -> None:
+    """A folder the CLI takes for a saved run (its ``bgs_config.json``), for tests whose suite is a stand-in."""
+    folder.mkdir(parents=True)
+    (folder / "bgs_config.json").write_text("{}")
+
+
 def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_path, monkeypatch, capsys):
     """Every flag the suite takes, in one place; mutants that passed the suite before: --cache not handed on, and
     the printed line's CI ends or its 3-way and 2-way accuracies swapped (the others were caught by slower tests)."""
@@ -734,6 +740,8 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
                 "noise_ceiling_r2": 0.5, "fit": {"bgs": _scores(kw["split"])}, "timings_s": {"total": 1.0}}
 
     monkeypatch.setattr(suite, "run_suite", run_suite)
+    monkeypatch.chdir(tmp_path)
+    _run_folder(tmp_path / "runs" / "ctrl")  # a --control is checked before the data loads, as --model is
     abstract = tmp_path / "abstract"
     abstract.mkdir()
     (abstract / "labels.csv").write_text("video_name,split,label\nv.mp4,train,chase\n")  # read whole by the CLI
@@ -769,7 +777,7 @@ def test_evaluate_refuses_a_caption_mode_it_does_not_know_at_parse_time(capsys):
 
 
 def test_evaluate_reads_spaced_analyses_a_control_path_holding_an_equals_sign_and_checks_the_language_model(
-        monkeypatch, capsys):
+        tmp_path, monkeypatch, capsys):
     """Mutants that passed (CLI audit, second pass): spaced `--analyses` (" partition , motion") not stripped, a
     `--control` path cut at its second `=`, and `--language-model` checked only when the fit (not the variance
     partitioning, which also embeds the captions) is asked for."""
@@ -782,6 +790,8 @@ def test_evaluate_reads_spaced_analyses_a_control_path_holding_an_equals_sign_an
     monkeypatch.setattr(suite, "run_suite", lambda data, pretrained, finetuned, **kw: seen.update(kw) or {
         "data": "toy", "split": "test", "n_clips": 3, "n_pairs": 5, "n_judgments": 4, "noise_ceiling_r2": 0.5,
         "timings_s": {"total": 1.0}})
+    monkeypatch.chdir(tmp_path)
+    _run_folder(tmp_path / "runs" / "lr=0.1")  # a --control is checked before the data loads, as --model is
     base = ["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--language-model", "org/lm"]
     assert main([*base, "--analyses", " partition , motion", "--control", "lang=runs/lr=0.1"]) == 0
     assert seen["analyses"] == ("partition", "motion") and seen["controls"] == {"lang": "runs/lr=0.1"}

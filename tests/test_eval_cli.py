@@ -3482,6 +3482,26 @@ def test_a_mistyped_run_folder_is_refused_before_the_data_loads_and_named_as_a_f
     assert rc == 2 and "'org/sss'" in err and "mistyped folder" not in err, err  # no org/ here: no folder hint
 
 
+def test_a_control_that_is_not_a_run_nor_a_backbone_here_is_refused_before_the_data_loads(tmp_path, monkeypatch,
+                                                                                             capsys):
+    """`evaluate --control lang=you/x` (an uncached Hub id, offline) or `--control lang=runs/sss` (a mistyped run
+    folder) was refused only once the data, the ceiling and the language row had loaded, where the same name given to
+    --model is refused at once: the controls now go through --model's check."""
+    import huggingface_hub.constants as hub_constants
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)  # a cache-only lookup: nothing leaves the machine
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "ss").mkdir(parents=True)
+    for control, said in (("you/x", "`hf download you/x`"), ("runs/sss", "runs/sss may be a mistyped folder")):
+        rc = main(["evaluate", "--data", "not-loaded", "--model", "tiny-random-videomae", "--control",
+                   f"lang={control}", "--report", "ev"])
+        err = capsys.readouterr().err
+        assert rc == 2 and err.count("\n") == 1, err
+        assert f"--control: cannot resolve backbone '{control}'" in err and said in err, err
+        assert "not-loaded" not in err, err
+
+
 def test_the_evaluation_reports_figures_have_alt_text_that_says_what_they_show(tmp_path):
     """Seen in a visual review: the demo's overlays (a convolutional backbone, titled "(no attention)") were captioned
     "attention rollout overlays", and the layers, probes and motion figures "layer-wise R²", "probe r per attribute"

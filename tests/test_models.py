@@ -3189,6 +3189,35 @@ def test_a_hub_backbone_not_cached_with_hf_hub_offline_set_says_what_to_do(hub_c
         get_backbone_spec("org/odd")
 
 
+def test_a_hub_repo_the_cache_records_without_a_config_is_not_told_to_download_it(hub_cache, tmp_path,
+                                                                                   monkeypatch):
+    """A Hub repo with no config.json (not a transformers model: a dataset's files, a pushed adapter) leaves
+    huggingface_hub's ``.no_exist/<commit>/config.json`` marker in the cache. Offline (HF_HUB_OFFLINE=1, or a Hub
+    host that does not resolve), `--backbone you/notes` was told it is not cached and to `hf download` it, which
+    fetches the same repo without a config.json again; now the cache's own record is said."""
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.models import registry
+
+    commit = "c" * 40
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "README.md").write_text("not a model")
+    hub_cache("you/notes", tmp_path / "notes", commit)
+    marker = tmp_path / "hub-cache" / "models--you--notes" / ".no_exist" / commit
+    marker.mkdir(parents=True)
+    (marker / "config.json").touch()
+    expected = ("cannot resolve backbone 'you/notes': the local Hugging Face cache records that the Hub repo has no "
+                "config.json: not a transformers backbone; pass a local folder written by save_pretrained")
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec("you/notes")
+    assert str(err.value) == expected
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(registry, "hub_unreachable", lambda: "huggingface.co")  # the lookups stay cache-only
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec("you/notes")
+    assert str(err.value) == expected
+
+
 def test_a_hub_backbone_the_hub_does_not_have_keeps_the_hubs_reason_without_hf_hub_offline(tmp_path, monkeypatch):
     """Mutant of 1a7f94f that passed: the HF_HUB_OFFLINE advice given whenever the config is not cached, whatever
     HF_HUB_OFFLINE is. Online, `--backbone org/no-such-model` (a typo of a Hub id) would be told "HF_HUB_OFFLINE is

@@ -158,10 +158,10 @@ def _controls(given: list[str]) -> dict[str, str]:
     return controls
 
 
-def _models_to_score(args: argparse.Namespace, is_run: bool) -> tuple[str, str | None]:
+def _models_to_score(args: argparse.Namespace, is_run: bool, controls: dict[str, str]) -> tuple[str, str | None]:
     """(pretrained, fine-tuned) models: a run beside its own frozen base unless --pretrained names another, a
-    backbone name alone; a backbone name that is not one (a mistyped run folder) is refused before the ceiling and
-    the language row."""
+    backbone name alone; a backbone name that is not one (a mistyped run folder), there or in ``controls``, is
+    refused before the data, the ceiling and the language row (a --control's only once they had loaded)."""
     from bgs_hf.errors import naming_flag
     from bgs_hf.eval.suite import pretrained_of
     from bgs_hf.models.loading import saved_model_folder
@@ -173,7 +173,8 @@ def _models_to_score(args: argparse.Namespace, is_run: bool) -> tuple[str, str |
         pretrained, finetuned = pretrained_of(args.model), args.model
     else:
         pretrained, finetuned = args.model, None
-    for flag, name in (("--pretrained", args.pretrained), ("--model", None if is_run else args.model)):
+    named = [("--pretrained", args.pretrained), ("--model", None if is_run else args.model)]
+    for flag, name in named + [("--control", path) for path in controls.values()]:
         if name is not None and saved_model_folder(name) is None:  # a backbone: its config, no weights
             with naming_flag(flag):
                 get_backbone_spec(name)
@@ -229,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
     if is_run:
         args.model = str(folder)
     args.seed = default_seed(args.model, args.seed)
-    pretrained, finetuned = _models_to_score(args, is_run)
+    pretrained, finetuned = _models_to_score(args, is_run, controls)
     data = load(args.data, seed=args.seed)  # run_suite puts a run's recorded splits on it
     check_split(data, args.split)  # before any model loads
     language = LanguageBaselineConfig(model=args.language_model,

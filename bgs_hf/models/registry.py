@@ -700,12 +700,17 @@ def _refuse_hub_name(name: str, err: Exception, unreachable: str | None) -> NoRe
     if "/" not in name:  # no Hub id (ORG/NAME): a mistyped registry name, never something to download
         raise _unknown_name(name) from None
     typo = mistyped_folder_hint(name)
+    config = _cached_config(name) if unreachable is not None or constants.HF_HUB_OFFLINE else None
+    if config is False:  # was told to `hf download` it, which fetches the same repo without a config.json again
+        raise BGSInputError(
+            f"cannot resolve backbone {name!r}: the local Hugging Face cache records that the Hub repo has no "
+            f"config.json: not a transformers backbone; pass a local folder written by save_pretrained{typo}") from None
     if unreachable is not None:
         raise BGSInputError(
             f"backbone {name!r} is not a folder here, not in the local Hugging Face cache, and {unreachable} "
             f"cannot be reached (offline?): {download_advice(name)}, or pass a local folder written by "
             f"save_pretrained{typo}") from None
-    if constants.HF_HUB_OFFLINE and not _config_cached(name):  # a cached config that failed keeps its own reason
+    if constants.HF_HUB_OFFLINE and config is None:  # a cached config that failed keeps its own reason
         # was "not one of [the registry names] ... the Hub lookup failed (OSError: We couldn't connect ...)" for
         # `--backbone vjepa2` itself, with no word of what to do
         raise BGSInputError(
@@ -718,11 +723,14 @@ def _refuse_hub_name(name: str, err: Exception, unreachable: str | None) -> NoRe
     ) from err
 
 
-def _config_cached(name: str) -> bool:
-    """Whether the local Hugging Face cache holds the Hub model ``name``'s config.json."""
+def _cached_config(name: str) -> bool | None:
+    """What the local Hugging Face cache knows of the Hub model ``name``'s config.json: True where it holds the file,
+    False where it records that the repo has none (huggingface_hub's ``.no_exist`` marker, an object, not a path:
+    downloading again would not help), None where it knows nothing."""
     from huggingface_hub import try_to_load_from_cache
 
-    return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    found = try_to_load_from_cache(name, "config.json")
+    return True if isinstance(found, str) else None if found is None else False
 
 
 def spec_from_dict(d: dict[str, Any], config: Any, *, path: str | None = None) -> BackboneSpec:
