@@ -144,8 +144,12 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
             raise
         return
     if is_written_in_place(path):  # a FIFO, a device: nothing to replace (and /dev/null must stay)
-        with open(path, "w", encoding=encoding) as f:
-            f.write(text)
+        try:
+            with open(path, "w", encoding=encoding) as f:
+                f.write(text)
+        except OSError as err:  # a device that fails its writes (`--json /dev/full`): the write's error named no file
+            raise_naming_target(err, path, path, unnamed=True)
+            raise
         return
     data = text.encode(encoding)  # (a character the encoding lacks: refused before any file is touched)
     write_binary_atomic(path, lambda f: f.write(data))

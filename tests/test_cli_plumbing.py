@@ -2192,7 +2192,7 @@ def test_lines_still_buffered_for_a_gone_reader_keep_the_exit_status_and_print_n
     the error line, then "Exception ignored in: <_io.TextIOWrapper name='<stdout>'...> BrokenPipeError", and 120.
     A stdout onto a full disk is said once (the lines it kept, flushed again, said it a second time)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    full = ["error: OSError: No space left on device"]
+    full = ["error: OSError: No space left on device: /dev/full"]  # (the plot's file: it named none)
     stdout_full = ["error: OSError: No space left on device: the standard output (/dev/full)"]
     for extra, stdout, status, lines in ((["--no-png"], None, 141, []), (["--png", "/dev/full"], None, 2, full),
                                          (["--no-png"], "/dev/full", 2, stdout_full)):
@@ -2239,3 +2239,49 @@ def test_a_failing_stdout_is_named_by_a_path_alone_and_by_no_path_where_the_syst
                                  timeout=120, cwd=tmp_path, env=env)
         said = ["error: OSError: No space left on device: the standard output"]
         assert (run.returncode, run.stderr.splitlines()) == (2, said), (case, run.stderr[-2000:])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_stdout_that_fills_mid_command_is_named_as_one_that_fails_at_the_last_flush(release, tmp_path):
+    """`bgs-hf data stats X > /dev/full` named the standard output only where its last flush failed: a write that
+    failed before it (PYTHONUNBUFFERED set; a listing longer than the buffer) said `error: OSError: No space left on
+    device`, no file, and a command that caught that error ended 0 with its lines lost. All say the one line, exit 2,
+    no traceback and no "Exception ignored"."""
+    named = ["error: OSError: No space left on device: the standard output (/dev/full)"]
+    unbuffered = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    run = _data_stats_into_a_closed_pipe(release, ["--no-png"], tmp_path, unbuffered, "/dev/full")
+    said = [line for line in run.stderr.splitlines() if not line.startswith("INFO ")]
+    assert (run.returncode, said) == (2, named), run.stderr[-2000:]
+    script = ("import sys\nfrom bgs_hf.cli.main import run_guarded\n"
+              "def listing():\n    for i in range(5000):\n        print('a table line', i)\n"
+              "def caught():\n    try:\n        listing()\n    except OSError:\n        pass\n"
+              "sys.exit(run_guarded({'listing': listing, 'caught': caught}[sys.argv[1]]))\n")
+    block_buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    block_buffered["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+                                                                 block_buffered.get("PYTHONPATH")]))
+    for case, env in (("listing", block_buffered), ("caught", block_buffered),
+                      ("caught", {**block_buffered, "PYTHONUNBUFFERED": "1"})):
+        with open("/dev/full", "w") as full:
+            run = subprocess.run([sys.executable, "-c", script, case], stdout=full, stderr=subprocess.PIPE, text=True,
+                                 timeout=120, cwd=tmp_path, env=env)
+        assert (run.returncode, run.stderr.splitlines()) == (2, named), (case, run.stderr[-2000:])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_plot_or_json_onto_a_device_that_fails_names_the_file_given_and_leaves_no_temp_file(release, tmp_path):
+    """`bgs-hf data stats X --png /dev/full` (a figure onto a device whose writes fail) said `error: OSError: No
+    space left on device`, naming no file; so did `--json /dev/full`, and `--png /dev/stdout > /dev/full`. Each
+    names the file given, one line, exit 2; a device is written as it is, so no temp file is left beside it."""
+    from bgs_hf._files import WORK_PREFIX
+
+    before = set(os.listdir("/dev"))
+    for extra, stdout, named in ((["--png", "/dev/full"], "/dev/null", "/dev/full"),
+                                 (["--no-png", "--json", "/dev/full"], "/dev/null", "/dev/full"),
+                                 (["--png", "/dev/stdout"], "/dev/full", "/dev/stdout")):
+        run = _data_stats_into_a_closed_pipe(release, extra, tmp_path, stdout=stdout)
+        said = [line for line in run.stderr.splitlines() if not line.startswith("INFO ")][-1:]
+        assert (run.returncode, said) == (2, [f"error: OSError: No space left on device: {named}"]), \
+            (extra, run.stderr[-2000:])
+        assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr[-2000:]
+    assert sorted(os.listdir(tmp_path)) == ["rel"]
+    assert not [name for name in set(os.listdir("/dev")) - before if name.startswith(WORK_PREFIX)]

@@ -16,8 +16,9 @@ import re
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, redirect_stdout
+from typing import Any, NoReturn, TextIO
 
 from bgs_hf._bars import close_open_bars
 from bgs_hf._files import descriptor_named
@@ -424,25 +425,88 @@ def _stdout_named() -> str:
     return f"the standard output ({target})" if target.startswith("/") else "the standard output"
 
 
+def _raise_stdout_error(err: OSError) -> NoReturn:
+    """Raise ``err``, a write or flush of ``sys.stdout`` that failed, again. One that fails otherwise than by its
+    reader being gone (a full disk under ``> out.txt``) names the standard output (``error: OSError: No space left on
+    device`` named nothing, so read as the disk of the command's own files), and descriptor 1 is pointed at devnull
+    first, so the lines it kept fail no second time (said twice, or at exit); a reader gone is left for
+    :func:`_stdout_reader_gone` to see."""
+    if isinstance(err, BrokenPipeError) and _stdout_reader_gone():
+        raise err
+    named = err
+    if err.filename is None and err.strerror is not None:  # (named before descriptor 1 becomes devnull)
+        named = type(err)(err.errno, err.strerror, _stdout_named())
+    _stdout_to_devnull()
+    if named is err:
+        raise err
+    raise named from err
+
+
 def _flush_stdout() -> None:
-    """Flush ``sys.stdout``. One that fails otherwise than by its reader being gone (a full disk under ``> out.txt``)
-    is pointed at devnull before its error is raised, so the lines it kept fail no second time (said twice, or at
-    exit), and the error names the standard output (``error: OSError: No space left on device`` named nothing, so
-    read as the disk of the command's own files); a reader gone is left for :func:`_stdout_reader_gone` to see."""
+    """Flush ``sys.stdout``, a failure said as :func:`_raise_stdout_error` says it."""
     if sys.stdout is None:
         return
     try:
         sys.stdout.flush()
     except OSError as err:
-        if isinstance(err, BrokenPipeError) and _stdout_reader_gone():
-            raise
-        named = err
-        if err.filename is None and err.strerror is not None:  # (named before descriptor 1 becomes devnull)
-            named = type(err)(err.errno, err.strerror, _stdout_named())
-        _stdout_to_devnull()
-        if named is err:
-            raise
-        raise named from err
+        _raise_stdout_error(err)
+
+
+class _StdoutNamingErrors:
+    """``sys.stdout`` while a command runs: a write that fails before the last flush (``> /dev/full`` with
+    ``PYTHONUNBUFFERED`` set, or a listing longer than the buffer) is said as that flush's failure is (it named no
+    file), by :func:`_raise_stdout_error`. The first failure is kept: a command that caught it still fails
+    (:func:`_stdout_errors_named`). Anything else is the stream's own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.failure: OSError | None = None
+
+    def _named(self, method: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return method(*args)
+        except OSError as err:
+            try:
+                _raise_stdout_error(err)
+            except OSError as named:
+                self.failure = self.failure or named
+                raise
+
+    def write(self, text: str) -> int:
+        return self._named(self.stream.write, text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        self._named(self.stream.writelines, lines)
+
+    def flush(self) -> None:
+        self._named(self.stream.flush)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+@contextmanager
+def _stdout_errors_named() -> Iterator[None]:
+    """``sys.stdout`` a :class:`_StdoutNamingErrors` inside the block where it writes to descriptor 1 (not the
+    stderr :func:`printed_lines_off_stdout` puts in its place, nor a test's capture). A command that returns after
+    its stdout failed (it caught the error) fails with that error: its lines went to devnull."""
+    stream = sys.stdout
+    try:
+        on_descriptor_1 = stream is not None and stream.fileno() == 1
+    except (OSError, ValueError):  # a StringIO, pytest's capture: no descriptor
+        on_descriptor_1 = False
+    if not on_descriptor_1:
+        yield
+        return
+    named = _StdoutNamingErrors(stream)
+    sys.stdout = named
+    try:
+        yield
+    finally:
+        if sys.stdout is named:  # (a command that replaced it, and did not restore it, keeps its own)
+            sys.stdout = stream
+    if named.failure is not None:
+        raise named.failure
 
 
 def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
@@ -452,19 +516,21 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
     (torchrun, accelerate) uses it too, with ``process`` (:func:`launch_process`) naming the process whose own
     error it is: ``error: rank 3 of 8: ...``. A process group the command's run started ends with it
     (:func:`~bgs_hf._launch.command_process_group`). A failed command's printed lines are flushed here too
-    (:func:`_flush_stdout_after_failure`), so its exit status is the one the process ends with."""
+    (:func:`_flush_stdout_at_end`), so its exit status is the one the process ends with."""
     error = f"error: {process}: " if process else "error: "
     status = _guarded_status(command, error)
-    _flush_stdout_after_failure(error)
+    _flush_stdout_at_end(error)
     return status
 
 
-def _flush_stdout_after_failure(error: str) -> None:
-    """Flush what a failed command printed to stdout: left to the interpreter's exit, a reader gone (``| head``, a
-    ``| tee`` that Ctrl-C ended with the command) printed "Exception ignored ... BrokenPipeError" after the error
-    line and made the exit status 120, not the error's 2 (130 for Ctrl-C). A reader gone ends it quietly; any other
-    failure (a full disk under ``> out.txt``) is one more ``error:`` line. The failure's status is kept either way,
-    and stdout goes to devnull, so nothing fails again at exit."""
+def _flush_stdout_at_end(error: str) -> None:
+    """Flush what stdout still holds once a command has ended, whatever its end: nothing after one that succeeded
+    (:func:`_guarded_status` flushed it), what a failed or interrupted one printed otherwise. Left to the
+    interpreter's exit, a reader gone (``| head``, a ``| tee`` that Ctrl-C ended with the command) printed "Exception
+    ignored ... BrokenPipeError" after the error line and made the exit status 120, not the error's 2 (130 for
+    Ctrl-C). A reader gone ends it quietly; any other failure (a full disk under ``> out.txt``) is one more
+    ``error:`` line. The command's status is kept either way, and stdout goes to devnull, so nothing fails again at
+    exit."""
     try:
         _flush_stdout()
     except OSError as err:
@@ -476,7 +542,7 @@ def _flush_stdout_after_failure(error: str) -> None:
 def _guarded_status(command: Callable[[], int | None], error: str) -> int:
     """:func:`run_guarded`'s command run, its failures said in one line each (``error`` starts the line)."""
     try:
-        with _sigterm_as_interrupt(), command_process_group():
+        with _sigterm_as_interrupt(), command_process_group(), _stdout_errors_named():
             status = int(command() or 0)
             _flush_stdout()  # a closed pipe shows here, not as "Exception ignored" at exit
             return status

@@ -48,6 +48,7 @@ def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
         descriptor_named,
         flush_standard_streams,
         is_written_in_place,
+        raise_naming_target,
         write_binary_atomic,
     )
 
@@ -68,12 +69,17 @@ def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
     suffix = path.suffix.lower()
     fmt = suffix[1:] if suffix in figure_suffixes() else "png"
     descriptor = descriptor_named(path)
-    if descriptor is None:  # a FIFO, a device
-        fig.savefig(path, format=fmt, **kwargs)
-        return
-    flush_standard_streams()  # lines printed to the same stream before the figure come before it
-    with open(descriptor, "wb", closefd=False) as f:
-        fig.savefig(f, format=fmt, **kwargs)
+    if descriptor is not None:
+        flush_standard_streams()  # lines printed to the same stream before the figure come before it
+    try:
+        if descriptor is None:  # a FIFO, a device
+            fig.savefig(path, format=fmt, **kwargs)
+        else:
+            with open(descriptor, "wb", closefd=False) as f:
+                fig.savefig(f, format=fmt, **kwargs)
+    except OSError as err:  # a device that fails its writes (`--png /dev/full`): the write's error named no file
+        raise_naming_target(err, path, path, unnamed=True)
+        raise
 
 
 def _save_pgf(fig: Any, path: Path, **kwargs: Any) -> None:
