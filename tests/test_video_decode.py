@@ -1663,3 +1663,126 @@ def test_a_dci_4k_upload_is_refused_with_the_limit_and_an_ffmpeg_line_that_makes
     assert "scale=3840:2160" in scale_down_hint(7680, 4320, 3840 * 2160)
     fitted = write_video(tmp_path / "fitted.avi", np.zeros((1, 2090, 3964, 3), np.uint8), codec="mpeg4")
     assert check_video(fitted, one).width == 3964
+
+
+def _faststart_copy(src: Path, dst: Path) -> Path:
+    """``src``'s H.264 packets remuxed with the index (``moov``) before the frames (``mdat``), as phones and
+    ``-movflags faststart`` write an MP4: a cut of it keeps the header's frame count."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    data = dst.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")
+    return dst
+
+
+@needs_sk
+@pytest.mark.parametrize("name", ["bikes.mp4", "bigbuckbunny.mp4"])
+def test_a_long_mp4_cut_short_is_refused_as_truncated_by_the_upload_check_before_its_decode(
+        tmp_path: Path, monkeypatch, capsys, name: str) -> None:
+    """A faststart MP4 of 250 (132) frames cut after its index, after its first 2 frames, at 10%, half-way or 95% of its
+    frames, or where its last frame starts: the header's count passed the Space's check (or, cut inside its first
+    frame, read "0 frames: too few for a video"), and the decode worker refused it afterwards, after hashing it. The
+    check now compares the sample table with the file's size (no demux, no decode) and says, as training's decoder
+    does, how many frames are there; the whole file still passes."""
+    import json
+    from dataclasses import asdict
+
+    import av
+
+    import bgs_hf.video.decode as decode
+    from bgs_hf.hub.decode_worker import EXIT_BAD_INPUT
+    from bgs_hf.hub.decode_worker import main as space_worker
+    from bgs_hf.video import FramePolicy
+
+    whole = _faststart_copy(SK / name, tmp_path / f"whole_{name}")
+    recorded = probe(whole).frames
+    assert check_video(whole).frames == recorded
+    data = whole.read_bytes()
+    mdat = data.find(b"mdat") - 4
+    with av.open(str(whole)) as c:
+        packets = [(pk.pos, pk.size) for pk in c.demux(c.streams.video[0]) if pk.size]
+    cuts = {"after_index": mdat + 8, "two_frames": packets[1][0] + packets[1][1],
+            **{f"{f:.0%}": mdat + int((len(data) - mdat) * f) for f in (0.1, 0.5, 0.95)},
+            "all_but_the_last_frame": max(pos for pos, _ in packets)}
+    demuxed, decoded = [], []
+    real_timeline, real_decode = decode._timeline, decode.decode_frames
+    monkeypatch.setattr(decode, "_timeline", lambda *a: demuxed.append(1) or real_timeline(*a))
+    monkeypatch.setattr(decode, "decode_frames", lambda *a, **k: decoded.append(1) or real_decode(*a, **k))
+    policy = json.dumps(FramePolicy(num_frames=16, size=32, crop=32).to_dict())
+    for cut, n_bytes in cuts.items():
+        path = tmp_path / f"cut_{cut}.mp4"
+        path.write_bytes(data[:n_bytes])
+        present = sum(pos < n_bytes for pos, _ in packets)
+        line = f"{path.name}: truncated video: {present} of {recorded} frames present; {decode.RECOPY_HINT}"
+        assert _assert_one_line_error(path, check_video) == line, cut
+        assert not demuxed, cut  # from the header alone
+        assert space_worker(["--cache", str(tmp_path / "cache"), "--policy", policy,
+                             "--limits", json.dumps(asdict(VideoLimits())), str(path)]) == EXIT_BAD_INPUT
+        assert capsys.readouterr().err == line + "\n" and not decoded, cut
+        assert _assert_one_line_error(path, lambda q: real_decode(q, 4)) == line  # training's words, the same
+        demuxed.clear()
+
+
+@needs_sk
+@pytest.mark.parametrize("n_bytes", [20, 40, 60, 250_000, 506_141, 506_150, 509_000])
+def test_an_mp4_cut_with_its_index_at_the_end_says_truncated_not_re_encode(tmp_path: Path, n_bytes: int) -> None:
+    """``head -c N`` of an MP4 whose index (``moov``) follows the frames, as most are written: cut inside the ``ftyp``
+    box, after it, in the frames, right after them, 9 bytes into the index, inside it. It read "not a readable video
+    (Invalid data found when processing input); re-encode it (ffmpeg ...)", which ffmpeg refuses as well ("moov atom
+    not found"), and cut in the index's header "no video stream (streams: none)"; now, in the Space's check and in
+    training, the line says it is truncated and where, and to copy it again."""
+    from bgs_hf.video.decode import RECOPY_HINT, REENCODE_HINT
+
+    path = tmp_path / "cut.mp4"
+    path.write_bytes((SK / "bikes.mp4").read_bytes()[:n_bytes])
+    for read in (check_video, lambda q: decode_frames(q, 4)):
+        line = _assert_one_line_error(path, read)
+        assert line.startswith("cut.mp4: not a readable video (truncated: the file ") and line.endswith(RECOPY_HINT)
+        assert REENCODE_HINT not in line
+    where = {20: "ends 20 bytes into its 'ftyp' box of 32, and it holds no 'moov' index",
+             60: "ends 20 bytes into its 'mdat' box of 506,101, and it holds no 'moov' index",
+             506_141: "holds frames but no 'moov' index, so it was cut or its recording never finished",
+             506_150: "ends 9 bytes into its 'moov' box of 3,727"}
+    if n_bytes in where:
+        assert f"(truncated: the file {where[n_bytes]});" in line
+
+
+def test_a_file_that_is_not_a_cut_mp4_keeps_the_not_readable_line(tmp_path: Path) -> None:
+    """Only an MP4/MOV whose boxes run past its end (or that holds no index) is called truncated: a damaged box, a
+    file that is not ISO base media, or a still image (HEIF: ``meta``, no ``moov``) keeps the line it had."""
+    from bgs_hf.video.decode import REENCODE_HINT
+
+    for name, data in (("damaged.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8),
+                       ("text.mp4", b"hello, not a video" * 10),
+                       ("image.mp4", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00heicmif1\x00\x00\x00\x10meta"
+                                     + b"\x00" * 8)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        line = _assert_one_line_error(path, check_video)
+        assert "truncated" not in line and line.endswith(REENCODE_HINT), line
+
+
+@needs_sk
+def test_an_mp4_cut_inside_its_last_frame_is_called_truncated_where_that_frame_fails_to_decode(tmp_path: Path) -> None:
+    """A faststart MP4 missing its last byte holds every frame's start: the check passes it, as before, and training
+    decodes it where the decoder reads the cut frame (bikes). Where the decoder fails on it (bigbuckbunny), the line
+    read "corrupt video (...); re-encode it"; it now says the file ends inside its last frame, to copy it again."""
+    from bgs_hf.video.decode import RECOPY_HINT
+
+    for name, decodes in (("bikes.mp4", True), ("bigbuckbunny.mp4", False)):
+        whole = _faststart_copy(SK / name, tmp_path / f"whole_{name}")
+        path = tmp_path / f"cut_{name}"
+        path.write_bytes(whole.read_bytes()[:-1])
+        assert check_video(path).frames == probe(whole).frames
+        if decodes:
+            assert decode_frames(path, 4).shape[0] == 4
+            continue
+        line = _assert_one_line_error(path, lambda q: decode_frames(q, 16))
+        assert line.startswith(f"{path.name}: truncated video: the file ends inside the last frame it holds (")
+        assert line.endswith(RECOPY_HINT)

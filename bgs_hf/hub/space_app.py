@@ -8,11 +8,11 @@ under both models.
 The logic lives here (importable, testable); ``spaces/bgs-demo/app.py`` only launches it.
 
 Hardening for public uploads: the size is checked before anything opens the file; container, codec and
-duration are checked from the headers (``bgs_hf.video.check_video``) and decoding runs in a separate
-process with a deadline (``bgs_hf.hub.decode_worker``); only files inside Gradio's upload folder are read;
-the queue runs one compare at a time with a bounded backlog, and its REST routes cannot skip it. Gradio's limit
-is per event: a neighbours or picture event runs beside a compare, reading only what was built at start. Every
-failure becomes a one-line message.
+duration are checked from the headers, and an MP4's sample table against its size, so a cut upload is "truncated
+video" before its decode (``bgs_hf.video.check_video``); decoding runs in a separate process with a deadline
+(``bgs_hf.hub.decode_worker``); only files inside Gradio's upload folder are read; the queue runs one compare at a
+time with a bounded backlog, and its REST routes cannot skip it. Gradio's limit is per event: a neighbours or
+picture event runs beside a compare, reading only what was built at start. Every failure becomes a one-line message.
 """
 
 from __future__ import annotations

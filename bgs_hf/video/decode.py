@@ -15,9 +15,11 @@ a half turn, an upside-down frame.
 Known limits: rotations between multiples of 90 degrees are rounded to the nearest one. The whole clip is decoded,
 so very long videos are slow (the Space caps duration with ``check_video``). Truncation is detected when the header
 records a frame count (MP4/MOV), a Matroska/WebM track its duration (the ``DURATION`` tag), or the container
-cannot be opened; a cut live-muxed WebM (no tag), MPEG-TS or AVI, or a fragmented MP4 cut at a fragment
-boundary (its header records no frame count), may decode short. Partly transparent frames (an alpha channel with
-any see-through pixel among those sampled) are refused: what lies under such a pixel is not defined.
+cannot be opened (an MP4/MOV whose boxes run past its end, or that has no index, is then named truncated); a cut
+live-muxed WebM (no tag), MPEG-TS or AVI, or a fragmented MP4 cut at a fragment boundary (its header records no frame
+count), may decode short. An MP4 cut inside its last frame is refused only where that frame fails to decode. Partly
+transparent frames (an alpha channel with any see-through pixel among those sampled) are refused: what lies under
+such a pixel is not defined.
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ class _Timeline:
     #: packet stamps rising in decode order: where the codec reorders frames (B-frames), they may be decode-order
     #: stamps (AVI stores no presentation times), which the decoded frames then carry out of order
     decode_order: bool = False
+    #: the file ends inside its last frame's bytes (FFmpeg flags the short packet corrupt): a decoder error is that cut
+    ends_inside: bool = False
 
 
 def check_file(path: str | Path) -> Path:
@@ -125,11 +129,56 @@ def _open(p: Path) -> Iterator[Any]:
         container = av.open(os.path.abspath(p), mode="r", metadata_errors="replace")
     except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as err:
         logger.debug("av.open(%s) failed", p, exc_info=True)
+        cut = _cut_box(p)
+        if cut is not None:  # re-encoding cannot help: ffmpeg refuses the file as well ("moov atom not found")
+            raise _cut_error(cut, p) from None
         raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
     try:
         yield container
     finally:
         container.close()
+
+
+def _cut_box(p: Path) -> str | None:
+    """Where an MP4/MOV (ISO base media: it starts with an ``ftyp`` box) that FFmpeg cannot open was cut: the top-level
+    box the file ends inside, as ``head -c`` or a stopped download leaves it, or the index (``moov``) missing after the
+    frames (``mdat``); ``None`` for any other file. Most MP4s keep their index after the frames, so a cut anywhere in
+    the frames takes the index with it, and such a file read as "not a readable video" with a hint to re-encode what
+    ffmpeg cannot read either ("moov atom not found")."""
+    seen: set[bytes] = set()
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            at = 0
+            while at + 8 <= size:
+                f.seek(at)
+                head = f.read(16)
+                length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if (at == 0 and kind != b"ftyp") or not kind.isalnum():
+                    return None  # not ISO base media, or not a box here: damaged, not cut
+                if length == 1 and len(head) == 16:  # a 64-bit size follows the type
+                    length = int.from_bytes(head[8:16], "big")
+                seen.add(kind)
+                if length == 0:  # the box runs to the end of the file (an mdat whose recording never finished)
+                    break
+                if length < 8:
+                    return None
+                if at + length > size:
+                    name = kind.decode()
+                    no_index = "" if b"moov" in seen else ", and it holds no 'moov' index"
+                    return f"the file ends {size - at:,} bytes into its '{name}' box of {length:,}{no_index}"
+                at += length
+    except OSError:
+        return None
+    if b"moov" in seen or b"meta" in seen:  # whole boxes, the index among them; or a still image (HEIF), not cut
+        return None
+    held = "frames but " if b"mdat" in seen else ""
+    return f"the file holds {held}no 'moov' index, so it was cut or its recording never finished"
+
+
+def _cut_error(cut: str, p: Path) -> BGSInputError:
+    """The one line for an MP4/MOV cut where FFmpeg reads no frame of it (:func:`_cut_box` says where)."""
+    return BGSInputError(f"not a readable video (truncated: {cut}); {RECOPY_HINT}", path=p)
 
 
 def _is_cover_art(stream: Any) -> bool:
@@ -144,6 +193,8 @@ def _video_stream(container: Any, p: Path) -> Any:
     if fmt == "image2" or fmt.endswith("_pipe"):  # FFmpeg's still-image demuxers (png_pipe, jpeg_pipe, ...)
         raise BGSInputError(f"a still image ({fmt}), not a video", path=p)
     moving = [s for s in container.streams.video if not _is_cover_art(s)]
+    if not container.streams and (cut := _cut_box(p)) is not None:  # FFmpeg opens an MP4 cut in its index's header
+        raise _cut_error(cut, p)
     if not moving:
         kinds = sorted({s.type for s in container.streams}) or ["none"]
         only = " (the only picture is cover art)" if container.streams.video else ""
@@ -154,6 +205,39 @@ def _video_stream(container: Any, p: Path) -> Any:
 #: Container formats whose header frame count is the sample table (every coded frame): only there is "fewer
 #: packets than the header says" proof of truncation. AVI's header also counts empty skip entries.
 _SAMPLE_TABLE_FORMATS = ("mov", "mp4", "m4a", "3gp", "3g2", "mj2")
+
+
+def _sample_count(container: Any, stream: Any) -> int:
+    """Every coded frame the header records, where that count is the sample table's (MP4/MOV); 0 elsewhere."""
+    counts_samples = any(name in _SAMPLE_TABLE_FORMATS for name in str(container.format.name).split(","))
+    return int(stream.frames or 0) if counts_samples else 0
+
+
+def _truncated(present: int, recorded: int, p: Path) -> BGSInputError:
+    """The one line for an MP4/MOV holding fewer frames than its header records: the decoder's and the Space's."""
+    return BGSInputError(f"truncated video: {present} of {recorded} frames present; {RECOPY_HINT}", path=p)
+
+
+def _check_samples_present(p: Path) -> None:
+    """Refuse an MP4/MOV cut short from its sample table alone, neither demuxing nor decoding: a frame whose bytes
+    start past the end of the file is missing (those starting before it are the frames :func:`_timeline` demuxes).
+    The Space's upload check, for a long upload; a file with no sample table (or a PyAV that does not expose it) is
+    left to the decoder, whose first pass counts the frames demuxed."""
+    import av
+
+    size = p.stat().st_size
+    try:
+        with _open(p) as container:
+            stream = _video_stream(container, p)
+            recorded = _sample_count(container, stream)
+            entries = getattr(stream, "index_entries", None)  # FFmpeg's index, built from the sample table
+            if not recorded or entries is None:
+                return
+            present = sum(entries[i].pos < size for i in range(len(entries)))
+            if present < len(entries):
+                raise _truncated(present, recorded, p)
+    except (av.FFmpegError, OSError) as err:
+        raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
 
 
 def _is_flush(packet: Any) -> bool:
@@ -171,10 +255,12 @@ def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
     pts: list[int] = []
     durations: dict[int, int] = {}  # packet durations by pts: the last frame's sets where the timeline ends
     n_stored = 0  # every coded sample, including those an edit list discards (what the header counts)
+    last = None
     for packet in container.demux(stream):
         if _is_flush(packet):
             continue
         n_stored += 1
+        last = packet
         if not _is_shown(packet):
             continue
         if packet.pts is not None:
@@ -183,19 +269,21 @@ def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
                 durations[packet.pts] = packet.duration
         else:
             pts.append(-1)  # frame with no timestamp: fall back to frame indices below
+    header_frames = _sample_count(container, stream)
+    if header_frames and n_stored < header_frames:  # first: an MP4 cut before its first frame is cut, not frameless
+        raise _truncated(n_stored, header_frames, p)
     if not pts:
         raise BGSInputError(f"video stream has no frames; {REENCODE_HINT}", path=p)
-    header_frames = int(stream.frames or 0)
-    counts_samples = any(name in _SAMPLE_TABLE_FORMATS for name in str(container.format.name).split(","))
-    if counts_samples and header_frames and n_stored < header_frames:
-        raise BGSInputError(f"truncated video: {n_stored} of {header_frames} frames present; {RECOPY_HINT}", path=p)
+    ends_inside = bool(last is not None and last.is_corrupt and last.pos is not None and last.pos >= 0
+                       and last.pos + last.size >= p.stat().st_size)
     if -1 in pts or len(set(pts)) != len(pts):
-        return _Timeline(0.0, float(len(pts)), len(pts), by_index=True)
+        return _Timeline(0.0, float(len(pts)), len(pts), by_index=True, ends_inside=ends_inside)
     rising = all(a < b for a, b in zip(pts, pts[1:]))
     pts.sort()
     step = float(np.median(np.diff(pts))) if len(pts) > 1 else 1.0
-    last = durations.get(pts[-1]) or step
-    timeline = _Timeline(float(pts[0]), float(pts[-1] + max(last, 1)), len(pts), decode_order=rising)
+    last_duration = durations.get(pts[-1]) or step
+    timeline = _Timeline(float(pts[0]), float(pts[-1] + max(last_duration, 1)), len(pts), decode_order=rising,
+                         ends_inside=ends_inside)
     _check_track_duration(container, stream, timeline, step, p)
     return timeline
 
@@ -359,6 +447,7 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
 
     num_frames = checked_num_frames(num_frames)  # 2.5 failed in a TypeError after opening the file, True read as 1
     p = check_file(path)
+    timeline = None
     try:
         with _open(p) as container:  # pass 1: demux only, for the timeline the samples divide
             timeline = _timeline(container, _video_stream(container, p), p)
@@ -370,6 +459,9 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
         raise
     except (av.FFmpegError, OSError, MemoryError, ValueError) as err:  # ValueError: unsupported pix_fmt
         logger.debug("decoding %s failed", p, exc_info=True)
+        if timeline is not None and timeline.ends_inside:  # re-encoding keeps the cut; another copy has the frame
+            raise BGSInputError(f"truncated video: the file ends inside the last frame it holds ({error_reason(err)}); "
+                                f"{RECOPY_HINT}", path=p) from None
         raise BGSInputError(f"corrupt video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
     # a resolution change mid-stream: every frame is brought to the first one's shape, so they stack
     first = picked[0].shape
@@ -527,7 +619,8 @@ class VideoLimits:
 
 def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInfo:
     """Pre-decode gate for untrusted uploads: size first (before FFmpeg reads it), then container and
-    codec allow-lists, duration and resolution from the headers, then the fewest frames, whose first ``min_frames``
+    codec allow-lists, duration and resolution from the headers, then an MP4/MOV's sample table against the file's
+    size (a frame stored past its end: ``truncated video``), then the fewest frames, whose first ``min_frames``
     packets are demuxed (a header's count can be more than the file holds). Raises ``BGSInputError``."""
     lim = limits or VideoLimits()
     p = check_file(path)
@@ -556,6 +649,12 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
                                                  f"{info.sample_aspect_ratio:.3g} times as wide as high)"
                                                  if info.sample_aspect_ratio else "")
         raise BGSInputError(f"frame shape {shape} is too elongated (more than {lim.max_aspect:g}:1)", path=p)
+    if info.frames is not None and info.frames > (lim.min_frames or 0):
+        # a longer clip cut short (a stopped download, `head -c` of an MP4 whose index comes first): one line saying
+        # so, before the Space's worker decodes (it refused the clip only after hashing it, in its first pass) and
+        # before the count of the first frames (which called a 250-frame clip cut inside its first frame "0 frames:
+        # too few for a video"); a clip of no more frames than the fewest allowed, cut, is too few either way
+        _check_samples_present(p)
     if lim.min_frames is not None:
         if info.frames is None or info.frames < lim.min_frames:  # no count, or too few: an AVI header may undercount
             info.frames = _frames_shown(p)  # the decoder's count: an upload is refused where training refuses the clip
