@@ -7,7 +7,7 @@ counter. The peak is a large square matmul timed in the same dtype in the same r
 (the better of the two), so the utilisation ratio does not depend on a datasheet.
 
     python benchmarks/bench_flops.py                      # ViT-S, 16x224, batch 1, CPU fp32
-    python benchmarks/bench_flops.py --sizes vit-b vit-l --dtype bf16 --sdpa --json FILE   # on a GPU
+    python benchmarks/bench_flops.py --device cuda --sizes vit-b vit-l --dtype bf16 --sdpa --json FILE   # on a GPU
 """
 
 from __future__ import annotations

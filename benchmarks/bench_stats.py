@@ -301,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---:|---:|---:|---:|---:|")
         for r in rows:
             print("| " + " | ".join(r) + " |")
+        if rel is None:  # its rows were left out without a word: a fresh clone's run differed from the committed file
+            print(f"\nthe real release: not timed, none at {args.release} (--release DIR or BGS_RELEASE_DIR names it)")
         if boot_rows:
             print(f"\nbootstrap_ci R², {args.boot_triplets:,} judgments over {args.boot_items:,} clips "
                   f"({result['bootstrap']['observed_pairs']:,} observed pairs), fastest of "

@@ -25,7 +25,7 @@ vanishing gradient; ``--paper-lr 2e-3`` reproduces it).
     python benchmarks/bench_training.py --backbone bgs-tiny-conv3d --clips 250 --paper-lr 2e-3 \\
         --paper-steps 1500 --paper-eval 50 \\
         --json benchmarks/results/bench_training_250clips_lr2e-3.json  # demo benchmark, one rate (~9 min)
-    python benchmarks/bench_training.py --backbone vit-b --synthetic-pixels --bf16 --judgments FILE.npz \\
+    python benchmarks/bench_training.py --device cuda --backbone vit-b --synthetic-pixels --bf16 --judgments FILE.npz \\
         --paper-steps 24 --paper-eval 12 --epochs 2 --max-memory 8GB --loader-steps 3 \\
         --json bench_training_h100.json  # GPU step costs (run_gpu.sh; no R² target)
 """
@@ -56,7 +56,7 @@ from common import (
     write_json,
 )
 
-from bgs_hf._files import is_written_in_place
+from bgs_hf._files import is_written_in_place, write_binary_atomic
 from bgs_hf.cli._args import check_output_file_flags, output_file
 from bgs_hf.cli.main import printed_lines_off_stdout
 from bgs_hf.errors import BGSInputError, is_whole
@@ -252,13 +252,14 @@ def _checked_arrays(z: Any) -> tuple[int, dict[str, np.ndarray], dict[str, np.nd
 
 def save_arrays(data: Any, path: str | Path) -> Path:
     """Write what :func:`arrays_data` reads, at ``path`` as named (numpy adds ``.npz`` to a name without it, so
-    ``--judgments`` with the name given found no file), creating its folder."""
+    ``--judgments`` with the name given found no file), creating its folder; whole or not at all, as the JSON is
+    (a full disk or a kill mid-write left a cut-short archive there, or cut the one run_gpu.sh was to read)."""
     a = data._arrays()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:
-        np.savez_compressed(f, n_clips=data.n_clips, **{k: a[k] for k in ("idx", "odd", "participant", "is_catch")},
-                            **{f"split_{k}": v for k, v in data.splits.items()})
+    arrays = {"n_clips": data.n_clips, **{k: a[k] for k in ("idx", "odd", "participant", "is_catch")},
+              **{f"split_{k}": v for k, v in data.splits.items()}}
+    write_binary_atomic(path, lambda f: np.savez_compressed(f, **arrays))
     return path
 
 
@@ -439,7 +440,7 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
     or ``--loader-steps 0`` failed only after both recipes had trained (the default run: ~32 min), and a bad
     ``--backbone`` after the 500-clip SocialShapes set was rendered, each with a traceback and no JSON."""
     from bgs_hf.models.registry import get_backbone_spec
-    from bgs_hf.training.args import launch_asks_for_cpu, parse_bytes
+    from bgs_hf.training.args import USE_CPU_VARIABLE, launch_asks_for_cpu, parse_bytes
 
     require_at_least_one(ap, args, "clips", "paper_steps", "paper_eval", "loader_steps")
     check_output_file_flags(ap, args, "json", "png", "save_judgments")
@@ -470,7 +471,13 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
             ap.error(f"--workdir {args.workdir} already holds {what}, not --clips {args.clips} --seed {args.seed}: "
                      "give those flags or another --workdir")
     try:
-        launch_asks_for_cpu()  # an unreadable ACCELERATE_USE_CPU: one line now, not the first recipe's traceback
+        on_cpu = launch_asks_for_cpu()  # an unreadable ACCELERATE_USE_CPU: one line now, not the first recipe's traceback
+        if args.device == "cuda" and not _cuda():  # run_gpu.sh: its recipes trained on the CPU for hours, as the GPU's
+            from bgs_hf._device import no_cuda_reason
+
+            why = (f"{USE_CPU_VARIABLE} asks for the CPU" if on_cpu
+                   else f"torch sees no CUDA GPU on this machine: {no_cuda_reason()}")
+            ap.error(f"--device cuda: {why}; or leave --device out to train where the Trainer finds a device")
         if args.max_memory:
             parse_bytes(args.max_memory)
         return videomae_spec(args.backbone) if args.backbone in VIT_SIZES else get_backbone_spec(args.backbone)
@@ -648,6 +655,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paper-lr", type=float, default=PAPER_LEARNING_RATE,
                     help=f"learning rate for paper-v1 only (default: the paper's {PAPER_LEARNING_RATE:g}); a rate "
                     "tuned for 32-clip steps collapses 4-judgment steps")
+    ap.add_argument("--device", default=None, choices=["cuda"],
+                    help="cuda: refuse in one line unless the recipes would train on a GPU torch sees (run_gpu.sh); "
+                    "left out, the Trainer's choice: the GPU when there is one, else the CPU")
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast (on the CPU too, where there is no GPU)")
     ap.add_argument("--synthetic-pixels", action="store_true", help="random decoded clips (timing only)")
     ap.add_argument("--judgments", type=Path, default=None, help=".npz from --save-judgments (no datasets/PyAV)")

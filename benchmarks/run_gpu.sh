@@ -5,7 +5,9 @@
 # Usage: benchmarks/run_gpu.sh JUDGMENTS.npz OUT_DIR   (PY=python to choose the interpreter, TAG=h100 to name the
 # files; by default TAG is the GPU model, e.g. h100 or h200, read from nvidia-smi)
 # A failed step does not stop the others (one OOM should not lose the rest), but the script then exits 1. Where
-# nvidia-smi finds no GPU it refuses in one line before any step (they would run for hours on the CPU, as "gpu").
+# nvidia-smi finds no GPU it refuses in one line before any step (they would run for hours on the CPU, as "gpu");
+# where it finds one that torch cannot use (a CPU-only torch, a driver too old for torch's CUDA), each step refuses
+# in one line (--device cuda).
 set -uo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 JUDGMENTS.npz OUT_DIR" >&2; exit 2; }
 mkdir -p "$2" || exit 1
@@ -25,10 +27,11 @@ fi
 cat "$OUT_DIR/gpu.txt"
 GPU_MODEL=$(sed -n 2p "$OUT_DIR/gpu.txt" 2>/dev/null | grep -oiE '[a-z][0-9]{2,4}' | head -n 1 | tr 'A-Z' 'a-z')
 TAG=${TAG:-${GPU_MODEL:-gpu}}
-step "$PY" bench_flops.py --sizes vit-b vit-l --dtype bf16 --sdpa --batch 4 --steps 3 --warmup 2 \
+step "$PY" bench_flops.py --device cuda --sizes vit-b vit-l --dtype bf16 --sdpa --batch 4 --steps 3 --warmup 2 \
     --json "$OUT_DIR/bench_flops_$TAG.json"
-step "$PY" bench_flops.py --sizes vit-b --dtype bf16 --sdpa --compile --batch 4 --steps 3 --warmup 2 \
+step "$PY" bench_flops.py --device cuda --sizes vit-b --dtype bf16 --sdpa --compile --batch 4 --steps 3 --warmup 2 \
     --json "$OUT_DIR/bench_flops_${TAG}_compile.json"
-step "$PY" bench_training.py --backbone vit-b --synthetic-pixels --bf16 --judgments "$NPZ" --paper-steps 24 \
-    --paper-eval 12 --epochs 2 --max-memory 8GB --loader-steps 3 --json "$OUT_DIR/bench_training_$TAG.json"
+step "$PY" bench_training.py --device cuda --backbone vit-b --synthetic-pixels --bf16 --judgments "$NPZ" \
+    --paper-steps 24 --paper-eval 12 --epochs 2 --max-memory 8GB --loader-steps 3 \
+    --json "$OUT_DIR/bench_training_$TAG.json"
 exit $rc

@@ -105,6 +105,20 @@ def test_bench_stats_tiny(tmp_path: Path) -> None:
         assert s["speedup_ratio"] == pytest.approx(s["plain_resample_s"] / s["resample_s"])
 
 
+
+def test_bench_stats_without_the_release_says_it_did_not_time_it(tmp_path: Path, capsys) -> None:
+    """The real release's rows are timed only where ``--release`` (default: a folder beside the checkout's parent,
+    or ``BGS_RELEASE_DIR``) holds it; elsewhere (a fresh clone) they were left out without a word, and the JSON lacked
+    the ``release`` block the committed one has. Now one line says so and names the folder and the flag."""
+    import bench_stats
+
+    absent = tmp_path / "absent"
+    assert bench_stats.main(["--triplets", "3000", "--items", "30", "--participants", "20", "--splits", "2",
+                             "--big-triplets", "0", "--boot-triplets", "0", "--release", str(absent),
+                             "--json", str(tmp_path / "s.json")]) == 0
+    out = capsys.readouterr().out
+    assert f"the real release: not timed, none at {absent} (--release DIR or BGS_RELEASE_DIR names it)" in out, out
+
 def test_bench_stats_bootstrap_check_sees_one_ulp(monkeypatch: pytest.MonkeyPatch) -> None:
     """The benchmark's bit-identity check can fail: plain samples one ulp off read as not identical, over either unit,
     and bootstrap_ci's progress bar (which times its resamples) is given back afterwards."""
@@ -309,9 +323,53 @@ def test_run_gpu_sh_commands_parse(step: int, tmp_path: Path, monkeypatch: pytes
     module = importlib.import_module(script.removesuffix(".py"))
     first_work = {"bench_flops.py": "matmul_peak", "bench_training.py": "load_judgments"}[script]
     monkeypatch.setattr(module, first_work, lambda *a, **k: (_ for _ in ()).throw(_Parsed()))
+    _fake_gpu(monkeypatch, present=True)  # its steps say --device cuda: on a GPU machine, the one they are for
+    monkeypatch.delenv("ACCELERATE_USE_CPU", raising=False)
     with pytest.raises(_Parsed):
         module.main(argv)
 
+
+
+@pytest.mark.parametrize("step", range(3))
+def test_run_gpu_sh_steps_refuse_in_one_line_where_torch_sees_no_gpu(step: int, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """nvidia-smi finds the GPU but torch cannot use it (a CPU-only torch, a driver too old for its CUDA): each of
+    run_gpu.sh's steps ran on the CPU instead, ViT-B/ViT-L at 224 px for hours, into ``bench_*_h100.json``. Each now
+    refuses in one usage line (``--device cuda``), before any work."""
+    import importlib
+
+    _, commands = _run_gpu_sh(tmp_path, tmp_path / "out")
+    script, *argv = commands[step]
+    module = importlib.import_module(script.removesuffix(".py"))
+    first_work = {"bench_flops.py": "matmul_peak", "bench_training.py": "load_judgments"}[script]
+    monkeypatch.setattr(module, first_work, _stop)
+    _fake_gpu(monkeypatch, present=False)
+    with pytest.raises(SystemExit) as stop:
+        module.main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "error: --device cuda: torch sees no CUDA GPU" in err, err
+    assert "Traceback" not in err and not any((tmp_path / "out").glob("bench_*"))
+
+
+def test_bench_training_on_cuda_told_to_train_on_the_cpu_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys) -> None:
+    """``--device cuda`` on a GPU machine whose launch asks for the CPU (``ACCELERATE_USE_CPU``): the recipes would
+    train on the CPU, so it is refused, naming the variable; with the GPU in use it goes on to the work."""
+    import bench_training
+
+    from bgs_hf.training.args import USE_CPU_VARIABLE
+
+    _fake_gpu(monkeypatch, present=True)
+    monkeypatch.setattr(bench_training, "load_judgments", _stop)
+    argv = ["--device", "cuda", "--backbone", "tiny-random-videomae", "--json", str(tmp_path / "t.json")]
+    monkeypatch.setenv(USE_CPU_VARIABLE, "true")
+    with pytest.raises(SystemExit) as stop:
+        bench_training.main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and f"error: --device cuda: {USE_CPU_VARIABLE} asks for the CPU" in err, err
+    monkeypatch.setenv(USE_CPU_VARIABLE, "false")
+    with pytest.raises(AssertionError, match="started its work"):
+        bench_training.main(argv)
 
 def _tiny_judgments(path: Path, n: int = 24, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
@@ -383,6 +441,31 @@ def test_save_judgments_writes_the_file_it_was_given_in_a_new_folder(tmp_path: P
     assert bench_training.save_arrays(data, path) == path and sorted((tmp_path / "new").iterdir()) == [path]
     np.testing.assert_array_equal(bench_training.arrays_data(path).triplets("test").idx, data.triplets("test").idx)
 
+
+
+def test_save_judgments_cut_short_by_a_full_disk_leaves_the_archive_that_was_there(tmp_path: Path,
+                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--save-judgments`` wrote its .npz straight to its name: a full disk (or a kill) mid-write left a cut-short
+    archive there, in place of a good one it was overwriting. Now written whole or not at all, as the JSON is."""
+    import errno
+
+    import bench_training
+
+    data = bench_training.arrays_data(_tiny_judgments(tmp_path / "j.npz"))
+    path = bench_training.save_arrays(data, tmp_path / "out" / "ss250.npz")
+    before = path.read_bytes()
+
+    def full_disk(f: object, **_: object) -> None:
+        f.write(b"PK\x03\x04 half an archive")  # type: ignore[attr-defined]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(bench_training.np, "savez_compressed", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        bench_training.save_arrays(data, path)
+    assert path.read_bytes() == before and sorted((tmp_path / "out").iterdir()) == [path]
+    with pytest.raises(OSError, match="No space left"):
+        bench_training.save_arrays(data, tmp_path / "out" / "new.npz")
+    assert sorted((tmp_path / "out").iterdir()) == [path]
 
 def test_bench_training_refuses_judgments_it_cannot_read_in_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     """A ``--judgments`` file that is not the .npz ``--save-judgments`` writes (a text file, a cut download, an .npz
@@ -863,6 +946,7 @@ def _fake_gpu(monkeypatch: pytest.MonkeyPatch, *, present: bool) -> None:
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: present)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: int(present))  # bgs_hf._device.check_device counts them
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Fake GPU")
     monkeypatch.setattr(torch.cuda, "get_device_properties",
                         lambda *_: types.SimpleNamespace(total_memory=2**30, multi_processor_count=1))
