@@ -44,7 +44,7 @@ test-fast: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m "not slow and not browser"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bgs_hf tests benchmarks spaces setup.py
+	$(VENV)/bin/ruff check bgs_hf tests benchmarks spaces setup.py docs/experiments
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_stats.py
