@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bgs_hf.cli.main import main as cli
@@ -1230,3 +1231,64 @@ def test_a_catch_trial_flag_that_is_not_true_or_false_is_a_problem_line(tmp_path
     tables.triplets = _set(tables.triplets, rows[3], "catch_trial_flag", "")
     data = load(write_release(tables, tmp_path / "ok"))
     assert data.n_catch == catch.sum() + 3 and all(data.judgments[r]["is_catch"] for r in rows[:3])
+
+
+def test_a_trial_listed_again_with_another_response_time_is_kept_and_named_in_one_warning(tmp_path, tables, caplog):
+    """Two copies joined after a spreadsheet re-rounded response_time: not exact duplicates, so not dropped, but the
+    same participation, task and trial twice. Counted as extra judgments without a word before; now one warning."""
+    with caplog.at_level("WARNING"):
+        clean = load(write_release(tables, tmp_path / "clean"))
+    assert "earlier row" not in caplog.text
+    caplog.clear()
+    again = tables.triplets.iloc[[3, 7]].copy()
+    again["response_time"] = again["response_time"].round(1) + 0.01  # never equal to the 3-decimal original
+    tables.triplets = pd.concat([tables.triplets, again], ignore_index=True)
+    with caplog.at_level("WARNING"):
+        data = load(write_release(tables, tmp_path / "joined"))
+    n = len(clean.judgments)
+    assert len(data.judgments) == n + 2  # kept: the rows may differ in what was answered
+    assert (f"all_triplets.csv: 2 rows give the participation, task and trial of an earlier row but differ from it "
+            f"(first: row {n + 1}, as row 4): each is counted as a judgment of its own; if they list those trials "
+            "again (copies joined), remove them") in caplog.text
+    assert caplog.text.count("earlier row") == 1
+
+
+def test_clip_columns_that_name_videos_are_one_line_saying_to_write_indices_or_import(tmp_path, tables):
+    """The headers say stim1_name, so a lab's own trials in this layout (or a reader who mapped the indices to names)
+    give names: each column was "no number in any of N rows ...: is it the column you meant?", which it was."""
+    name_of = dict(zip(tables.mapping["index"], tables.mapping["video_name"]))
+    for col in ("stim1_name", "stim2_name", "stim3_name", "choice"):
+        tables.triplets[col] = tables.triplets[col].map(name_of)
+    root = write_release(tables, tmp_path / "named")
+    with pytest.raises(BGSInputError) as err:
+        load(root)
+    assert str(err.value) == (
+        "all_triplets.csv: columns 'stim1_name', 'stim2_name', 'stim3_name', 'choice' name videos (first: "
+        f"{tables.triplets['stim1_name'][0]!r}), where the release numbers each clip by its index in "
+        "video_mapping.csv: write those indices back, or import the table with the videos: bgs-hf data import "
+        "all_triplets.csv VIDEOS OUT --videos-columns stim1_name,stim2_name,stim3_name --odd choice --participant "
+        "participation --session task --rt response_time")
+    _, problems = validate(root)
+    assert [str(p) for p in problems] == [str(err.value)]
+
+
+def test_a_clip_annotations_csv_leaves_unlabelled_takes_its_split_from_train_and_test_csv(tmp_path, tables, caplog):
+    """A deleted annotations.csv row (or an emptied stimulus_set cell) beside the release's train.csv and test.csv,
+    which name the same split: refused as "stimulus_set missing for 1 of 12 clips (first: clip index 1); label all
+    clips or none", naming no video and no missing row, though its captions already came from captions.csv."""
+    clean = load(write_release(tables, tmp_path / "clean"))
+    names = tables.annotations["video_name"]
+    tables.annotations = tables.annotations.drop(index=1).astype({"stimulus_set": object})
+    tables.annotations.loc[5, "stimulus_set"] = ""
+    root = write_release(tables, tmp_path / "edited")
+    utils = root / "data" / "raw" / "utils"
+    for split in ("train", "test"):
+        listed = names[(np.arange(len(names)) < 4) == (split == "test")]
+        (utils / f"{split}.csv").write_text("video_name\n" + "".join(f"{n}\n" for n in listed))
+    with caplog.at_level("WARNING"):
+        data = load(root)
+    assert ("annotations.csv gives no stimulus_set for 2 clips ('clip_001.mp4', 'clip_005.mp4'): taken from "
+            "train.csv and test.csv; 1 of them has no row there, so no ratings") in caplog.text
+    for split in ("train", "val", "test"):
+        np.testing.assert_array_equal(data.split_items(split), clean.split_items(split))
+    assert pd.isna(data.clips["rating_valence"][1]) and not pd.isna(data.clips["rating_valence"][5])

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import count
+from bgs_hf._format import count, first_few
 from bgs_hf.data.build import RATING_ATTRS, drop_rows, finish, non_distinct, report_unknown_clips
 from bgs_hf.data.checks import (
     ROW,
@@ -284,10 +284,47 @@ def _clip_rows(sorted_index: np.ndarray, indices: np.ndarray) -> np.ndarray:
     return np.where(found, pos, -1).astype(np.int64)
 
 
-def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) -> pd.DataFrame:
-    """``all_triplets.csv`` -> judgment columns; ``odd`` = position of ``choice`` in the triplet."""
+def _warn_relisted_trials(df: pd.DataFrame, trial: np.ndarray, keep: np.ndarray, path: Path) -> None:
+    """One warning for rows that give an earlier row's participation, task and trial but are no exact copy of it
+    (``read_csv`` drops those). The release numbers each trial once within its task, so such a row is most likely one
+    trial listed again (two copies joined after a spreadsheet re-rounded a response time), and it was counted as a
+    second judgment of its triplet without a word. Kept, as the rows may differ in what was answered."""
+    key = pd.DataFrame({"participation": df["participation"].to_numpy(), "task": df["task"].to_numpy(),
+                        "trial": trial})[keep]
+    again = key.duplicated(keep="first").to_numpy()
+    if not again.any():
+        return
+    rows = df[ROW].to_numpy()[keep]
+    first = int(np.flatnonzero(again)[0])
+    earlier = int(np.flatnonzero((key == key.iloc[first]).all(axis=1).to_numpy())[0])
+    logger.warning("%s: %s give the participation, task and trial of an earlier row but differ from it (first: row %d, "
+                   "as row %d): each is counted as a judgment of its own; if they list those trials again (copies "
+                   "joined), remove them", path.name, count(int(again.sum()), "row"), rows[first], rows[earlier])
+
+
+def _refuse_named_clips(df: pd.DataFrame, names: pd.Series, path: Path, problems: Problems) -> None:
+    """One line for clip columns that name videos instead of numbering them. Their headers say ``stim1_name``, so a
+    lab writing its own trials in this layout, or a reader who mapped the indices to names, writes names, and each
+    column was refused as "no number in any row ...: is it the column you meant?", which it was."""
+    columns = [*STIM_COLUMNS, "choice"]
+    cells = pd.Series(pd.unique(df[columns].to_numpy(dtype=object).ravel()))
+    named = cells[cells.isin(set(names))]
+    if named.empty or pd.to_numeric(cells, errors="coerce").notna().any():  # a mix: each bad row is its own line
+        return
+    problems.fatal(f"columns {', '.join(map(repr, columns))} name videos (first: {named.iloc[0]!r}), where the release "
+                   f"numbers each clip by its index in {MAPPING.name}: write those indices back, or import the table "
+                   f"with the videos: bgs-hf data import {path.name} VIDEOS OUT --videos-columns {','.join(STIM_COLUMNS)} "
+                   "--odd choice --participant participation --session task --rt response_time", path=path)
+
+
+def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems,
+                  names: pd.Series | None = None) -> pd.DataFrame:
+    """``all_triplets.csv`` -> judgment columns; ``odd`` = position of ``choice`` in the triplet (``names``: the
+    clips' video names, to say so when the table gives names instead of indices)."""
     path = data_dir / TRIPLETS
     df = read_csv(path, TRIPLET_COLUMNS, problems)
+    if names is not None:
+        _refuse_named_clips(df, names, path, problems)
     parsed = [to_ints(df, c, path, problems) for c in (*STIM_COLUMNS, "choice")]
     raw = np.stack([v for v, _ in parsed[:3]], axis=1)  # mapping indices, as written
     choice = parsed[3][0]
@@ -305,6 +342,7 @@ def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) 
     rows = df[ROW].to_numpy()
     bad |= report_unknown_clips((idx == -1) & ~bad[:, None], raw, rows, path, problems, STIM_COLUMNS,
                                 f"not in {MAPPING.name}")
+    _warn_relisted_trials(df, trial, ~bad, path)
     in_triplet = raw == choice[:, None]
     no_choice = ~bad & ~in_triplet.any(axis=1)
     where = np.flatnonzero(no_choice)
@@ -350,7 +388,7 @@ def read_release(
     n_videos = int(clips["video"].notna().sum())
     if n_videos < len(clips):
         logger.info("videos found for %d of %d clips in %s", n_videos, len(clips), data_dir / VIDEOS)
-    judgments = read_triplets(data_dir, mapping["index"].to_numpy(dtype=np.int64), problems)
+    judgments = read_triplets(data_dir, mapping["index"].to_numpy(dtype=np.int64), problems, names)
     root = data_dir.parent if data_dir.name == "data" else data_dir
     meta = {
         "source": "release",
@@ -379,11 +417,24 @@ def _fill_captions_from_table(clips: pd.DataFrame, names: pd.Series, table: dict
 def _stimulus_set_from_split_lists(clips: pd.DataFrame, data_dir: Path, names: pd.Series,
                                    problems: Problems) -> tuple[pd.DataFrame, Path]:
     """The clips with the release's train/test split, and the file a bad label is reported in: annotations.csv's
-    ``stimulus_set``, else (no column, or an empty one) ``train.csv``/``test.csv``, else none (a seeded draw)."""
-    if not all(v is None or str(v).strip() == "" for v in clips["stimulus_set"]):
+    ``stimulus_set``, else (no column, or an empty one) ``train.csv``/``test.csv``, else none (a seeded draw). A clip
+    annotations.csv leaves unlabelled beside labelled ones (its row deleted or its cell emptied) takes its label from
+    those lists too, as its captions come from captions.csv: it was refused as "stimulus_set missing for 1 of 250
+    clips (first: clip index 3); label all clips or none", which named no video and no missing row."""
+    blank = np.array([pd.isna(v) or str(v).strip() == "" for v in clips["stimulus_set"]])
+    if not blank.any():
         return clips, data_dir / ANNOTATIONS
     listed = read_split_lists(data_dir, names, problems)
     if listed is None:
+        return clips, data_dir / ANNOTATIONS
+    if not blank.all():
+        clips["stimulus_set"] = np.where(blank, listed, clips["stimulus_set"].to_numpy(dtype=object))
+        no_row = int((clips[ROW].to_numpy() == 0).sum()) if ROW in clips.columns else 0  # 0: no annotation row
+        logger.warning("%s gives no stimulus_set for %s (%s): taken from %s and %s%s", ANNOTATIONS.name,
+                       count(int(blank.sum()), "clip"), first_few([repr(n) for n in names[blank]], 3),
+                       SPLIT_LISTS["train"].name, SPLIT_LISTS["test"].name,
+                       f"; {no_row} of them {'has' if no_row == 1 else 'have'} no row there, so no ratings"
+                       if no_row else "")
         return clips, data_dir / ANNOTATIONS
     clips["stimulus_set"] = listed
     clips = clips.drop(columns=[ROW], errors="ignore")  # rows of annotations.csv no longer name the labels
