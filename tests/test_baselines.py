@@ -384,6 +384,39 @@ def test_a_cached_sentence_model_offline_loads_from_the_cache_without_retries(tm
     assert not slept, f"{len(slept)} retries of a Hub request"
 
 
+@pytest.mark.parametrize("marker", [True, False])
+def test_a_cached_sentence_model_without_a_top_level_config_loads_under_hf_hub_offline(marker, hub_cache, tmp_path):
+    """A sentence-transformers model whose transformer sits in ``0_Transformer/`` has modules.json and no top-level
+    config.json (huggingface_hub may record that with a ``.no_exist/<commit>/config.json`` marker). Cached (by an
+    online load, or `hf download` and a copied cache) and asked for with HF_HUB_OFFLINE=1, it was refused as "not in
+    the local Hugging Face cache" and told to `hf download` it again, though sentence-transformers loads it."""
+    import shutil
+
+    from bgs_hf._offline import cached_hub_file
+    from bgs_hf.baselines.language import check_sentence_model, load_sentence_model
+
+    commit = "c" * 40
+    model = tmp_path / "st-sub"
+    shutil.copytree(bundled_minilm_path(), model)
+    (model / "0_Transformer").mkdir()
+    for name in ("config.json", "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
+                 "special_tokens_map.json", "sentence_bert_config.json"):
+        (model / name).rename(model / "0_Transformer" / name)
+    modules = json.loads((model / "modules.json").read_text())
+    modules[0]["path"] = "0_Transformer"
+    (model / "modules.json").write_text(json.dumps(modules))
+    hub_cache("org/st-sub", model, commit)
+    repo = tmp_path / "hub-cache" / "models--org--st-sub"
+    if marker:
+        (repo / ".no_exist" / commit).mkdir(parents=True)
+        (repo / ".no_exist" / commit / "config.json").touch()
+    assert check_sentence_model("org/st-sub") == repo / "snapshots" / commit
+    # the cache's record of a missing config.json is the backbones' "has no config.json", only where it has one
+    assert cached_hub_file("org/st-sub", "config.json") is (False if marker else None)
+    assert cached_hub_file("org/st-sub", "config.json", "adapter_config.json") is None  # no record of the adapter
+    assert load_sentence_model("org/st-sub").encode(["two people hug"]).shape == (1, 384)
+
+
 @pytest.mark.parametrize("hub", ["unreachable", "reachable"])
 def test_a_model_name_that_is_no_hub_id_is_one_line_without_a_download_hint(hub, tmp_path, monkeypatch, capsys):
     """``--model 'bad name!!'`` offline was told to ``hf download sentence-transformers/bad name!!``; with the Hub

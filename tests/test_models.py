@@ -2996,6 +2996,11 @@ def test_targets_matching_a_predictor_block_and_its_layers_count_the_layers_alon
                        lora=LoraSettings(target_modules=r"predictor\.layer\.\d+(\.attention\.(query|value))?"))
 
 
+#: what ``load_model`` of a Hub name the cache lacks adds under HF_HUB_OFFLINE (the hub_cache fixture sets it)
+_HF_HUB_OFFLINE_ADVICE = (" (not in the local Hugging Face cache, and HF_HUB_OFFLINE is set: download it where there is "
+                          "network (`hf download {}`) and copy the cache, or pass the model's folder)")
+
+
 def test_load_model_of_a_mistyped_run_folder_says_it_may_be_one(hub_cache, tmp_path, monkeypatch):
     """``load_model("runs/sss")`` for ``runs/ss`` (the README's ``bgs_hf.load_model("runs/demo/bgs")``, and `bgs-hf
     space --model`) was read as a Hub repo id and said only "cannot download model repo 'runs/sss':
@@ -3009,10 +3014,11 @@ def test_load_model_of_a_mistyped_run_folder_says_it_may_be_one(hub_cache, tmp_p
     with pytest.raises(BGSInputError) as err:
         load_model("runs/sss")  # offline, not cached
     assert str(err.value) == ("cannot download model repo 'runs/sss': LocalEntryNotFoundError; runs/ is a folder "
-                              "here, so runs/sss may be a mistyped folder")
+                              "here, so runs/sss may be a mistyped folder" + _HF_HUB_OFFLINE_ADVICE.format("runs/sss"))
     with pytest.raises(BGSInputError) as err:
         load_model("org/sss")  # no org/ here: no folder to name
-    assert str(err.value) == "cannot download model repo 'org/sss': LocalEntryNotFoundError"
+    assert str(err.value) == ("cannot download model repo 'org/sss': LocalEntryNotFoundError"
+                              + _HF_HUB_OFFLINE_ADVICE.format("org/sss"))
 
     def no_such_repo(repo_id, filename, **_kw):
         raise RuntimeError("404 Repository Not Found")
@@ -3036,7 +3042,8 @@ def test_load_model_offline_names_the_folder_meant_and_without_the_hub_what_to_d
     (tmp_path / "runs" / "ss").mkdir(parents=True)
     with pytest.raises(BGSInputError) as err:
         load_model("runs/sss")  # HF_HUB_OFFLINE, not cached
-    assert str(err.value) == "cannot download model repo 'runs/sss': LocalEntryNotFoundError (did you mean 'runs/ss'?)"
+    assert str(err.value) == ("cannot download model repo 'runs/sss': LocalEntryNotFoundError (did you mean 'runs/ss'?)"
+                              + _HF_HUB_OFFLINE_ADVICE.format("runs/sss"))
     monkeypatch.setattr(loading, "hub_unreachable", lambda: "huggingface.co")  # its name does not resolve here
     with pytest.raises(BGSInputError) as err:
         load_model("you/x")
@@ -3044,6 +3051,37 @@ def test_load_model_offline_names_the_folder_meant_and_without_the_hub_what_to_d
         "cannot download model repo 'you/x': LocalEntryNotFoundError (not in the local Hugging Face cache, and "
         "huggingface.co cannot be reached: download it where there is network (`hf download you/x`) and copy the "
         "cache, or pass the model's folder)")
+
+
+def test_load_model_of_an_uncached_hub_name_under_hf_hub_offline_says_what_to_do(hub_cache, monkeypatch):
+    """With HF_HUB_OFFLINE=1 (how offline clusters run), ``load_model("you/x")`` said only "cannot download model repo
+    'you/x': LocalEntryNotFoundError", where `--backbone you/x` and ``load_model`` with the Hub's host unreachable
+    say what is missing and the `hf download` command (with the revision asked for). Without HF_HUB_OFFLINE a lookup
+    that failed online is not said to be refused by it."""
+    with pytest.raises(BGSInputError) as err:
+        load_model("you/x")
+    assert str(err.value) == ("cannot download model repo 'you/x': LocalEntryNotFoundError"
+                              + _HF_HUB_OFFLINE_ADVICE.format("you/x"))
+    with pytest.raises(BGSInputError, match=r"\(`hf download you/x --revision v1`\)"):
+        load_model("you/x", revision="v1")
+    with pytest.raises(BGSInputError, match=r"not in the local Hugging Face cache while HF_HUB_OFFLINE is set: "
+                                            r"download it where there is network \(`hf download you/x`\)"):
+        get_backbone_spec("you/x")  # the backbone route, worded alike
+    import huggingface_hub
+    import huggingface_hub.constants as hub_constants
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    import bgs_hf.models.loading as loading
+
+    def connection_lost(repo_id, filename, **_kw):  # online, after huggingface_hub's retries
+        raise LocalEntryNotFoundError("An error happened while trying to locate the files on the Hub")
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: None)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", connection_lost)
+    with pytest.raises(BGSInputError) as err:
+        load_model("you/x")
+    assert str(err.value) == "cannot download model repo 'you/x': LocalEntryNotFoundError"  # HF_HUB_OFFLINE unset
 
 
 def test_a_saved_bgs_model_given_as_the_backbone_names_its_base(tmp_path):
@@ -3085,7 +3123,8 @@ def test_a_saved_models_base_name_of_another_shape_goes_unnamed_and_a_file_is_no
     (tmp_path / "runs").write_text("not a folder")
     with pytest.raises(BGSInputError) as err:
         load_model("runs/sss")
-    assert str(err.value) == "cannot download model repo 'runs/sss': LocalEntryNotFoundError"
+    assert str(err.value) == ("cannot download model repo 'runs/sss': LocalEntryNotFoundError"
+                              + _HF_HUB_OFFLINE_ADVICE.format("runs/sss"))
 
 
 def _older_transformers_backbone(model: nn.Module, gradient_checkpointing_enable: object) -> None:

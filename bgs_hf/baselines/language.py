@@ -76,24 +76,21 @@ class LanguageBaselineConfig:
         return asdict(self)
 
 
-def _cached_snapshot(repo_id: str) -> Path | None:
-    """The local Hugging Face cache's folder of ``repo_id`` (as sentence-transformers names it: a bare name is
-    looked up under ``sentence-transformers/`` too), or None."""
-    from huggingface_hub import try_to_load_from_cache
-
-    for repo in (repo_id, f"sentence-transformers/{repo_id}") if "/" not in repo_id else (repo_id,):
-        try:
-            found = try_to_load_from_cache(repo, "config.json")
-        except ValueError:  # not a valid repo id (HFValidationError): nothing of that name can be cached
-            continue
-        if isinstance(found, str):
-            return Path(found).parent
-    return None
-
-
 #: a folder holding one of these is a model sentence-transformers loads: its own (modules.json), a transformers
 #: model (config.json), or a PEFT adapter on a base named in adapter_config.json (peft's save_pretrained)
 SENTENCE_MODEL_FILES = ("modules.json", "config.json", "adapter_config.json")
+
+
+def _cached_snapshot(repo_id: str) -> Path | None:
+    """The local Hugging Face cache's folder of ``repo_id`` (as sentence-transformers names it: a bare name is
+    looked up under ``sentence-transformers/`` too) holding one of :data:`SENTENCE_MODEL_FILES`, or None."""
+    from bgs_hf._offline import cached_hub_file
+
+    for repo in (repo_id, f"sentence-transformers/{repo_id}") if "/" not in repo_id else (repo_id,):
+        found = cached_hub_file(repo, *SENTENCE_MODEL_FILES)
+        if isinstance(found, Path):
+            return found.parent
+    return None
 
 
 def check_sentence_model(name_or_path: str | None = None) -> Path | None:

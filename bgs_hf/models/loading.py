@@ -193,12 +193,21 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
 
 def _cannot_download(repo: str, err: Exception, unreachable: str | None, revision: str | None) -> BGSInputError:
     """The one line for a model repo that could not be fetched, with the folder it may be a typo of (``runs/sss``
-    beside ``runs/ss``); where the Hub's host cannot be reached, what to do: it said only
-    "LocalEntryNotFoundError", where a backbone named the same way was told to download it and copy the cache."""
-    advice = "" if unreachable is None else (f" (not in the local Hugging Face cache, and {unreachable} cannot be "
-                                             f"reached: {download_advice(repo, revision=revision)}, or pass the "
-                                             "model's folder)")
-    return BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}{advice}{folder_typo_hint(repo)}")
+    beside ``runs/ss``); where the Hub cannot be asked (its host does not resolve, or ``HF_HUB_OFFLINE`` is set and
+    the cache lacks the repo), what to do: it said only "LocalEntryNotFoundError", where a backbone named the same
+    way was told to download it and copy the cache."""
+    from huggingface_hub import constants
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    if unreachable is not None:
+        why = f"{unreachable} cannot be reached"
+    elif constants.HF_HUB_OFFLINE and isinstance(err, LocalEntryNotFoundError):
+        why = "HF_HUB_OFFLINE is set"
+    else:  # the Hub's own refusal (no such repo, gated): its reason is the line
+        why = None
+    advice = "" if why is None else (f" (not in the local Hugging Face cache, and {why}: "
+                                     f"{download_advice(repo, revision=revision)}, or pass the model's folder)")
+    return BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}{folder_typo_hint(repo)}{advice}")
 
 
 def saved_model_folder(model: Any) -> Path | None:

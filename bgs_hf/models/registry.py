@@ -27,6 +27,7 @@ from torch import nn
 from bgs_hf._files import BGS_CONFIG, expand_user
 from bgs_hf._format import agree, count
 from bgs_hf._offline import (
+    cached_hub_file,
     download_advice,
     hub_id_problem,
     hub_unreachable,
@@ -700,7 +701,7 @@ def _refuse_hub_name(name: str, err: Exception, unreachable: str | None) -> NoRe
     if "/" not in name:  # no Hub id (ORG/NAME): a mistyped registry name, never something to download
         raise _unknown_name(name) from None
     typo = mistyped_folder_hint(name)
-    config = _cached_config(name) if unreachable is not None or constants.HF_HUB_OFFLINE else None
+    config = cached_hub_file(name, "config.json") if unreachable is not None or constants.HF_HUB_OFFLINE else None
     if config is False:  # was told to `hf download` it, which fetches the same repo without a config.json again
         raise BGSInputError(
             f"cannot resolve backbone {name!r}: the local Hugging Face cache records that the Hub repo has no "
@@ -721,16 +722,6 @@ def _refuse_hub_name(name: str, err: Exception, unreachable: str | None) -> NoRe
         f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
         f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}){typo}"
     ) from err
-
-
-def _cached_config(name: str) -> bool | None:
-    """What the local Hugging Face cache knows of the Hub model ``name``'s config.json: True where it holds the file,
-    False where it records that the repo has none (huggingface_hub's ``.no_exist`` marker, an object, not a path:
-    downloading again would not help), None where it knows nothing."""
-    from huggingface_hub import try_to_load_from_cache
-
-    found = try_to_load_from_cache(name, "config.json")
-    return True if isinstance(found, str) else None if found is None else False
 
 
 def spec_from_dict(d: dict[str, Any], config: Any, *, path: str | None = None) -> BackboneSpec:
