@@ -39,6 +39,21 @@ class NoSuchSource(BGSInputError):
     and ``data import`` list what is wrong with data that is there (exit 1)."""
 
 
+def environment_error(err: OSError) -> str:
+    """One line for an OS or network failure, as ``bgs-hf`` and the Space's ``app.py`` print it after ``error:``
+    (``--verbose`` keeps the traceback in the debug log). A copy's error names both files, as Python writes it
+    (``src -> dst``): ``shutil``'s copy onto a full disk sets ``filename`` to the source, so the line named the user's
+    file on a disk with room as the one without."""
+    what = getattr(err, "strerror", None) or (str(err).splitlines()[0] if str(err) else "failed")
+    where = getattr(err, "filename", None)
+    if where and getattr(err, "filename2", None):
+        where = f"{where} -> {err.filename2}"
+    hint = ""
+    if type(err).__name__ in ("OfflineModeIsEnabled", "ConnectError", "ConnectionError", "LocalEntryNotFoundError"):
+        hint = " (no network, or HF_HUB_OFFLINE is set: this command needs the Hub)"
+    return f"{type(err).__name__}: {what}" + (f": {where}" if where else "") + hint
+
+
 def is_whole(value: Any, *, floats: bool = True) -> bool:
     """Whether ``value`` is a whole number: an integer (numpy's too), and with ``floats`` a finite whole float (4.0),
     never a bool (``True`` was taken as 1 clip or step). The one test of a whole number: behind :func:`whole_number`,

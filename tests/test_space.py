@@ -3023,6 +3023,44 @@ def test_the_launcher_says_a_bad_model_port_or_settings_file_in_one_line(tmp_pat
     assert len(served) == 1
 
 
+def test_the_launcher_says_a_port_in_use_or_a_cache_it_cannot_make_in_one_line_as_bgs_hf_space_does(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    """`BGS_MODEL=RUN_DIR python app.py` with `GRADIO_SERVER_PORT` already taken (a second Space, another gradio app on
+    7860) or a `BGS_SPACE_CACHE` it cannot create (`/data/...` on a Space without persistent storage): gradio's
+    OSError and the mkdir's were a traceback once the model had loaded, where `bgs-hf space` says one `error:` line
+    and exits 2 (README: the environment's error)."""
+    import importlib.util
+
+    from bgs_hf.errors import environment_error
+    from bgs_hf.hub.space_app import launch
+
+    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setenv("BGS_MODEL", "me/model")
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    hand = _hand_backend(tmp_path)
+    monkeypatch.setattr(app, "launch", lambda config, **kw: launch(config, backend=hand, **kw))  # gradio's own launch
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("GRADIO_SERVER_PORT", str(port))
+        assert app.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: OSError: Cannot find empty port in range: {port}-{port}.") and err.count("\n") == 1
+    gone = FileNotFoundError(2, "No such file or directory", "/data/bgs-cache")
+
+    def no_folder(config: SpaceConfig, **kw: object) -> None:
+        raise gone
+
+    monkeypatch.setattr(app, "launch", no_folder)
+    assert app.main() == 2
+    assert capsys.readouterr().err == "error: FileNotFoundError: No such file or directory: /data/bgs-cache\n"
+    assert environment_error(gone) == "FileNotFoundError: No such file or directory: /data/bgs-cache"  # the CLI's line
+
+
 def test_neighbours_that_tie_are_listed_in_catalogue_order(tmp_path: Path) -> None:
     """Mutant that passed: the neighbours ranked by numpy's default sort, which is not stable (numpy 2's SIMD sort
     reorders ties even among 8 values): clips equally similar to the query came in an arbitrary order."""

@@ -29,7 +29,7 @@ from bgs_hf._launch import (
     command_process_group,
 )
 from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples, flags_as_typed, walk
-from bgs_hf.errors import BGSDivergedError, BGSInputError
+from bgs_hf.errors import BGSDivergedError, BGSInputError, environment_error
 
 #: Command modules under bgs_hf.cli (each one's ``register`` gives its one-line help). Order is the order in --help.
 COMMANDS: tuple[str, ...] = (
@@ -81,20 +81,6 @@ def build_parser() -> CLIParser:
     return parser
 
 
-def _environment_error(err: OSError) -> str:
-    """One line for an OS or network failure (``--verbose`` keeps the traceback in the debug log). A copy's error
-    names both files, as Python writes it (``src -> dst``): ``shutil``'s copy onto a full disk sets ``filename`` to
-    the source, so the line named the user's file on a disk with room as the one without."""
-    what = getattr(err, "strerror", None) or (str(err).splitlines()[0] if str(err) else "failed")
-    where = getattr(err, "filename", None)
-    if where and getattr(err, "filename2", None):
-        where = f"{where} -> {err.filename2}"
-    hint = ""
-    if type(err).__name__ in ("OfflineModeIsEnabled", "ConnectError", "ConnectionError", "LocalEntryNotFoundError"):
-        hint = " (no network, or HF_HUB_OFFLINE is set: this command needs the Hub)"
-    return f"{type(err).__name__}: {what}" + (f": {where}" if where else "") + hint
-
-
 #: torch's ``ExceptionWrapper.reraise``: ``Caught X in DataLoader worker process 0.\nOriginal Traceback ...``
 _WRAPPED = re.compile(r"Caught (?P<kind>\w+) in [^\n]*?\.\s+Original Traceback \(most recent call last\):")
 _QUOTED = r"""b?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""  # a file name as repr() writes it
@@ -130,7 +116,7 @@ def _as_raised(err: BaseException) -> BaseException:
 def _os_error_args(os_error: re.Match[str]) -> list[object]:
     """``OSError``'s constructor arguments back from its message (:data:`_OS_ERROR`): ``(errno, strerror[,
     filename[, None, filename2]])``, so the error names its file again (``err.filename``, which
-    :func:`_environment_error` prints)."""
+    :func:`~bgs_hf.errors.environment_error` prints)."""
     args: list[object] = [int(os_error["errno"]), os_error["strerror"]]
     if os_error["filename"]:
         args.append(ast.literal_eval(os_error["filename"]))
@@ -535,7 +521,7 @@ def _flush_stdout_at_end(error: str) -> None:
         _flush_stdout()
     except OSError as err:
         if not (isinstance(err, BrokenPipeError) and _stdout_reader_gone()):
-            _say(f"{error}{_environment_error(err)}")  # (:func:`_flush_stdout` names the standard output)
+            _say(f"{error}{environment_error(err)}")  # (:func:`_flush_stdout` names the standard output)
         _stdout_to_devnull()
 
 
@@ -556,7 +542,7 @@ def _guarded_status(command: Callable[[], int | None], error: str) -> int:
         if isinstance(err, BrokenPipeError) and _stdout_reader_gone():
             return _end_quietly_on_closed_stdout()
         logging.getLogger("bgs_hf.cli.main").debug("command failed", exc_info=True)  # __main__ under python -m
-        _say(f"{error}{_environment_error(_as_raised(err))}")
+        _say(f"{error}{environment_error(_as_raised(err))}")
         return 2
     except Terminated:
         _say("terminated")
@@ -572,7 +558,7 @@ def _guarded_status(command: Callable[[], int | None], error: str) -> int:
         if isinstance(os_error, BrokenPipeError) and _stdout_reader_gone():
             return _end_quietly_on_closed_stdout()
         logging.getLogger("bgs_hf.cli.main").debug("command failed", exc_info=True)  # __main__ under python -m
-        _say(f"{error}{_environment_error(os_error)}")
+        _say(f"{error}{environment_error(os_error)}")
         return 2
     except BaseException:  # a crash: its traceback, too, starts on its own line
         close_open_bars()

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, environment_error
 from bgs_hf.hub.space_app import SpaceConfig, launch
 
 HERE = Path(__file__).resolve().parent
@@ -21,7 +21,8 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     """Serve the Space. Bad settings (a mistyped ``BGS_MODEL``, a port that is no port, a bgs_space.json that is no
-    JSON) are one ``error:`` line and exit 2, as ``bgs-hf space`` says them: they were a traceback."""
+    JSON) and the environment's errors (a port already in use, a ``BGS_SPACE_CACHE`` that cannot be made) are one
+    ``error:`` line and exit 2, as ``bgs-hf space`` says them: they were a traceback."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = _settings(HERE / "bgs_space.json")
@@ -32,6 +33,9 @@ def main() -> int:
         launch(config, server_name=_host(os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")), server_port=port)
     except BGSInputError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # gradio's "Cannot find empty port", an unwritable cache folder, a full disk
+        print(f"error: {environment_error(err)}", file=sys.stderr)
         return 2
     return 0
 
