@@ -2372,3 +2372,25 @@ def test_an_uncached_dataset_names_why_the_hub_was_not_asked_and_no_file_as_the_
     assert str(err.value) == ("'mydata' is not a local folder and is not in the Hub cache (offline or unreachable): "
                               "download it where there is network (`hf download mydata --repo-type dataset`) and "
                               "copy the cache, or pass the dataset's folder")
+
+
+def test_a_dataset_revision_not_cached_offline_is_told_to_download_that_revision(monkeypatch, tmp_path):
+    """``bgs_hf.data.hub.download("me/d", revision="v2")`` not cached, offline, was told to run `hf download me/d
+    --repo-type dataset`, which fetches ``main``: the cache copied over still lacked ``v2`` and the same line came
+    back (463d451 named the revision for models only). Also kills the mutant of 463d451 whose ``--revision`` replaced
+    ``--repo-type`` in the advice."""
+    import huggingface_hub.constants as c
+
+    from bgs_hf.data.hub import download
+
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)  # cache-only: nothing leaves the machine
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BGSInputError) as err:
+        download("me/d", revision="v2")
+    assert str(err.value) == ("'me/d' is not a local folder and is not in the Hub cache (HF_HUB_OFFLINE is set): "
+                              "download it where there is network (`hf download me/d --repo-type dataset --revision "
+                              "v2`) and copy the cache, or pass the dataset's folder")
+    with pytest.raises(BGSInputError) as err:
+        download("me/d")
+    assert "(`hf download me/d --repo-type dataset`)" in str(err.value), err.value

@@ -3502,6 +3502,24 @@ def test_a_control_that_is_not_a_run_nor_a_backbone_here_is_refused_before_the_d
         assert "not-loaded" not in err, err
 
 
+def test_every_control_not_only_the_first_is_checked_before_the_data_loads(tmp_path, monkeypatch, capsys):
+    """Mutant of 4c77984 that passed: only the first --control checked before the data loads. `evaluate --control
+    a=runs/a --control lang=you/x` (the second an uncached Hub id, offline) was refused only once the data, the ceiling
+    and the language row had loaded."""
+    import huggingface_hub.constants as hub_constants
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)  # a cache-only lookup: nothing leaves the machine
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "a").mkdir(parents=True)
+    (tmp_path / "runs" / "a" / "bgs_config.json").write_text("{}")  # a saved run: taken as given
+    rc = main(["evaluate", "--data", "not-loaded", "--model", "tiny-random-videomae", "--control", "a=runs/a",
+               "--control", "lang=you/x", "--report", "ev"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert "--control: cannot resolve backbone 'you/x'" in err and "not-loaded" not in err, err
+
+
 def test_the_evaluation_reports_figures_have_alt_text_that_says_what_they_show(tmp_path):
     """Seen in a visual review: the demo's overlays (a convolutional backbone, titled "(no attention)") were captioned
     "attention rollout overlays", and the layers, probes and motion figures "layer-wise R²", "probe r per attribute"

@@ -1864,6 +1864,26 @@ def test_a_run_folder_given_with_a_tilde_is_read_in_the_home_folder(tmp_path: Pa
     assert not (tmp_path / "~").exists()
 
 
+def test_a_run_folder_given_with_a_tilde_is_named_as_typed_where_missing_or_holding_no_model(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutants of 463d451 that passed: ``RunInfo.read_records`` expanding the tilde before the folder is looked for
+    (what `write_card`, the Space and the suite read), and the no-bgs_config.json line naming the expanded folder.
+    `~/runs/sss` beside `~/runs/ss` was then "sss: run folder not found (did you mean 'ss'?)", and `~/runs/empty`
+    the home folder's whole path: neither the name typed, which every other line names."""
+    from bgs_hf.hub.run_info import RunInfo, find_model_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    _records(tmp_path / "home" / "runs" / "ss")
+    (tmp_path / "home" / "runs" / "empty").mkdir()
+    with pytest.raises(BGSInputError) as err:
+        RunInfo.read_records("~/runs/sss")
+    assert str(err.value) == "~/runs/sss: run folder not found (did you mean '~/runs/ss'?)"
+    with pytest.raises(BGSInputError) as err:
+        find_model_dir("~/runs/empty")
+    assert str(err.value).startswith("~/runs/empty: no bgs_config.json in the run folder or in "), err.value
+
+
 def test_run_records_are_read_in_their_documented_order(tmp_path: Path) -> None:
     """Mutants that passed: the model sub-folder before the run folder, `final/` before `model/`, a run folder that
     is not there said to hold no bgs_config.json; `eval` before the asked split; a ceiling dict's `mean` before its

@@ -3325,3 +3325,37 @@ def test_load_model_of_a_revision_with_the_hub_unreachable_is_told_to_download_t
     with pytest.raises(BGSInputError) as err:
         load_model("you/x")
     assert "(`hf download you/x`)" in str(err.value), err.value
+
+
+def test_online_a_hub_backbone_keeps_the_hubs_reason_over_an_old_no_config_record_in_the_cache(hub_cache, tmp_path,
+                                                                                             monkeypatch):
+    """Mutant of 4c77984 that passed: the cache's ``.no_exist`` record of config.json consulted online too. The record
+    is of the commit the cache last saw; online, the Hub's own answer is what to read: `--backbone you/notes` for a
+    repo that has since gained a config.json but is gated (or the token lacks access) would be told "not a transformers
+    backbone" instead of the Hub's 401/403."""
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.models import registry
+
+    commit = "c" * 40
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "README.md").write_text("not a model")
+    hub_cache("you/notes", tmp_path / "notes", commit)
+    marker = tmp_path / "hub-cache" / "models--you--notes" / ".no_exist" / commit
+    marker.mkdir(parents=True)
+    (marker / "config.json").touch()
+
+    def gated(name, **_kw):
+        raise OSError(f"You are trying to access a gated repo. Access to model {name} is restricted.")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(registry, "hub_unreachable", lambda: None)  # online: the Hub answers
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", gated)  # nothing leaves the machine
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec("you/notes")
+    text = str(err.value)
+    assert text.startswith("cannot resolve backbone 'you/notes': not one of ["), text
+    assert text.endswith("the Hub lookup failed (OSError: You are trying to access a gated repo. Access to model "
+                         "you/notes is restricted.)"), text

@@ -408,9 +408,11 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
     try:
         return Path(snapshot_download(repo_id, repo_type="dataset", revision=revision))
     except LocalEntryNotFoundError:  # was only "not in the Hub cache (offline or unreachable)": no way on
+        # the revision in the advice too: `hf download` alone fetched `main`, and the copied cache still lacked it
         why = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "offline or unreachable"
         raise BGSInputError(f"{repo_id!r} is not a local folder and is not in the Hub cache ({why}): "
-                            f"{download_advice(repo_id, repo_type='dataset')}, or pass the dataset's folder"
+                            f"{download_advice(repo_id, repo_type='dataset', revision=revision)}, or pass the "
+                            "dataset's folder"
                             f"{folder_typo_hint(repo_id)}") from None
     except GatedRepoError:
         raise BGSInputError(f"Hub dataset {repo_id!r} is gated: accept its conditions on its Hub page, then log in "
