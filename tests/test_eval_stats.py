@@ -1023,6 +1023,18 @@ def test_holm_adjusts_one_family_of_p_values_by_hand():
     assert holm([0.6, 0.7]) == [1.0, 1.0]  # 2·0.6 = 1.2 capped at 1 (mutation audit: no cap passed above)
 
 
+def test_holm_refuses_a_p_outside_zero_one_rather_than_shrink_the_family():
+    """Bug (s66 statistics review): an infinite p was left out of m as if undefined, so holm([inf, 0.02, 0.03]) read
+    [nan, 0.04, 0.04] where m = 3 gives 0.06, 0.06; a negative p or one above 1 was adjusted as if it were a p."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.metrics.bootstrap import holm
+
+    for bad in (float("inf"), -float("inf"), -0.1, 1.5):
+        with pytest.raises(BGSInputError, match=r"^Holm adjusts p-values in \[0, 1\] \(None or NaN: undefined\), got "):
+            holm([bad, 0.02, 0.03])
+    assert holm([0.0, 1.0, None, float("nan")])[:2] == [0.0, 1.0]  # the ends of [0, 1] are p's
+
+
 def test_holm_equals_the_closed_testing_procedure_it_shortcuts():
     """Reference by another route (statsmodels is not installed): Holm's adjusted p of test i is the largest
     Bonferroni p, min(1, |S| · min p over S), of every subfamily S holding i (Marcus, Peritz & Gabriel 1976's closed

@@ -435,6 +435,14 @@ def test_a_split_half_ceiling_with_no_pair_seen_in_both_halves_is_undefined_and_
     assert np.isnan(r2) and len(ci) == 2 and "no noise ceiling" in caplog.text
 
 
+def test_a_loo_ceiling_of_one_participant_is_refused_as_the_split_half_one_is():
+    """Bug (s66 statistics review): with one participant no one is left out to compare with, yet the upper bound (own
+    p against everyone's, i.e. their own) read r2_upper 1.0, a ceiling of 1, without a word; split-half refuses."""
+    for ceiling in (split_half_ceiling, loo_ceiling):
+        with pytest.raises(BGSInputError, match=r"ceiling needs at least two participants$"):
+            ceiling(TRIP, 4, odd=ODD, participant=["A"] * len(TRIP))
+
+
 def test_a_ceiling_result_as_a_dict_carries_its_hand_values():
     """``CeilingResult.to_dict`` is what reports record. Mutation audit (third pass): its range reversed or its mean
     pairs in both halves left out both passed (no test read it). TRIP: R² -196/529, r_sb -14/23, 6 pairs in both."""

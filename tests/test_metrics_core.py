@@ -453,6 +453,22 @@ def test_cosine_similarity_of_one_vector_is_refused_in_one_line():
     np.testing.assert_allclose(cosine_similarity_matrix(np.array([[3.0, 4.0], [4.0, 3.0]])), [[1, 0.96], [0.96, 1]])
 
 
+def test_cosine_similarity_of_an_infinite_embedding_is_nan_without_a_warning():
+    """s66 statistics review: a diverged model's row holding inf warned numpy's "invalid value encountered in divide"
+    (inf / inf) before its NaN; it is now NaN without a word, as a NaN row is, and R² and accuracy read NaN."""
+    emb = np.array([[1.0, 0.0], [0.0, 1.0], [np.inf, 1.0], [1.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sim = cosine_similarity_matrix(emb)
+        nan_row = cosine_similarity_matrix(np.where(np.isinf(emb), np.nan, emb))
+    np.testing.assert_array_equal(np.isnan(sim), np.isnan(nan_row))
+    assert np.isnan(sim[2]).all() and np.isnan(sim[:, 2]).all()
+    np.testing.assert_allclose(sim[np.ix_([0, 1, 3], [0, 1, 3])], [[1, 0, 0.5**0.5], [0, 1, 0.5**0.5],
+                                                                   [0.5**0.5, 0.5**0.5, 1]])
+    idx, odd = np.array([[0, 1, 2], [0, 1, 3]]), np.array([2, 0])
+    assert np.isnan(r2(sim, human_similarity(idx, odd, 4))) and np.isnan(ooo_acc_3way(sim, idx, odd))
+
+
 def test_bootstrap_from_triplets_alone_reads_the_clip_count_off_the_model_matrix():
     """Triplets over the first clips of a global N×N matrix (a test split that is not the last clips): the
     clip count came from the triplets' largest index, and the right matrix was refused as 'expected 12'."""

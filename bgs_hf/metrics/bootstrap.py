@@ -130,8 +130,12 @@ def holm(p_values: Iterable[Any]) -> list[float]:
     defined ones times (m − k + 1), made non-decreasing in that order, capped at 1. An undefined p (None, NaN) stays
     undefined and is not counted in m. It bounds the chance of any false positive in the family whatever the tests'
     dependence (the paired tests of one report table share their clips and resamples), so a table of several tests
-    can say which survive; each p alone is its own, uncorrected test."""
+    can say which survive; each p alone is its own, uncorrected test. A p outside [0, 1] is refused: an infinite one
+    was left out of m as if undefined, which adjusted the others over a smaller family without a word."""
     ps = [float("nan") if p is None else float(p) for p in p_values]
+    wrong = next((p for p in ps if not np.isnan(p) and not 0.0 <= p <= 1.0), None)
+    if wrong is not None:
+        raise BGSInputError(f"Holm adjusts p-values in [0, 1] (None or NaN: undefined), got {wrong}")
     defined = sorted((p, k) for k, p in enumerate(ps) if np.isfinite(p))
     out = [float("nan")] * len(ps)
     running = 0.0

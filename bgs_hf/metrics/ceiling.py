@@ -280,6 +280,8 @@ def loo_ceiling(
     p_ij predict each participant's own choices, as a correlation and as odd-one-out accuracy. One vectorised
     pass over participant×pair entries, no loop over participants."""
     idx, odd, pcode, n_items = _checked_judgments(trip, odd, participant, n_items)
+    if int(pcode.max()) < 1:  # left out, no one remains; "everyone" is the one participant: an upper bound of R² 1.0
+        raise BGSInputError("leave-one-participant-out ceiling needs at least two participants")
     pid = compact_pair_ids(idx, n_items)
     rows = np.arange(len(pid))
     size = n_items * (n_items - 1) // 2

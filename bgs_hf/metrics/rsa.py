@@ -163,7 +163,8 @@ def cosine_similarity_matrix(emb: np.ndarray) -> np.ndarray:
     if emb.ndim != 2:  # one clip's vector failed in numpy's norm ("axis 1 is out of bounds")
         raise BGSInputError(f"emb must be a (clips, dims) matrix, one row per clip, got shape {emb.shape}")
     norm = np.linalg.norm(emb, axis=1, keepdims=True)
-    unit = emb / np.where(norm > 0, norm, 1.0)
+    with np.errstate(invalid="ignore"):  # a row holding inf (inf / inf) is NaN, as a NaN row is, without numpy's warning
+        unit = emb / np.where(norm > 0, norm, 1.0)
     if len({row.tobytes() for row in unit + 0.0}) == len(unit):  # + 0.0: -0.0 and 0.0 alike; a set is 7x faster
         return unit @ unit.T
     distinct, row_of = np.unique(unit, axis=0, return_inverse=True)
