@@ -108,16 +108,19 @@ def test_bench_stats_tiny(tmp_path: Path) -> None:
 
 def test_bench_stats_without_the_release_says_it_did_not_time_it(tmp_path: Path, capsys) -> None:
     """The real release's rows are timed only where ``--release`` (default: a folder beside the checkout's parent,
-    or ``BGS_RELEASE_DIR``) holds it; elsewhere (a fresh clone) they were left out without a word, and the JSON lacked
+    or the release variable) holds it; elsewhere (a fresh clone) they were left out without a word, and the JSON lacked
     the ``release`` block the committed one has. Now one line says so and names the folder and the flag."""
     import bench_stats
+
+    from bgs_hf.data.testing import RELEASE_ENV
 
     absent = tmp_path / "absent"
     assert bench_stats.main(["--triplets", "3000", "--items", "30", "--participants", "20", "--splits", "2",
                              "--big-triplets", "0", "--boot-triplets", "0", "--release", str(absent),
                              "--json", str(tmp_path / "s.json")]) == 0
     out = capsys.readouterr().out
-    assert f"the real release: not timed, none at {absent} (--release DIR or BGS_RELEASE_DIR names it)" in out, out
+    assert f"the real release: not timed, none at {absent} (--release DIR or {RELEASE_ENV} names it)" in out, out
+
 
 def test_bench_stats_bootstrap_check_sees_one_ulp(monkeypatch: pytest.MonkeyPatch) -> None:
     """The benchmark's bit-identity check can fail: plain samples one ulp off read as not identical, over either unit,
