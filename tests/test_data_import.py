@@ -2634,3 +2634,42 @@ def test_one_caption_none_is_warned_of_in_the_singular(tmp_path: Path, caplog) -
     assert dict(zip(data.clip_ids, data.clips["captions"]))["b.mp4"] == ["None", "walking"]
     assert ("captions.csv: kept 1 caption 'None' as written (a rater's word): if it is PsychoPy's missing value "
             "instead, remove its row") in caplog.text
+
+
+def test_a_trial_listed_again_is_kept_and_named_in_one_warning_as_the_release_reader_does(tmp_path: Path,
+                                                                                         caplog) -> None:
+    """Two exports joined after a spreadsheet re-rounded the response times: not exact copies, so not dropped, but a
+    participant's session and trial number twice. The release reader warns of them; `data import` imported them as
+    more judgments without a word, and a table with no column left to name as the session was told to name one
+    ("--session (columns not read: none)")."""
+    videos = _videos(tmp_path)
+    split = SplitConfig(test_fraction=0.4)
+    in_ms = TripletColumns(rt_unit_s=0.001)  # the fixture's times (1000-1029) are milliseconds: no rt warning
+
+    def joined(rows: list[str]) -> list[str]:  # rows 4 and 41 again, one millisecond slower
+        cells = [rows[k].split(",") for k in (3, 40)]
+        return [*rows, *(",".join([*c[:6], str(int(c[6]) + 1), *c[7:]]) for c in cells)]
+
+    sessions = [f"{row},S1" for row in _trials()]
+    table = _csv(tmp_path, joined(sessions), "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Session")
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(table, videos, columns=in_ms, split_config=split)
+    assert len(data.judgments) == 92  # kept: the rows may differ in what was answered
+    assert [r.getMessage() for r in caplog.records] == [
+        "judgments.csv: 2 rows give the Participant, Session and Trial of an earlier row but differ from it (first: "
+        "row 91, as row 4): each is counted as a judgment of its own; if they list those trials again (copies "
+        "joined), remove them"]
+    caplog.clear()
+    (tmp_path / "plain").mkdir()
+    with caplog.at_level("WARNING"):
+        read_triplet_table(_csv(tmp_path / "plain", joined(_trials())), videos, columns=in_ms, split_config=split)
+    assert [r.getMessage() for r in caplog.records] == [
+        "judgments.csv: 2 rows give the Participant and Trial of an earlier row but differ from it (first: row 91, as "
+        "row 4): each is counted as a judgment of its own; if they list those trials again (copies joined), remove "
+        "them"]
+    caplog.clear()
+    other = [*sessions, *(f"{row},S2" for row in _trials()[:5])]  # the same trial numbers in another session
+    with caplog.at_level("WARNING"):
+        read_triplet_table(_csv(tmp_path / "plain", other, "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,"
+                                "Session"), videos, columns=in_ms, split_config=split)
+    assert caplog.records == []

@@ -1292,3 +1292,62 @@ def test_a_clip_annotations_csv_leaves_unlabelled_takes_its_split_from_train_and
     for split in ("train", "val", "test"):
         np.testing.assert_array_equal(data.split_items(split), clean.split_items(split))
     assert pd.isna(data.clips["rating_valence"][1]) and not pd.isna(data.clips["rating_valence"][5])
+
+
+def _next_step(shown: str, folder: object, why: str) -> str:
+    """The line a missing release file gets (`_missing_file`), spelt out."""
+    return (f"file missing: looked for {shown} in {folder} ({why}): pass the release's root folder with all its files "
+            "(restore this one from the release), or bring trials of your own as a Hub-layout folder or through "
+            "`bgs-hf data import TABLE VIDEOS OUT`")
+
+
+@pytest.mark.parametrize("given", ["root", "data"])
+def test_a_release_without_video_mapping_csv_says_where_it_looked_and_what_to_do(tmp_path, tables, capsys, given):
+    """`error: video_mapping.csv: file missing` said neither where it was looked for nor what to do next."""
+    root = write_release(tables, tmp_path / "rel")
+    (root / "data" / MAPPING).unlink()
+    source = root if given == "root" else root / "data"
+    shown = ("data/" if given == "root" else "") + "raw/utils/video_mapping.csv"
+    with pytest.raises(BGSInputError) as err:
+        load(source)
+    assert str(err.value) == "video_mapping.csv: " + _next_step(
+        shown, source, "it names the clip each index in all_triplets.csv stands for")
+    assert cli(["data", "stats", str(source), "--no-png"]) == 2
+    assert capsys.readouterr().err == f"error: {err.value}\n"
+    _, problems = validate(source)
+    assert [str(p) for p in problems] == [str(err.value)]
+
+
+def test_one_split_list_without_the_other_is_a_problem_not_a_seeded_draw(tmp_path, tables, caplog):
+    """annotations.csv, captions.csv and test.csv gone, train.csv still there: the split silently became a seeded
+    draw (other test clips than the release's, other numbers), with only an INFO line. One list without the other is a
+    damaged release: a problem naming the missing list. With neither list the seeded draw stands, as does a split that
+    annotations.csv gives whole."""
+    names = tables.annotations["video_name"]
+    lists = {split: "video_name\n" + "".join(f"{n}\n" for n in names[(np.arange(len(names)) < 4) == (split == "test")])
+             for split in ("train", "test")}
+    full = write_release(tables, tmp_path / "full")
+    tables.annotations, tables.captions = None, None
+    root = write_release(tables, tmp_path / "rel")
+    utils = root / "data" / "raw" / "utils"
+    (utils / "train.csv").write_text(lists["train"])
+    with pytest.raises(BGSInputError) as err:
+        load(root)
+    assert str(err.value) == "test.csv: " + _next_step(
+        "data/raw/utils/test.csv", root, "train.csv is there and annotations.csv leaves clips without a "
+        "stimulus_set: without both lists the release's split is not read, and a seeded draw would test other clips")
+    (utils / "train.csv").unlink()
+    (utils / "test.csv").write_text(lists["test"])
+    _, problems = validate(root / "data")  # listed first; the seeded draw of 12 clips gets its own lines after it
+    assert str(problems[0]) == ("train.csv: " + _next_step(
+        "raw/utils/train.csv", root / "data", "test.csv is there and annotations.csv leaves clips without a "
+        "stimulus_set: without both lists the release's split is not read, and a seeded draw would test other clips"))
+    (utils / "train.csv").write_text(lists["train"])
+    assert sorted(load(root).split_items("test")) == [0, 1, 2, 3]
+    (utils / "train.csv").unlink()
+    (utils / "test.csv").unlink()
+    with caplog.at_level("INFO"):
+        load(root)
+    assert "no stimulus_set: seeded split" in caplog.text
+    (full / "data" / "raw" / "utils" / "train.csv").write_text(lists["train"])  # annotations.csv gives the split
+    assert sorted(load(full).split_items("test")) == [0, 1, 2, 3]

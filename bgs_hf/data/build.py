@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bgs_hf._format import count
 from bgs_hf.data.checks import ROW, Problems
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import (
@@ -90,6 +91,25 @@ def report_unknown_clips(
     return bad.any(axis=1)
 
 
+def warn_relisted_trials(keys: pd.DataFrame, rows: np.ndarray, path: Path) -> None:
+    """One warning for rows that give an earlier row's trial (``keys``: the usable rows' columns naming a trial, as the
+    file heads them, the trial number last; ``rows``: their row numbers) but are no exact copy of it (those are
+    dropped). A study numbers each trial once within its participant and session, so such a row is most likely one
+    trial listed again (two copies joined after a spreadsheet re-rounded a response time), and it was counted as a
+    second judgment of its triplet without a word. Kept, as the rows may differ in what was answered. One rule for
+    the release's ``all_triplets.csv`` and ``data import``'s tables."""
+    again = keys.duplicated(keep="first").to_numpy()
+    if not again.any():
+        return
+    first = int(np.flatnonzero(again)[0])
+    earlier = int(np.flatnonzero((keys == keys.iloc[first]).all(axis=1).to_numpy())[0])
+    names = [str(c) for c in keys.columns]
+    logger.warning("%s: %s give the %s and %s of an earlier row but differ from it (first: row %d, as row %d): each "
+                   "is counted as a judgment of its own; if they list those trials again (copies joined), remove them",
+                   path.name, count(int(again.sum()), "row"), ", ".join(names[:-1]), names[-1], rows[first],
+                   rows[earlier])
+
+
 def finish(
     clips: pd.DataFrame,
     judgments: pd.DataFrame,
@@ -160,4 +180,5 @@ def drop_rows(df: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
     return df.loc[~bad].reset_index(drop=True) if bad.any() else df
 
 
-__all__ = ["RATING_ATTRS", "CLIP_COLUMNS", "JUDGMENT_COLUMNS", "ROW", "finish", "non_distinct", "report_unknown_clips"]
+__all__ = ["RATING_ATTRS", "CLIP_COLUMNS", "JUDGMENT_COLUMNS", "ROW", "finish", "non_distinct", "report_unknown_clips",
+           "warn_relisted_trials"]

@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 
 from bgs_hf._format import count, first_few
-from bgs_hf.data.build import RATING_ATTRS, drop_rows, finish, non_distinct, report_unknown_clips
+from bgs_hf.data.build import (
+    RATING_ATTRS,
+    drop_rows,
+    finish,
+    non_distinct,
+    report_unknown_clips,
+    warn_relisted_trials,
+)
 from bgs_hf.data.checks import (
     ROW,
     Problems,
@@ -110,6 +117,18 @@ def is_the_release(meta: dict[str, Any]) -> bool:
     """Whether data with this ``meta`` was read from the Garcia & Isik release's own files (:func:`release_version`),
     not only from its layout: the one rule of its dataset card and of a run's recorded origin."""
     return meta.get("source") == "release" and bool(meta.get("release_version"))
+
+
+def _missing_file(data_dir: Path, rel: Path, given: Path | None, why: str) -> str:
+    """The line for a release file that is not there: where it was looked for (relative to the folder ``given``:
+    ``data/raw/utils/...`` under the release root, ``raw/utils/...`` under its ``data/``), why it is needed and what to
+    do. "video_mapping.csv: file missing" said neither where nor what next."""
+    given = data_dir if given is None else given
+    path = data_dir / rel
+    shown = path.relative_to(given).as_posix() if path.is_relative_to(given) else str(path)
+    return (f"file missing: looked for {shown} in {given} ({why}): pass the release's root folder with all its files "
+            "(restore this one from the release), or bring trials of your own as a Hub-layout folder or through "
+            "`bgs-hf data import TABLE VIDEOS OUT`")
 
 
 def _unknown_video(name: str) -> str:
@@ -250,11 +269,21 @@ def captions_in_order(videos: list[str], captions: list[str], order: np.ndarray 
     return by_video
 
 
-def read_split_lists(data_dir: Path, names: pd.Series, problems: Problems) -> np.ndarray | None:
+def read_split_lists(data_dir: Path, names: pd.Series, problems: Problems,
+                     given: Path | None = None) -> np.ndarray | None:
     """Each clip's split from ``train.csv`` and ``test.csv``, or None unless both are there. Without annotations.csv's
-    stimulus_set the test clips were a seeded draw, other clips than the release's, though these lists name them."""
+    stimulus_set the test clips were a seeded draw, other clips than the release's, though these lists name them.
+    One list without the other is a damaged release, a problem naming the missing one (``given``: the folder passed):
+    the split silently became a seeded draw, other test clips, with only an INFO line."""
     paths = {split: data_dir / rel for split, rel in SPLIT_LISTS.items()}
-    if not all(path.is_file() for path in paths.values()):
+    there = {split: path.exists() for split, path in paths.items()}
+    if not all(there.values()):
+        if any(there.values()):
+            gone, kept = sorted(there, key=there.__getitem__)
+            problems.add(_missing_file(data_dir, SPLIT_LISTS[gone], given,
+                                       f"{paths[kept].name} is there and {ANNOTATIONS.name} leaves clips without "
+                                       "a stimulus_set: without both lists the release's split is not read, and a "
+                                       "seeded draw would test other clips"), path=paths[gone])
         return None
     row_of = _rows_by_name(names)
     labels = np.full(len(names), None, dtype=object)
@@ -282,24 +311,6 @@ def _clip_rows(sorted_index: np.ndarray, indices: np.ndarray) -> np.ndarray:
     pos = np.searchsorted(sorted_index, indices)
     found = (pos < len(sorted_index)) & (sorted_index[np.minimum(pos, len(sorted_index) - 1)] == indices)
     return np.where(found, pos, -1).astype(np.int64)
-
-
-def _warn_relisted_trials(df: pd.DataFrame, trial: np.ndarray, keep: np.ndarray, path: Path) -> None:
-    """One warning for rows that give an earlier row's participation, task and trial but are no exact copy of it
-    (``read_csv`` drops those). The release numbers each trial once within its task, so such a row is most likely one
-    trial listed again (two copies joined after a spreadsheet re-rounded a response time), and it was counted as a
-    second judgment of its triplet without a word. Kept, as the rows may differ in what was answered."""
-    key = pd.DataFrame({"participation": df["participation"].to_numpy(), "task": df["task"].to_numpy(),
-                        "trial": trial})[keep]
-    again = key.duplicated(keep="first").to_numpy()
-    if not again.any():
-        return
-    rows = df[ROW].to_numpy()[keep]
-    first = int(np.flatnonzero(again)[0])
-    earlier = int(np.flatnonzero((key == key.iloc[first]).all(axis=1).to_numpy())[0])
-    logger.warning("%s: %s give the participation, task and trial of an earlier row but differ from it (first: row %d, "
-                   "as row %d): each is counted as a judgment of its own; if they list those trials again (copies "
-                   "joined), remove them", path.name, count(int(again.sum()), "row"), rows[first], rows[earlier])
 
 
 def _refuse_named_clips(df: pd.DataFrame, names: pd.Series, path: Path, problems: Problems) -> None:
@@ -342,7 +353,10 @@ def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems,
     rows = df[ROW].to_numpy()
     bad |= report_unknown_clips((idx == -1) & ~bad[:, None], raw, rows, path, problems, STIM_COLUMNS,
                                 f"not in {MAPPING.name}")
-    _warn_relisted_trials(df, trial, ~bad, path)
+    keep = ~bad
+    warn_relisted_trials(pd.DataFrame({"participation": df["participation"].to_numpy()[keep],
+                                       "task": df["task"].to_numpy()[keep], "trial": trial[keep]}),
+                         df[ROW].to_numpy()[keep], path)
     in_triplet = raw == choice[:, None]
     no_choice = ~bad & ~in_triplet.any(axis=1)
     where = np.flatnonzero(no_choice)
@@ -377,13 +391,16 @@ def read_release(
     data_dir = find_release_data_dir(source)
     if data_dir is None:
         problems.fatal(f"not a release folder: no data/{TRIPLETS}", path=source)
+    if not (data_dir / MAPPING).exists():  # a folder there is read_csv's "a folder, not a file"
+        problems.fatal(_missing_file(data_dir, MAPPING, source, f"it names the clip each index in {TRIPLETS.name} "
+                                     "stands for"), path=data_dir / MAPPING)
     mapping = read_mapping(data_dir, problems)
     names = mapping["video_name"].reset_index(drop=True)
     if not (mapping["index"].to_numpy() == np.arange(len(mapping))).all():
         logger.warning("%s: indices are not 0..N-1; clips are renumbered by sorted index", MAPPING.name)
     clips = read_annotations(data_dir, names, problems)
     _fill_captions_from_table(clips, names, read_caption_table(data_dir, names, problems))
-    clips, stimulus_path = _stimulus_set_from_split_lists(clips, data_dir, names, problems)
+    clips, stimulus_path = _stimulus_set_from_split_lists(clips, data_dir, names, problems, source)
     clips["video"] = _video_files(data_dir, mapping, names, problems)
     n_videos = int(clips["video"].notna().sum())
     if n_videos < len(clips):
@@ -414,8 +431,8 @@ def _fill_captions_from_table(clips: pd.DataFrame, names: pd.Series, table: dict
         logger.info("captions for %s taken from %s", count(n_from_table, "clip"), CAPTIONS.name)
 
 
-def _stimulus_set_from_split_lists(clips: pd.DataFrame, data_dir: Path, names: pd.Series,
-                                   problems: Problems) -> tuple[pd.DataFrame, Path]:
+def _stimulus_set_from_split_lists(clips: pd.DataFrame, data_dir: Path, names: pd.Series, problems: Problems,
+                                   given: Path) -> tuple[pd.DataFrame, Path]:
     """The clips with the release's train/test split, and the file a bad label is reported in: annotations.csv's
     ``stimulus_set``, else (no column, or an empty one) ``train.csv``/``test.csv``, else none (a seeded draw). A clip
     annotations.csv leaves unlabelled beside labelled ones (its row deleted or its cell emptied) takes its label from
@@ -424,7 +441,7 @@ def _stimulus_set_from_split_lists(clips: pd.DataFrame, data_dir: Path, names: p
     blank = np.array([pd.isna(v) or str(v).strip() == "" for v in clips["stimulus_set"]])
     if not blank.any():
         return clips, data_dir / ANNOTATIONS
-    listed = read_split_lists(data_dir, names, problems)
+    listed = read_split_lists(data_dir, names, problems, given)
     if listed is None:
         return clips, data_dir / ANNOTATIONS
     if not blank.all():

@@ -21,7 +21,7 @@ import pandas as pd
 
 from bgs_hf._files import expand_user, resolved_if_other
 from bgs_hf._format import agree, closest, count, first_few
-from bgs_hf.data.build import finish, non_distinct
+from bgs_hf.data.build import finish, non_distinct, warn_relisted_trials
 from bgs_hf.data.checks import (
     EXPORT_MISSING,
     ROW,
@@ -653,24 +653,30 @@ def _refuse_unknown_odd_column(df: pd.DataFrame, cols: _TableColumns, files: dic
                    path=path)
 
 
-def _warn_unread_sessions(df: pd.DataFrame, cols: _TableColumns, trial: np.ndarray, keep: np.ndarray,
-                          path: Path) -> None:
-    """One warning when a participant's trial numbers repeat and no session column is read: the release's trial runs
-    0..20 in each of its 11 sets (column 'task'), and `data stats` counts a trial recorded twice in a row within a
-    session, so without it 5 repeats were counted across sets, not the release's 167, without a word."""
-    if cols.session is not None or cols.trial is None:
-        return
-    numbered = keep & ~np.isnan(trial)
-    pairs = pd.DataFrame({"participant": df.loc[numbered, cols.participant].to_numpy(), "trial": trial[numbered]})
-    again = pairs.duplicated(keep="first").to_numpy()
-    if not again.any():
-        return
+def _trial_keys(df: pd.DataFrame, cols: _TableColumns, trial: np.ndarray, numbered: np.ndarray) -> pd.DataFrame:
+    """The usable numbered rows' participant, session (where read) and trial number, headed as the table heads them."""
+    named = [cols.participant, *([cols.session] if cols.session is not None else [])]
+    return df.loc[numbered, named].reset_index(drop=True).assign(**{str(cols.trial): trial[numbered]})
+
+
+def _warn_unread_sessions(df: pd.DataFrame, cols: _TableColumns, keys: pd.DataFrame, path: Path) -> bool:
+    """One warning when a participant's trial numbers repeat, no session column is read and the table has columns
+    not read (whether it warned): the release's trial runs 0..20 in each of its 11 sets (column 'task'), and `data
+    stats` counts a trial recorded twice in a row within a session, so without it 5 repeats were counted across sets,
+    not the release's 167, without a word. A table with no other column has no session to name: its repeats are
+    trials listed again (``warn_relisted_trials``), where it was told to name one ("columns not read: none")."""
+    if cols.session is not None:
+        return False
+    again = keys.duplicated(keep="first").to_numpy()
     read = {ROW, *cols.required, cols.trial, cols.rt}
     unread = [c for c in df.columns if c not in read and _loose_key(c) not in _CATCH_HEADERS]
-    first = pairs.loc[again].iloc[0]
+    if not again.any() or not unread:
+        return False
+    first = keys.loc[again].iloc[0]
     logger.warning("%s: participant %r has trial %d more than once and no session column is read: name it with "
                    "--session (columns not read: %s), or trials recorded twice in a row are counted across sessions",
-                   path.name, first["participant"], int(first["trial"]), ", ".join(unread) or "none")
+                   path.name, first[cols.participant], int(first[str(cols.trial)]), ", ".join(unread))
+    return True
 
 
 # a cell naming a practice block (jsPsych's `phase`, a PsychoPy loop's name), or a column flagging practice trials
@@ -906,7 +912,11 @@ def read_triplet_table(
     keep = ~bad
     if not keep.any():
         problems.fatal("no usable trials", path=path)
-    _warn_unread_sessions(df, cols, trial, keep, path)
+    if cols.trial is not None:  # a trial given twice: its session not read, or the trial listed again (copies joined)
+        numbered = keep & ~np.isnan(trial)
+        keys = _trial_keys(df, cols, trial, numbered)
+        if not _warn_unread_sessions(df, cols, keys, path):
+            warn_relisted_trials(keys, df[ROW].to_numpy()[numbered], path)
     _warn_practice_rows(df, cols, keep, path)
     _warn_implausible_times(rt[keep], cols, path)
     if not problems.items:  # rows refused (nothing is written): the few left say nothing of the table's participants
