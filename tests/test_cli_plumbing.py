@@ -2285,3 +2285,23 @@ def test_a_plot_or_json_onto_a_device_that_fails_names_the_file_given_and_leaves
         assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr[-2000:]
     assert sorted(os.listdir(tmp_path)) == ["rel"]
     assert not [name for name in set(os.listdir("/dev")) - before if name.startswith(WORK_PREFIX)]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_stdout_flushed_or_written_in_lines_mid_command_fails_as_one_named_line(tmp_path):
+    """Mutation audit of 19e13d5: ``_StdoutNamingErrors`` passing ``flush`` or ``writelines`` straight to the stream
+    passed. ``bgs-hf space > /dev/full`` prints its "serving ..." line with ``flush=True`` (a ``--png /dev/stderr``
+    flushes stdout before the figure, too): that flush's error named no file, and the flush at the end said it a
+    second time. Each is the one line naming the stdout, exit 2."""
+    named = ["error: OSError: No space left on device: the standard output (/dev/full)"]
+    script = ("import sys\nfrom bgs_hf.cli.main import run_guarded\n"
+              "def flushed():\n    print('serving the BGS Space', flush=True)\n"
+              "def lines():\n    sys.stdout.writelines(['a table line\\n'] * 5000)\n"
+              "sys.exit(run_guarded({'flushed': flushed, 'lines': lines}[sys.argv[1]]))\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH")]))
+    for case in ("flushed", "lines"):
+        with open("/dev/full", "w") as full:
+            run = subprocess.run([sys.executable, "-c", script, case], stdout=full, stderr=subprocess.PIPE, text=True,
+                                 timeout=120, cwd=tmp_path, env=env)
+        assert (run.returncode, run.stderr.splitlines()) == (2, named), (case, run.stderr[-2000:])

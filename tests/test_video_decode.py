@@ -1786,3 +1786,80 @@ def test_an_mp4_cut_inside_its_last_frame_is_called_truncated_where_that_frame_f
         line = _assert_one_line_error(path, lambda q: decode_frames(q, 16))
         assert line.startswith(f"{path.name}: truncated video: the file ends inside the last frame it holds (")
         assert line.endswith(RECOPY_HINT)
+
+
+def test_an_unfinished_or_64_bit_mdat_is_called_truncated_and_a_web_page_saved_as_mp4_is_not(tmp_path: Path) -> None:
+    """Mutation audit of eb1e199: ``_cut_box`` reading a 64-bit box size as a damaged box, an open-ended ``mdat`` (size
+    0: a recording that never finished) as no MP4, a file not starting with ``ftyp`` as one, or a box of under 8 bytes
+    read on from inside it, passed. A camera's MP4 with a 64-bit ``mdat`` cut, or one whose recording stopped, read "not
+    a readable video; re-encode it" (ffmpeg refuses both: no index); an HTML error page a failed download saved as
+    ``clip.mp4`` (its bytes 4-8, ``CTYP``, look like a box type) is no MP4, nor is one with a box shorter than its
+    header, so neither is told to download it again."""
+    from bgs_hf.video.decode import RECOPY_HINT, REENCODE_HINT
+
+    ftyp = (24).to_bytes(4, "big") + b"ftypisom" + (512).to_bytes(4, "big") + b"isomiso2"
+    frames = bytes(range(256)) * 4
+    cases = {"camera.mp4": (ftyp + (1).to_bytes(4, "big") + b"mdat" + (10_000_000).to_bytes(8, "big") + frames,
+                            "the file ends 1,040 bytes into its 'mdat' box of 10,000,000, and it holds no 'moov' index"),
+             "stopped.mp4": (ftyp + (0).to_bytes(4, "big") + b"mdat" + frames,
+                             "the file holds frames but no 'moov' index, so it was cut or its recording never finished")}
+    for name, (data, where) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        for read in (check_video, lambda q: decode_frames(q, 4)):
+            assert _assert_one_line_error(path, read) == f"{name}: not a readable video (truncated: {where}); {RECOPY_HINT}"
+    page = tmp_path / "clip.mp4"
+    page.write_bytes(b"<!DOCTYPE html>\n<html><head><title>401 Unauthorized</title></head><body></body></html>\n" * 3)
+    damaged = tmp_path / "damaged.mp4"  # a box of 4 bytes, shorter than its own header: not read on from inside it
+    damaged.write_bytes(ftyp + (4).to_bytes(4, "big") + b"freemdat" + frames)
+    for path in (page, damaged):
+        for read in (check_video, lambda q: decode_frames(q, 4)):
+            line = _assert_one_line_error(path, read)
+            assert "truncated" not in line and line.endswith(REENCODE_HINT), line
+
+
+@needs_sk
+def test_an_mp4_cut_just_past_its_index_header_names_the_index_box(tmp_path: Path) -> None:
+    """Mutation audit of eb1e199: ``_cut_box`` reading boxes while ``at + 8 < size`` (not ``<=``) passed. Cut 8 bytes into
+    its ``moov`` (the box's header whole), ``bikes.mp4`` was said to hold "no 'moov' index"."""
+    path = tmp_path / "cut.mp4"
+    path.write_bytes((SK / "bikes.mp4").read_bytes()[:506_149])
+    assert "(truncated: the file ends 8 bytes into its 'moov' box of 3,727);" in _assert_one_line_error(path, check_video)
+
+
+def test_a_whole_faststart_mp4_whose_last_frame_is_damaged_is_corrupt_not_truncated(tmp_path: Path) -> None:
+    """Mutation audit of eb1e199: calling the file cut inside its last frame without FFmpeg flagging that packet short
+    (``is_corrupt``) passed. A faststart MP4 (phones write them: the frames end the file) whose last frame is damaged,
+    every byte there, read "truncated video: the file ends inside the last frame it holds; copy or download it again"."""
+    import av
+
+    from bgs_hf.video import write_video
+    from bgs_hf.video.decode import REENCODE_HINT
+
+    clip = write_video(tmp_path / "clip.mov", np.random.default_rng(0).integers(0, 255, (6, 32, 32, 3), np.uint8),
+                       codec="png", pix_fmt="rgb24", container_options={"movflags": "faststart"})
+    with av.open(str(clip)) as c:
+        pos, size = [(pk.pos, pk.size) for pk in c.demux(c.streams.video[0]) if pk.size][-1]
+    data = bytearray(clip.read_bytes())
+    assert pos + size == len(data)  # the last frame ends the file
+    data[pos:] = bytes(size)
+    clip.write_bytes(bytes(data))
+    line = _assert_one_line_error(clip, lambda q: decode_frames(q, 6))
+    assert line.startswith("clip.mov: corrupt video (") and line.endswith(REENCODE_HINT), line
+
+
+def test_an_ffmpeg_error_in_the_decoders_first_pass_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of eb1e199: ``decode_frames`` not setting ``timeline`` before its first pass passed. An FFmpeg
+    error while that pass demuxes (the timeline not yet built) ended in UnboundLocalError, not "corrupt video"."""
+    import av
+
+    from bgs_hf.video import decode
+
+    clip = media.write_barcode_clip(tmp_path / "two.mp4", 2)
+
+    def damaged(*args, **kwargs):
+        raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+
+    monkeypatch.setattr(decode, "_timeline", damaged)
+    assert _assert_one_line_error(clip, lambda q: decode_frames(q, 2)) == (
+        f"two.mp4: corrupt video (Invalid data found when processing input); {decode.REENCODE_HINT}")
