@@ -163,6 +163,7 @@ def test_space_says_it_embeds_the_catalogue_first_and_its_url_once_it_serves(mon
     monkeypatch.setattr(space_app.Catalogue, "load", lambda folder, config: catalogue)
     monkeypatch.setattr(space_app.SpaceBackend, "_embed_paths", embed)
     monkeypatch.setattr(space_app, "launch", launch)
+    monkeypatch.setattr(space_app, "check_port_free", lambda *a: None)  # 7860 may be in use on this machine
     command = ["space", "--model", "someone/model", "--data", "catalogue", "--cache-dir", str(tmp_path / "cache")]
     assert main(command) == 0
     assert printed.pop("embedding") == "embedding the catalogue (7 clips)...\n"

@@ -1382,6 +1382,7 @@ def test_space_hands_its_settings_to_the_pushed_and_the_local_space(tmp_path, mo
     backend = types.SimpleNamespace(stop_decoding=lambda: None)
     monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: backend)
     monkeypatch.setattr(space_app, "launch", lambda config, **kw: served.update(kw, config=config) or Demo())
+    monkeypatch.setattr(space_app, "check_port_free", lambda *a: None)  # 7861 may be in use on this machine
     assert main(["space", "--model", "me/run", "--data", "cat", "--split", "val", "--cache-dir", "C", "--host",
                  "0.0.0.0", "--port", "7861", "--max-upload-mb", "5", "--max-duration-s", "12"]) == 0
     config = served.pop("config")

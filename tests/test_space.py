@@ -1284,6 +1284,7 @@ def test_a_mistyped_model_is_refused_before_gradio_is_imported(hub_cache, tmp_pa
     import sys
 
     from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
 
     class GradioFoundNotImported(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         def find_spec(self, name, path, target=None):
@@ -1299,6 +1300,7 @@ def test_a_mistyped_model_is_refused_before_gradio_is_imported(hub_cache, tmp_pa
     monkeypatch.setattr(sys, "meta_path", [GradioFoundNotImported(), *sys.meta_path])
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs" / "ss").mkdir(parents=True)
+    monkeypatch.setattr(space_app, "check_port_free", lambda *a: None)  # 7860 may be in use on this machine
     assert main(["space", "--model", "runs/sss"]) == 2
     err = capsys.readouterr().err
     assert "cannot download model repo 'runs/sss'" in err and "(did you mean 'runs/ss'?)" in err, err
@@ -2365,7 +2367,9 @@ def test_the_space_command_pushes_private_with_every_setting_and_runs_with_its_c
         len(catalogue)) or built.update(config=config, models=models, catalogue=catalogue) or backend)
     demo = types.SimpleNamespace(local_url="http://127.0.0.1:7001/", is_running=False, close=lambda verbose=True: None)
     monkeypatch.setattr(space_app, "launch", lambda config, **kw: built.update(launch=kw) or demo)
+    monkeypatch.setattr(space_app, "check_port_free", lambda *a: built.update(checked=a[:2]))  # 7001 may be in use
     assert main(["space", "--model", "me/model", "--cache-dir", str(tmp_path / "c"), "--port", "7001"]) == 0
+    assert built.pop("checked") == ("127.0.0.1", 7001)  # before the models load (refused there: its own test)
     assert built["config"].cache_path == tmp_path / "c" and built["models"] == "pair of me/model"
     assert built["launch"] == {"server_name": "127.0.0.1", "server_port": 7001, "prevent_thread_lock": True,
                                "backend": backend}
@@ -2486,6 +2490,7 @@ def test_the_space_command_quiets_uvicorns_error_log_only_while_it_closes(monkey
     demo = types.SimpleNamespace(local_url="http://127.0.0.1:7861/", is_running=False,
                                  close=lambda verbose=True: seen.append(("close", log.disabled)))
     monkeypatch.setattr(space_app, "launch", lambda config, **kw: demo)
+    monkeypatch.setattr(space_app, "check_port_free", lambda *a: None)  # 7861 may be in use on this machine
     assert main(["space", "--model", "me/model", "--port", "7861"]) == 0
     assert seen == ["stop_decoding", ("close", True)] and log.disabled is False
 
@@ -2990,12 +2995,15 @@ def test_the_launcher_says_a_bad_model_port_or_settings_file_in_one_line(tmp_pat
     BGSInputError, a ValueError from int(), a JSONDecodeError); the port was read only after the model loaded."""
     import importlib.util
 
+    from bgs_hf.hub import space_app
+
     spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
     app = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(app)
     monkeypatch.setattr(app, "HERE", tmp_path)
     monkeypatch.setenv("BGS_SPACE_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    monkeypatch.setattr(space_app, "check_port_free", lambda *a: None)  # 7860 may be in use on this machine
     monkeypatch.setenv("BGS_MODEL", str(tmp_path / "no-such-run"))
     assert app.main() == 2
     assert capsys.readouterr().err.splitlines()[-1] == "error: no-such-run: not a BGS model folder or Hub repo id"
@@ -4001,6 +4009,7 @@ def test_a_cache_folder_from_bgs_space_cache_that_is_a_file_is_one_line_before_t
         raise AssertionError(f"model {name} loaded before the cache folder was checked")
 
     monkeypatch.setattr(space_app.ModelPair, "load", staticmethod(no_loading))
+    monkeypatch.setattr(space_app, "check_port_free", lambda *a: None)  # 7860 may be in use on this machine
     afile = tmp_path / "afile"
     afile.write_text("keep me")
     for cache, said in ((afile, "afile: BGS_SPACE_CACHE is a file, not a folder"),
@@ -4061,3 +4070,111 @@ def test_a_host_with_spaces_around_it_is_served_stripped_as_the_spaces_server_na
     asked, served = _serve_without_models(monkeypatch)
     assert main(["space", "--model", "me/model", "--host", " 0.0.0.0 ", "--port", "0"]) == 0
     assert asked == ["0.0.0.0"] and served["server_name"] == "0.0.0.0"
+
+
+def test_the_launcher_says_the_address_it_serves_on_as_bgs_hf_space_does(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`BGS_MODEL=RUN_DIR python app.py` (the Space README's way to run it) printed nothing once it served: gradio's
+    banner is off (``quiet``) and only `bgs-hf space` printed its address. Now the same line, once the page answers,
+    from the blocking launch itself (nothing after it runs until the server stops)."""
+    import importlib.util
+    import urllib.request
+
+    from bgs_hf.hub import space_app
+
+    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setenv("BGS_MODEL", "me/model")
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    port = _free_port()
+    monkeypatch.setenv("GRADIO_SERVER_PORT", str(port))
+    hand = _hand_backend(tmp_path)
+    built: list = []
+    build = space_app.build_demo
+    monkeypatch.setattr(space_app, "build_demo", lambda backend: built.append(build(backend)) or built[-1])
+    monkeypatch.setattr(app, "launch", lambda config, **kw: space_app.launch(config, backend=hand, **kw))
+    with ThreadPoolExecutor(1) as pool:
+        served = pool.submit(app.main)
+        out, deadline = "", time.time() + 60
+        try:
+            while "\n" not in out:
+                assert not served.done() and time.time() < deadline, (out, served.done() and served.result())
+                time.sleep(0.05)
+                out += capsys.readouterr().out
+            said = f"http://127.0.0.1:{port}/"
+            assert out == space_app.serving_line(said) + "\n" == f"serving the BGS Space on {said} (Ctrl+C to stop)\n"
+            with urllib.request.urlopen(said, timeout=10) as page:  # it answers there when it says so
+                assert page.status == 200
+        finally:
+            while not built:  # launched, or the assertion above says why not
+                assert time.time() < deadline
+                time.sleep(0.05)
+            built[0].close()
+        assert served.result(timeout=30) == 0  # the blocking launch returns once the server is closed
+
+
+def test_a_port_in_use_is_refused_before_the_model_loads(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`python app.py` and `bgs-hf space` with a port another server listens on found it only once the model had
+    loaded (minutes on a real backbone), when gradio failed to bind. Now a test bind refuses it first, in one line
+    saying how to pick another; a port taken between that bind and gradio's still gets gradio's error (the app.py
+    test beside this one), and `--port 0` is not checked (the OS names a free port)."""
+    import errno
+    import importlib.util
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setenv("BGS_MODEL", "me/model")
+    monkeypatch.setenv("BGS_SPACE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+
+    def no_loading(name: str) -> None:
+        raise AssertionError(f"model {name} loaded before the port was checked")
+
+    monkeypatch.setattr(space_app.ModelPair, "load", staticmethod(no_loading))
+    with socket.socket() as taken:  # held by this test: no other process's port is asked about
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("GRADIO_SERVER_PORT", str(port))
+        assert app.main() == 2
+        assert capsys.readouterr().err == (f"error: OSError: port {port} is in use on 127.0.0.1 (another server "
+                                           f"listens there): set GRADIO_SERVER_PORT to a free port\n")
+        assert main(["space", "--model", "me/model", "--port", str(port)]) == 2
+        assert capsys.readouterr().err == (f"error: OSError: port {port} is in use on 127.0.0.1 (another server "
+                                           f"listens there): pass another --port (0: any free one)\n")
+        # served on every interface, where a server listens on one of them
+        with pytest.raises(OSError, match=f"^\\[Errno {errno.EADDRINUSE}\\] port {port} is in use on 0.0.0.0 "):
+            space_app.check_port_free("0.0.0.0", port, "set GRADIO_SERVER_PORT to a free port")
+    space_app.check_port_free("127.0.0.1", port, "free again")  # released: nothing refused
+
+
+def test_an_upload_of_another_type_is_refused_on_the_page_without_a_traceback_in_the_log(tmp_path: Path) -> None:
+    """A `.txt` sent to an upload slot (past the browser's file filter: a client, a renamed drop) was refused by
+    gradio's own `gr.Error`, whose trace gradio printed to the server log: a visitor's mistake read as the server's
+    fault. The refusal stays on the page, untraced; the slot is still gradio's own File (a subclass made gradio write a
+    `.pyi` stub beside the module), and an error that is no `gr.Error` keeps its trace."""
+    import gradio as gr
+    from gradio.data_classes import FileData
+
+    from bgs_hf.hub import space_app
+
+    demo = space_app.build_demo(_hand_backend(tmp_path))
+    uploads = [b for b in demo.blocks.values() if isinstance(b, gr.File)]
+    assert len(uploads) == 3 and {type(b) for b in uploads} == {gr.File}
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    with pytest.raises(gr.Error, match="Invalid file type") as refused:
+        uploads[0].preprocess(FileData(path=str(notes), orig_name="notes.txt"))
+    assert refused.value.print_exception is False
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"any")
+    assert uploads[0].preprocess(FileData(path=str(clip), orig_name="clip.mp4")) == str(clip)
+    with pytest.raises(AttributeError):  # not a gr.Error: gradio wraps and traces it as before
+        uploads[0].preprocess(object())
+    assert not list(Path(space_app.__file__).parent.glob("*.pyi"))

@@ -57,8 +57,10 @@ def run(args: argparse.Namespace) -> int:
         ModelPair,
         SpaceBackend,
         SpaceConfig,
+        check_port_free,
         launch,
         push_space,
+        serving_line,
     )
 
     settings = {
@@ -101,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         raise BGSInputError("the Space needs gradio: pip install 'bgs-hf[space]'")
     config = SpaceConfig(model=args.model, data=args.data, cache_dir=args.cache_dir, **settings)
     config.check_cache_folder()  # $BGS_SPACE_CACHE naming a file: before the model loads, as --cache-dir
+    if args.port:  # in use: said now, not once the models have loaded (0 = any free port, found below)
+        check_port_free(args.host, args.port, "pass another --port (0: any free one)")
     port = args.port or _free_port(args.host)  # 0 = any free port (gradio itself would poll port 0)
     # the backend built here, not inside launch(), so the half minute of embedding is announced before it starts
     # and the address only once something answers there (it was printed first, then refused connections)
@@ -110,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     demo = launch(config, server_name=args.host, server_port=port, prevent_thread_lock=True, backend=backend)
     try:
         # gradio's launch() returns once its server is up (it waits for uvicorn to start and checks the URL)
-        print(f"serving the BGS Space on {demo.local_url} (Ctrl+C to stop)", flush=True)  # stdout may be a pipe
+        print(serving_line(demo.local_url), flush=True)  # stdout may be a pipe
         _serve_until_stopped(demo)
     finally:
         backend.stop_decoding()  # an upload being decoded: its worker ends now, not at its deadline

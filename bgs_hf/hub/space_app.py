@@ -17,12 +17,14 @@ picture event runs beside a compare, reading only what was built at start. Every
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import math
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -875,6 +877,27 @@ def neighbour_click(cat: Catalogue, caption: Any, message: Any) -> tuple[str | N
     return clip_id, (f"{line}\n\n" + "\n".join(listed) if listed else line)
 
 
+def _quiet_refusals(upload: Any) -> None:
+    """Keep ``upload``'s refusals out of the server log. Gradio refuses a file of another type (a client past the
+    browser's file filter) with its own ``gr.Error``, whose trace it printed to the log: a visitor's mistake read as
+    the server's fault. A ``gr.Error`` is a message for the visitor by definition, so it stays on the page only; any
+    other exception keeps its trace. Set on the instance: a subclass of a gradio component makes gradio write a
+    ``.pyi`` stub beside the module that defines it; and an upload is no event's output, so gradio never rebuilds it
+    from its class (which would drop this)."""
+    import gradio as gr
+
+    preprocess = upload.preprocess
+
+    def refuse_quietly(payload: Any) -> Any:
+        try:
+            return preprocess(payload)
+        except gr.Error as err:
+            err.print_exception = False
+            raise
+
+    upload.preprocess = refuse_quietly
+
+
 def build_demo(backend: SpaceBackend) -> Any:
     """The Gradio 6 Blocks app around ``backend``."""
     import gradio as gr
@@ -976,6 +999,7 @@ def build_demo(backend: SpaceBackend) -> Any:
                         type="filepath",
                         elem_id=f"upload-{slot.lower()}",
                     )
+                    _quiet_refusals(up)
                     # a dictionary lookup: unqueued, so a full queue of compares never refuses a pick its picture
                     for trigger in (dd.change, up.change):
                         trigger(slot_picture, inputs=[dd, up], outputs=img, api_visibility="private", queue=False)
@@ -1205,10 +1229,17 @@ def launch(
     prevent_thread_lock: bool = False,
     backend: SpaceBackend | None = None,
 ) -> Any:
-    """Build and launch with the hardening settings; returns the Blocks (call ``.close()`` to stop)."""
+    """Build and launch with the hardening settings; returns the Blocks (call ``.close()`` to stop). A launch that
+    blocks (``app.py``'s) says its address once the page answers, as ``bgs-hf space`` does (gradio's own banner is
+    off): ``python app.py`` said nothing at all. Without ``backend`` the model loads here, so a ``server_port`` already
+    in use is refused first (gradio found it only once the model had loaded, minutes on a real backbone)."""
+    if backend is None and server_port is not None:  # None: gradio searches for a free port itself
+        check_port_free(server_name, server_port, "set GRADIO_SERVER_PORT to a free port")
     demo = build_demo(backend or SpaceBackend(config))
     # api_open: off Hugging Face gradio opens its REST routes, which run a handler beside the queue and its limits
     demo.queue(default_concurrency_limit=1, max_size=config.queue_max_size, api_open=False)
+    if not prevent_thread_lock:
+        _say_address_before_blocking(demo)
     demo.launch(
         server_name=server_name,
         server_port=server_port,
@@ -1226,6 +1257,41 @@ def launch(
     if getattr(demo, "server", None) is not None:
         demo.server.force_exit = True
     return demo
+
+
+def serving_line(url: str) -> str:
+    """The line a locally served Space prints once its page answers at ``url`` (``bgs-hf space`` and ``app.py``)."""
+    return f"serving the BGS Space on {url} (Ctrl+C to stop)"
+
+
+def _say_address_before_blocking(demo: Any) -> None:
+    """Print :func:`serving_line` where gradio's blocking launch starts to wait: its server is up and its URL
+    checked by then, and nothing after ``launch()`` runs until the server stops."""
+    block = demo.block_thread
+
+    def say_then_block() -> None:
+        print(serving_line(demo.local_url), flush=True)  # noqa: T201 - the served command's output; stdout may be a pipe
+        block()
+
+    demo.block_thread = say_then_block
+
+
+def check_port_free(host: str, port: int, remedy: str) -> None:
+    """Refuse a port another server listens on, saying the ``remedy`` (the setting that named it), before minutes of
+    model loading. A test bind, released at once, as uvicorn binds (``SO_REUSEADDR``, so a port a stopped server left
+    in TIME_WAIT is free; not on Windows, where it would let the bind share a port in use). Only "in use" is refused:
+    another process may still take the port before gradio binds it, and gradio's own error then follows the loading."""
+    address = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as sock:
+        if os.name != "nt":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((address, port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise OSError(errno.EADDRINUSE, f"port {port} is in use on {host} (another server listens there): "
+                                                f"{remedy}") from None
+            logger.debug("test bind of %s:%s failed (%s); gradio's launch will say", host, port, err)
 
 
 # ------------------------------------------------------------------------------------------ publishing
