@@ -719,9 +719,12 @@ def _scores(split: str) -> dict:
 
 
 def _run_folder(folder: Path) -> None:
-    """A folder the CLI takes for a saved run (its ``bgs_config.json``), for tests whose suite is a stand-in."""
-    folder.mkdir(parents=True)
-    (folder / "bgs_config.json").write_text("{}")
+    """A saved run (a tiny random one), for tests whose suite is a stand-in: the CLI checks a run folder's files as
+    ``load_model`` would before the data loads, so a bare ``bgs_config.json`` no longer passes for one."""
+    from bgs_hf.models import build_embedder
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    build_embedder("tiny-random-videomae").save_pretrained(str(folder))
 
 
 def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_path, monkeypatch, capsys):

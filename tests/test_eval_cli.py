@@ -3662,3 +3662,21 @@ def test_a_code_span_in_the_html_report_is_escaped_and_a_bold_warnings_is_code_t
     assert "<code>m&lt;1&gt;&amp;x</code>" in page and "m<1>" not in page
     assert "<strong>score it with <code>bgs-hf evaluate --split val</code>.</strong>" in page
     assert "`" not in page
+
+
+@pytest.mark.parametrize("flag", ["--model", "--control", "--pretrained"])
+def test_a_run_folder_load_model_refuses_is_refused_before_the_data_loads(tmp_path, capsys, flag):
+    """A run folder whose adapter weights were lost (a copy that left out adapter_model.safetensors) was refused only
+    after the data, the split-half ceiling and the language row had loaded (seconds to minutes on a large study);
+    now it is refused first, naming the flag and the folder as given: here the data does not even exist, and the
+    line is the model's, not the data's."""
+    good = _saved_run(tmp_path / "good")
+    damaged = _saved_run(tmp_path / "runs" / "a" / "bgs")
+    (damaged / "adapter_model.safetensors").unlink()
+    given = {"--model": ["--model", str(damaged)],
+             "--control": ["--model", str(good), "--control", f"other={damaged}"],
+             "--pretrained": ["--model", str(good), "--pretrained", str(damaged)]}[flag]
+    assert main(["evaluate", "--data", str(tmp_path / "no-such-data"), *given, "--analyses", "fit"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (f"error: {flag}: {damaged}: adapter_config.json but no adapter_model.safetensors: the adapter "
+                       "weights are missing (was the save interrupted?)")

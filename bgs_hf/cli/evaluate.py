@@ -161,10 +161,12 @@ def _controls(given: list[str]) -> dict[str, str]:
 def _models_to_score(args: argparse.Namespace, is_run: bool, controls: dict[str, str]) -> tuple[str, str | None]:
     """(pretrained, fine-tuned) models: a run beside its own frozen base unless --pretrained names another, a
     backbone name alone; a backbone name that is not one (a mistyped run folder), there or in ``controls``, is
-    refused before the data, the ceiling and the language row (a --control's only once they had loaded)."""
+    refused before the data, the ceiling and the language row (a --control's only once they had loaded), and so is
+    a saved model that ``load_model`` would refuse for its files alone (its adapter weights lost, a checkpoint cut
+    off mid-write), which was refused only once the data, the ceiling and the language row had loaded."""
     from bgs_hf.errors import naming_flag
     from bgs_hf.eval.suite import pretrained_of
-    from bgs_hf.models.loading import saved_model_folder
+    from bgs_hf.models.loading import check_saved_model, saved_model_folder
     from bgs_hf.models.registry import get_backbone_spec
 
     if args.pretrained is not None:
@@ -173,11 +175,16 @@ def _models_to_score(args: argparse.Namespace, is_run: bool, controls: dict[str,
         pretrained, finetuned = pretrained_of(args.model), args.model
     else:
         pretrained, finetuned = args.model, None
-    named = [("--pretrained", args.pretrained), ("--model", None if is_run else args.model)]
+    named = [("--pretrained", args.pretrained), ("--model", args.model)]
     for flag, name in named + [("--control", path) for path in controls.values()]:
-        if name is not None and saved_model_folder(name) is None:  # a backbone: its config, no weights
-            with naming_flag(flag):
+        if name is None:
+            continue
+        folder = saved_model_folder(name)
+        with naming_flag(flag):
+            if folder is None:  # a backbone: its config, no weights
                 get_backbone_spec(name)
+            else:
+                check_saved_model(folder)
     return pretrained, finetuned
 
 

@@ -365,7 +365,7 @@ def _check_complete(folder: Path) -> None:
     """A checkpoint folder a stopped job left half-written (:data:`INCOMPLETE_MARKER`) is never loaded."""
     if (folder / INCOMPLETE_MARKER).exists():
         raise BGSInputError("this checkpoint was not completely written (the job was stopped while saving it); "
-                            "load an earlier checkpoint or the run folder", path=folder)
+                            "load an earlier checkpoint or the run folder", path=folder, whole=True)
 
 
 def _check_saved_adapter(folder: Path) -> None:
@@ -373,13 +373,13 @@ def _check_saved_adapter(folder: Path) -> None:
     _check_complete(folder)
     if not any((folder / name).is_file() for name in ADAPTER_WEIGHTS):
         raise BGSInputError(f"adapter_config.json but no {ADAPTER_WEIGHTS[0]}: the adapter weights are missing "
-                            "(was the save interrupted?)", path=folder)
+                            "(was the save interrupted?)", path=folder, whole=True)
 
 
 def _check_plain_model(folder: Path, cfg: dict[str, Any]) -> None:
     """A folder without ``adapter_config.json`` is loaded as an adapter-less model: refused when it recorded LoRA."""
     if cfg.get("lora"):
-        raise BGSInputError("this folder holds a LoRA adapter, not an adapter-less model", path=folder)
+        raise BGSInputError("this folder holds a LoRA adapter, not an adapter-less model", path=folder, whole=True)
 
 
 def check_saved_model(folder: str | os.PathLike[str]) -> dict[str, Any]:
