@@ -641,6 +641,19 @@ def test_python_m_bgs_hf_train_takes_verbose_too(monkeypatch, capsys):
     assert capsys.readouterr().err == "error: --data: no such folder\n"
 
 
+def test_python_m_bgs_hf_cli_is_the_bgs_hf_command():
+    """`python -m bgs_hf.cli` (a cluster job's interpreter without the console script on PATH) was "No module named
+    bgs_hf.cli.__main__; 'bgs_hf.cli' is a package and cannot be directly executed". It is the `bgs-hf` command:
+    its help under that name, and its one-line errors and exit status."""
+    help_run = subprocess.run([sys.executable, "-m", "bgs_hf.cli", "--help"], capture_output=True, text=True,
+                              timeout=120)
+    assert help_run.returncode == 0, help_run.stderr
+    assert help_run.stdout.startswith("usage: bgs-hf "), help_run.stdout
+    bad = subprocess.run([sys.executable, "-m", "bgs_hf.cli", "data", "stats", "no/such/folder"], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ") and bad.stderr.count("\n") == 1, bad.stderr
+
+
 def test_an_inner_console_keeps_the_outer_ones_levels_and_an_unreadable_rank_is_the_main_process(monkeypatch):
     """Mutation audit: ``console`` not marking itself the owner (``bgs-hf --verbose train`` runs ``bgs_hf.train.main``,
     whose own ``console(False)`` then put bgs_hf back to INFO) and a RANK that is not a number taken for another
