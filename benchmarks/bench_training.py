@@ -253,12 +253,17 @@ def _checked_arrays(z: Any) -> tuple[int, dict[str, np.ndarray], dict[str, np.nd
 def save_arrays(data: Any, path: str | Path) -> Path:
     """Write what :func:`arrays_data` reads, at ``path`` as named (numpy adds ``.npz`` to a name without it, so
     ``--judgments`` with the name given found no file), creating its folder; whole or not at all, as the JSON is
-    (a full disk or a kill mid-write left a cut-short archive there, or cut the one run_gpu.sh was to read)."""
+    (a full disk or a kill mid-write left a cut-short archive there, or cut the one run_gpu.sh was to read). A stream
+    (``>(gzip > ss250.npz.gz)``, a FIFO) is written through as it is: a temp file beside it was sought in ``/proc``."""
     a = data._arrays()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {"n_clips": data.n_clips, **{k: a[k] for k in ("idx", "odd", "participant", "is_catch")},
               **{f"split_{k}": v for k, v in data.splits.items()}}
+    if is_written_in_place(path):  # write_binary_atomic leaves streams and devices to its caller
+        with open(path, "wb") as f:
+            np.savez_compressed(f, **arrays)
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_binary_atomic(path, lambda f: np.savez_compressed(f, **arrays))
     return path
 

@@ -470,6 +470,30 @@ def test_save_judgments_cut_short_by_a_full_disk_leaves_the_archive_that_was_the
         bench_training.save_arrays(data, tmp_path / "out" / "new.npz")
     assert sorted((tmp_path / "out").iterdir()) == [path]
 
+def test_save_judgments_onto_a_stream_is_written_through_it(tmp_path: Path) -> None:
+    """``--save-judgments >(gzip > ss250.npz.gz)`` (``/dev/fd/63``) was written through the pipe; written whole or not
+    at all, it sought a temp file beside the pipe (in ``/proc``) and was a FileNotFoundError traceback. A stream is
+    written as it is (write_binary_atomic leaves streams to its caller), a regular file still whole or not at all."""
+    import os
+    import threading
+
+    import bench_training
+
+    data = bench_training.arrays_data(_tiny_judgments(tmp_path / "j.npz"))
+    read_end, write_end = os.pipe()
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(os.fdopen(read_end, "rb").read()))
+    reader.start()
+    try:
+        bench_training.save_arrays(data, f"/dev/fd/{write_end}")
+    finally:
+        os.close(write_end)
+        reader.join(30)
+    (tmp_path / "piped.npz").write_bytes(got[0])
+    piped = bench_training.arrays_data(tmp_path / "piped.npz")
+    np.testing.assert_array_equal(piped.triplets("test").idx, data.triplets("test").idx)
+
+
 def test_bench_training_refuses_judgments_it_cannot_read_in_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     """A ``--judgments`` file that is not the .npz ``--save-judgments`` writes (a text file, a cut download, an .npz
     of other arrays, np.save's .npy of one array) was numpy's or zipfile's traceback; now one usage line, exit 2,

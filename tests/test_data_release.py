@@ -1280,11 +1280,7 @@ def test_a_clip_annotations_csv_leaves_unlabelled_takes_its_split_from_train_and
     names = tables.annotations["video_name"]
     tables.annotations = tables.annotations.drop(index=1).astype({"stimulus_set": object})
     tables.annotations.loc[5, "stimulus_set"] = ""
-    root = write_release(tables, tmp_path / "edited")
-    utils = root / "data" / "raw" / "utils"
-    for split in ("train", "test"):
-        listed = names[(np.arange(len(names)) < 4) == (split == "test")]
-        (utils / f"{split}.csv").write_text("video_name\n" + "".join(f"{n}\n" for n in listed))
+    root = _with_lists(write_release(tables, tmp_path / "edited"), names)
     with caplog.at_level("WARNING"):
         data = load(root)
     assert ("annotations.csv gives no stimulus_set for 2 clips ('clip_001.mp4', 'clip_005.mp4'): taken from "
@@ -1351,3 +1347,55 @@ def test_one_split_list_without_the_other_is_a_problem_not_a_seeded_draw(tmp_pat
     assert "no stimulus_set: seeded split" in caplog.text
     (full / "data" / "raw" / "utils" / "train.csv").write_text(lists["train"])  # annotations.csv gives the split
     assert sorted(load(full).split_items("test")) == [0, 1, 2, 3]
+
+
+def test_trials_numbered_afresh_in_each_task_are_not_called_listed_again(tmp_path, tables, caplog):
+    """The release numbers trials within each task (set1's 0.., set2's 0..), so one participant's trial 0 of two
+    tasks is no trial listed again: a key without the task warned of 44,947 of the real release's rows."""
+    t = tables.triplets
+    t["trial"] = t.groupby(["participation", "task"]).cumcount()
+    with caplog.at_level("WARNING"):
+        data = load(write_release(tables, tmp_path))
+    assert "earlier row" not in caplog.text and len(data.judgments) == len(t)
+
+
+def test_rows_refused_for_their_trial_are_not_also_called_a_trial_listed_again(tmp_path, tables, caplog):
+    """A row whose trial is unreadable is one problem line; read as trial 0 it must not also be warned of as a second
+    listing of its participant's trial 0 (a false "earlier row" beside the true line)."""
+    tables.triplets = _set(_set(tables.triplets, 3, "trial", "x"), 4, "trial", "y")
+    with caplog.at_level("WARNING"):
+        _, problems = validate(write_release(tables, tmp_path))
+    assert [str(p) for p in problems][:1] and all("trial" in str(p) for p in problems), problems
+    assert "earlier row" not in caplog.text
+
+
+def test_a_clip_column_naming_one_video_among_indices_keeps_its_row_line(tmp_path, tables):
+    """Only a table whose clip cells are all names is the one "name videos" line; one name among indices (a hand
+    edit) is that row's own problem line, the rest read as indices."""
+    name = tables.mapping["video_name"][tables.triplets["stim1_name"][2]]
+    tables.triplets = _set(tables.triplets, 2, "stim1_name", name)
+    _, problems = validate(write_release(tables, tmp_path))
+    text = [str(p) for p in problems]
+    assert len(text) == 1 and text[0].startswith("all_triplets.csv row 3") and name in text[0], text
+
+
+def _with_lists(root, names):
+    """``root`` with the release's train.csv and test.csv beside its annotations.csv: the first 4 clips test."""
+    utils = root / "data" / "raw" / "utils"
+    for split in ("train", "test"):
+        listed = names[(np.arange(len(names)) < 4) == (split == "test")]
+        (utils / f"{split}.csv").write_text("video_name\n" + "".join(f"{n}\n" for n in listed))
+    return root
+
+
+def test_lists_fill_only_the_blank_labels_and_a_bad_label_is_still_annotations_csv_s_row(tmp_path, tables):
+    """Where annotations.csv labels some clips, train.csv/test.csv fill only the blanks: a clip it labels keeps its
+    own label where the lists say otherwise, and a bad label is still named as its annotations.csv row."""
+    names = tables.annotations["video_name"]
+    tables.annotations = tables.annotations.drop(index=1).astype({"stimulus_set": object})
+    tables.annotations.loc[6, "stimulus_set"] = "test"  # the lists (below) call clip 6 train
+    data = load(_with_lists(write_release(tables, tmp_path / "relabelled"), names))
+    assert data.clips["stimulus_set"][6] == "test" and data.clips["stimulus_set"][1] == "test"
+    tables.annotations.loc[7, "stimulus_set"] = "holdout"
+    _, problems = validate(_with_lists(write_release(tables, tmp_path / "bad"), names))
+    assert [str(p) for p in problems] and all(str(p).startswith("annotations.csv row ") for p in problems), problems
