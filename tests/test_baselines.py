@@ -417,6 +417,38 @@ def test_a_cached_sentence_model_without_a_top_level_config_loads_under_hf_hub_o
     assert load_sentence_model("org/st-sub").encode(["two people hug"]).shape == (1, 384)
 
 
+def test_a_cached_transformers_model_or_peft_adapter_without_modules_json_is_found_under_hf_hub_offline(
+        hub_cache, tmp_path):
+    """Mutation audit of b610824: the cache lookup stopping at the first of SENTENCE_MODEL_FILES the repo lacks
+    (modules.json), or asking for modules.json and config.json alone, passed: every cached sentence model in the
+    tests had a modules.json. A plain transformers model (config.json, no modules.json: sentence-transformers adds
+    mean pooling) or a PEFT adapter (adapter_config.json alone), cached and asked for with HF_HUB_OFFLINE=1, would be
+    refused as "not in the local Hugging Face cache" and told to `hf download` it again."""
+    import shutil
+
+    from bgs_hf.baselines.language import check_sentence_model, load_sentence_model
+
+    commit = "d" * 40
+    plain = tmp_path / "plain-bert"
+    shutil.copytree(bundled_minilm_path(), plain)
+    for name in ("modules.json", "sentence_bert_config.json", "config_sentence_transformers.json"):
+        (plain / name).unlink()
+    shutil.rmtree(plain / "1_Pooling")
+    hub_cache("org/plain-bert", plain, commit)
+    marker = tmp_path / "hub-cache" / "models--org--plain-bert" / ".no_exist" / commit
+    marker.mkdir(parents=True)
+    (marker / "modules.json").touch()  # as an online sentence-transformers load of a plain model records it
+    assert check_sentence_model("org/plain-bert") == marker.parents[1] / "snapshots" / commit
+    assert load_sentence_model("org/plain-bert").encode(["two people hug"]).shape == (1, 384)
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "org/plain-bert",
+                                                             "peft_type": "LORA"}))
+    hub_cache("org/st-adapter", adapter, commit)
+    snapshot = tmp_path / "hub-cache" / "models--org--st-adapter" / "snapshots" / commit
+    assert check_sentence_model("org/st-adapter") == snapshot
+
+
 @pytest.mark.parametrize("hub", ["unreachable", "reachable"])
 def test_a_model_name_that_is_no_hub_id_is_one_line_without_a_download_hint(hub, tmp_path, monkeypatch, capsys):
     """``--model 'bad name!!'`` offline was told to ``hf download sentence-transformers/bad name!!``; with the Hub

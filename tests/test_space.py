@@ -3069,6 +3069,28 @@ def test_the_launcher_says_a_port_in_use_or_a_cache_it_cannot_make_in_one_line_a
     assert environment_error(gone) == "FileNotFoundError: No such file or directory: /data/bgs-cache"  # the CLI's line
 
 
+def test_the_launchers_crash_stays_a_traceback(tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of 9c5f31b: app.py catching every exception as one `error:` line passed. Only bad settings
+    and the environment's errors (an OSError) are one line; a bug in the Space (a RuntimeError, a KeyError) keeps
+    its traceback, as `bgs-hf space` keeps a crash's, or the Space's log has nothing to report it by."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setenv("BGS_MODEL", "me/model")
+    monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+
+    def crash(config: SpaceConfig, **kw: object) -> None:
+        raise RuntimeError("a bug in the Space")
+
+    monkeypatch.setattr(app, "launch", crash)
+    with pytest.raises(RuntimeError, match="a bug in the Space"):
+        app.main()
+
+
 def test_neighbours_that_tie_are_listed_in_catalogue_order(tmp_path: Path) -> None:
     """Mutant that passed: the neighbours ranked by numpy's default sort, which is not stable (numpy 2's SIMD sort
     reorders ties even among 8 values): clips equally similar to the query came in an arbitrary order."""
