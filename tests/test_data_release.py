@@ -1399,3 +1399,40 @@ def test_lists_fill_only_the_blank_labels_and_a_bad_label_is_still_annotations_c
     tables.annotations.loc[7, "stimulus_set"] = "holdout"
     _, problems = validate(_with_lists(write_release(tables, tmp_path / "bad"), names))
     assert [str(p) for p in problems] and all(str(p).startswith("annotations.csv row ") for p in problems), problems
+
+
+def test_a_folder_where_a_release_file_belongs_is_named_a_folder_not_a_missing_file(tmp_path, tables):
+    """Mutation audit of 307a2ba: only a path with nothing there is "file missing: looked for ..." (restore it from the
+    release). A folder in place of video_mapping.csv or of one split list (an unzip gone wrong) is said to be a folder,
+    as read_csv says it: "file missing" sent the user looking for a path that was there."""
+    root = write_release(tables, tmp_path / "rel")
+    (root / "data" / MAPPING).unlink()
+    (root / "data" / MAPPING).mkdir()
+    with pytest.raises(BGSInputError) as err:
+        load(root)
+    assert str(err.value) == "video_mapping.csv: a folder, not a file"
+    names = tables.annotations["video_name"]
+    tables.annotations, tables.captions = None, None
+    root = write_release(tables, tmp_path / "lists")
+    utils = root / "data" / "raw" / "utils"
+    (utils / "test.csv").write_text("video_name\n" + "".join(f"{n}\n" for n in names[:4]))
+    (utils / "train.csv").mkdir()
+    with pytest.raises(BGSInputError) as err:
+        load(root)
+    assert str(err.value) == "train.csv: a folder, not a file"
+
+
+def test_one_trial_listed_again_is_warned_of_in_the_singular(tmp_path, tables, caplog):
+    """Mutation audit of 307a2ba: one row listed again is the likeliest case, yet a warning that fired only from two
+    such rows on passed every test; and its line read "1 row give ... if they list those trials again, remove them"."""
+    n = len(load(write_release(tables, tmp_path / "clean")).judgments)
+    again = tables.triplets.iloc[[3]].copy()
+    again["response_time"] = again["response_time"].round(1) + 0.01  # never equal to the 3-decimal original
+    tables.triplets = pd.concat([tables.triplets, again], ignore_index=True)
+    with caplog.at_level("WARNING"):
+        data = load(write_release(tables, tmp_path / "joined"))
+    assert len(data.judgments) == n + 1
+    assert (f"all_triplets.csv: 1 row gives the participation, task and trial of an earlier row but differs from it "
+            f"(row {n + 1}, as row 4): it is counted as a judgment of its own; if it lists that trial again (copies "
+            "joined), remove it") in caplog.text
+    assert caplog.text.count("earlier row") == 1

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import count
+from bgs_hf._format import agree, count
 from bgs_hf.data.checks import ROW, Problems
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import (
@@ -104,10 +104,12 @@ def warn_relisted_trials(keys: pd.DataFrame, rows: np.ndarray, path: Path) -> No
     first = int(np.flatnonzero(again)[0])
     earlier = int(np.flatnonzero((keys == keys.iloc[first]).all(axis=1).to_numpy())[0])
     names = [str(c) for c in keys.columns]
-    logger.warning("%s: %s give the %s and %s of an earlier row but differ from it (first: row %d, as row %d): each "
-                   "is counted as a judgment of its own; if they list those trials again (copies joined), remove them",
-                   path.name, count(int(again.sum()), "row"), ", ".join(names[:-1]), names[-1], rows[first],
-                   rows[earlier])
+    n = int(again.sum())  # one row listed again, the likeliest case, read "1 row give ... if they list those trials"
+    logger.warning("%s: %s %s the %s and %s of an earlier row but %s from it (%srow %d, as row %d): %s counted as a "
+                   "judgment of its own; if %s again (copies joined), remove %s", path.name, count(n, "row"),
+                   agree(n, "gives", "give"), ", ".join(names[:-1]), names[-1], agree(n, "differs", "differ"),
+                   agree(n, "", "first: "), rows[first], rows[earlier], agree(n, "it is", "each is"),
+                   agree(n, "it lists that trial", "they list those trials"), agree(n, "it", "them"))
 
 
 def finish(
