@@ -3257,38 +3257,6 @@ def test_a_hub_repo_the_cache_records_without_a_config_is_not_told_to_download_i
     assert str(err.value) == expected
 
 
-def test_online_a_hub_lookup_that_failed_keeps_the_hubs_reason_over_the_caches_old_record(hub_cache, tmp_path,
-                                                                                         monkeypatch):
-    """Mutation audit of b610824: the cache asked for its record of config.json whatever the Hub's state passed.
-    Online (HF_HUB_OFFLINE unset, the Hub's host resolves), a repo the cache once recorded without a config.json,
-    since made gated or private or gone, would be called "not a transformers backbone" from that old record, where
-    the Hub's own answer (gated: accept its terms; no such repo) is what to read."""
-    import huggingface_hub.constants as hub_constants
-
-    from bgs_hf.models import registry
-
-    commit = "e" * 40
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "README.md").write_text("not a model")
-    hub_cache("you/gated", tmp_path / "notes", commit)
-    marker = tmp_path / "hub-cache" / "models--you--gated" / ".no_exist" / commit
-    marker.mkdir(parents=True)
-    (marker / "config.json").touch()
-
-    def gated(name, **_kw):
-        raise OSError(f"You are trying to access a gated repo. Access to model {name} is restricted.")
-
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(registry, "hub_unreachable", lambda: None)  # online: the Hub answers
-    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", gated)
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(BGSInputError) as err:
-        get_backbone_spec("you/gated")
-    assert str(err.value).endswith("the Hub lookup failed (OSError: You are trying to access a gated repo. Access "
-                                   "to model you/gated is restricted.)"), str(err.value)
-
-
 def test_a_hub_backbone_the_hub_does_not_have_keeps_the_hubs_reason_without_hf_hub_offline(tmp_path, monkeypatch):
     """Mutant of 1a7f94f that passed: the HF_HUB_OFFLINE advice given whenever the config is not cached, whatever
     HF_HUB_OFFLINE is. Online, `--backbone org/no-such-model` (a typo of a Hub id) would be told "HF_HUB_OFFLINE is
@@ -3361,7 +3329,8 @@ def test_load_model_of_a_revision_with_the_hub_unreachable_is_told_to_download_t
 
 def test_online_a_hub_backbone_keeps_the_hubs_reason_over_an_old_no_config_record_in_the_cache(hub_cache, tmp_path,
                                                                                              monkeypatch):
-    """Mutant of 4c77984 that passed: the cache's ``.no_exist`` record of config.json consulted online too. The record
+    """Mutant of 4c77984 (and of b610824, the same line) that passed: the cache's ``.no_exist`` record of config.json
+    consulted online too. The record
     is of the commit the cache last saw; online, the Hub's own answer is what to read: `--backbone you/notes` for a
     repo that has since gained a config.json but is gated (or the token lacks access) would be told "not a transformers
     backbone" instead of the Hub's 401/403."""

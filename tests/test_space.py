@@ -9,6 +9,7 @@ import shutil
 import socket
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -2959,16 +2960,22 @@ def test_a_backend_without_a_model_is_one_line(tmp_path: Path) -> None:
         SpaceBackend(SpaceConfig(cache_dir=str(tmp_path)))
 
 
-def test_the_launcher_reads_its_settings_then_bgs_model_and_serves_locally_by_default(tmp_path: Path,
-                                                                                    monkeypatch) -> None:
-    """Mutants of `spaces/bgs-demo/app.py` that passed (the only test ran it once with its staged settings and no
-    environment): `BGS_MODEL` ignored, or replacing every staged setting; the host 0.0.0.0 by default (Hugging Face
-    sets `GRADIO_SERVER_NAME`; run anywhere else the page was open to the network); another default port."""
+def _space_app() -> types.ModuleType:
+    """spaces/bgs-demo/app.py as a fresh module (the launcher the Space runs; not a package module)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
     app = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(app)
+    return app
+
+
+def test_the_launcher_reads_its_settings_then_bgs_model_and_serves_locally_by_default(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    """Mutants of `spaces/bgs-demo/app.py` that passed (the only test ran it once with its staged settings and no
+    environment): `BGS_MODEL` ignored, or replacing every staged setting; the host 0.0.0.0 by default (Hugging Face
+    sets `GRADIO_SERVER_NAME`; run anywhere else the page was open to the network); another default port."""
+    app = _space_app()
     served: list[tuple[SpaceConfig, dict]] = []
     monkeypatch.setattr(app, "launch", lambda config, **kw: served.append((config, kw)))
     monkeypatch.setattr(app, "HERE", tmp_path)
@@ -2993,13 +3000,9 @@ def test_the_launcher_says_a_bad_model_port_or_settings_file_in_one_line(tmp_pat
     """`BGS_MODEL=RUN_DIR python app.py` (the Space README's way to run it) with a mistyped folder, a
     `GRADIO_SERVER_PORT` that is no port, or a staged bgs_space.json that is no JSON: each was a traceback (a
     BGSInputError, a ValueError from int(), a JSONDecodeError); the port was read only after the model loaded."""
-    import importlib.util
-
     from bgs_hf.hub import space_app
 
-    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = _space_app()
     monkeypatch.setattr(app, "HERE", tmp_path)
     monkeypatch.setenv("BGS_SPACE_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
@@ -3037,14 +3040,10 @@ def test_the_launcher_says_a_port_in_use_or_a_cache_it_cannot_make_in_one_line_a
     7860) or a `BGS_SPACE_CACHE` it cannot create (`/data/...` on a Space without persistent storage): gradio's
     OSError and the mkdir's were a traceback once the model had loaded, where `bgs-hf space` says one `error:` line
     and exits 2 (README: the environment's error)."""
-    import importlib.util
-
     from bgs_hf.errors import environment_error
     from bgs_hf.hub.space_app import launch
 
-    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = _space_app()
     monkeypatch.setattr(app, "HERE", tmp_path)
     monkeypatch.setenv("BGS_MODEL", "me/model")
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
@@ -3073,11 +3072,7 @@ def test_the_launchers_crash_stays_a_traceback(tmp_path: Path, monkeypatch) -> N
     """Mutation audit of 9c5f31b: app.py catching every exception as one `error:` line passed. Only bad settings
     and the environment's errors (an OSError) are one line; a bug in the Space (a RuntimeError, a KeyError) keeps
     its traceback, as `bgs-hf space` keeps a crash's, or the Space's log has nothing to report it by."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = _space_app()
     monkeypatch.setattr(app, "HERE", tmp_path)
     monkeypatch.setenv("BGS_MODEL", "me/model")
     monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
@@ -3520,12 +3515,9 @@ def test_the_space_readme_states_the_apps_default_limits_cache_folder_and_enviro
 def test_the_launcher_logs_at_info(tmp_path: Path, monkeypatch) -> None:
     """Mutant that passed: `app.py` logging at WARNING, so a Space's log never showed the INFO lines (the catalogue
     embeddings read from the cache, the generated catalogue)."""
-    import importlib.util
     import logging
 
-    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = _space_app()
     configured: list[dict] = []
     monkeypatch.setattr(logging, "basicConfig", lambda **kw: configured.append(kw))
     monkeypatch.setattr(app, "launch", lambda config, **kw: None)
@@ -4015,14 +4007,10 @@ def test_a_cache_folder_from_bgs_space_cache_that_is_a_file_is_one_line_before_t
     """`BGS_SPACE_CACHE` (the Space README's way to move the cache) naming a file, or a folder under one: `app.py`
     loaded the model, then stopped on a FileExistsError traceback, and `bgs-hf space` said "error: FileExistsError:
     File exists" (only `--cache-dir` was checked). Now both say which setting names a file, before any model loads."""
-    import importlib.util
-
     from bgs_hf.cli.main import main
     from bgs_hf.hub import space_app
 
-    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = _space_app()
     monkeypatch.setattr(app, "HERE", tmp_path)
     monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
     monkeypatch.setenv("BGS_MODEL", "me/model")
@@ -4051,14 +4039,10 @@ def test_a_blank_server_name_is_one_line_not_a_server_on_every_interface(tmp_pat
     on every interface (a blank host is all of them to a socket; the README promises 127.0.0.1 unless the variable is
     set), then failed on its own URL `http://:7860/` (an httpx UnsupportedProtocol traceback). Now one line, before
     the model loads and before anything is served."""
-    import importlib.util
-
     from bgs_hf.cli.main import main
     from bgs_hf.hub import space_app
 
-    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = _space_app()
     monkeypatch.setattr(app, "HERE", tmp_path)
     monkeypatch.setenv("BGS_SPACE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("BGS_MODEL", "me/model")
@@ -4098,14 +4082,11 @@ def test_the_launcher_says_the_address_it_serves_on_as_bgs_hf_space_does(tmp_pat
     """`BGS_MODEL=RUN_DIR python app.py` (the Space README's way to run it) printed nothing once it served: gradio's
     banner is off (``quiet``) and only `bgs-hf space` printed its address. Now the same line, once the page answers,
     from the blocking launch itself (nothing after it runs until the server stops)."""
-    import importlib.util
     import urllib.request
 
     from bgs_hf.hub import space_app
 
-    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = _space_app()
     monkeypatch.setattr(app, "HERE", tmp_path)
     monkeypatch.setenv("BGS_MODEL", "me/model")
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
@@ -4142,14 +4123,11 @@ def test_a_port_in_use_is_refused_before_the_model_loads(tmp_path: Path, monkeyp
     saying how to pick another; a port taken between that bind and gradio's still gets gradio's error (the app.py
     test beside this one), and `--port 0` is not checked (the OS names a free port)."""
     import errno
-    import importlib.util
 
     from bgs_hf.cli.main import main
     from bgs_hf.hub import space_app
 
-    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = _space_app()
     monkeypatch.setattr(app, "HERE", tmp_path)
     monkeypatch.setenv("BGS_MODEL", "me/model")
     monkeypatch.setenv("BGS_SPACE_CACHE", str(tmp_path / "cache"))
