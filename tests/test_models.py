@@ -3228,6 +3228,18 @@ def test_a_hub_backbone_not_cached_with_hf_hub_offline_set_says_what_to_do(hub_c
         get_backbone_spec("org/odd")
 
 
+def _cached_without_config(hub_cache, tmp_path) -> None:
+    """The Hub repo ``you/notes`` in the cache with huggingface_hub's record that it has no config.json (its
+    ``.no_exist/<commit>/config.json`` marker): a repo of notes, not a transformers model."""
+    commit = "c" * 40
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "README.md").write_text("not a model")
+    hub_cache("you/notes", tmp_path / "notes", commit)
+    marker = tmp_path / "hub-cache" / "models--you--notes" / ".no_exist" / commit
+    marker.mkdir(parents=True)
+    (marker / "config.json").touch()
+
+
 def test_a_hub_repo_the_cache_records_without_a_config_is_not_told_to_download_it(hub_cache, tmp_path,
                                                                                    monkeypatch):
     """A Hub repo with no config.json (not a transformers model: a dataset's files, a pushed adapter) leaves
@@ -3238,13 +3250,7 @@ def test_a_hub_repo_the_cache_records_without_a_config_is_not_told_to_download_i
 
     from bgs_hf.models import registry
 
-    commit = "c" * 40
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "README.md").write_text("not a model")
-    hub_cache("you/notes", tmp_path / "notes", commit)
-    marker = tmp_path / "hub-cache" / "models--you--notes" / ".no_exist" / commit
-    marker.mkdir(parents=True)
-    (marker / "config.json").touch()
+    _cached_without_config(hub_cache, tmp_path)
     expected = ("cannot resolve backbone 'you/notes': the local Hugging Face cache records that the Hub repo has no "
                 "config.json: not a transformers backbone; pass a local folder written by save_pretrained")
     with pytest.raises(BGSInputError) as err:
@@ -3330,21 +3336,14 @@ def test_load_model_of_a_revision_with_the_hub_unreachable_is_told_to_download_t
 def test_online_a_hub_backbone_keeps_the_hubs_reason_over_an_old_no_config_record_in_the_cache(hub_cache, tmp_path,
                                                                                              monkeypatch):
     """Mutant of 4c77984 (and of b610824, the same line) that passed: the cache's ``.no_exist`` record of config.json
-    consulted online too. The record
-    is of the commit the cache last saw; online, the Hub's own answer is what to read: `--backbone you/notes` for a
+    consulted online too. The record is of the commit the cache last saw; online, the Hub's own answer is what to read: `--backbone you/notes` for a
     repo that has since gained a config.json but is gated (or the token lacks access) would be told "not a transformers
     backbone" instead of the Hub's 401/403."""
     import huggingface_hub.constants as hub_constants
 
     from bgs_hf.models import registry
 
-    commit = "c" * 40
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "README.md").write_text("not a model")
-    hub_cache("you/notes", tmp_path / "notes", commit)
-    marker = tmp_path / "hub-cache" / "models--you--notes" / ".no_exist" / commit
-    marker.mkdir(parents=True)
-    (marker / "config.json").touch()
+    _cached_without_config(hub_cache, tmp_path)
 
     def gated(name, **_kw):
         raise OSError(f"You are trying to access a gated repo. Access to model {name} is restricted.")
