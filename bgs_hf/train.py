@@ -69,13 +69,20 @@ def _describe_transformers_flags(parser: Any) -> None:
     """TrainingArguments flags whose own help misleads in a BGS run: ``--metric_for_best_model`` "Defaults to 'loss'",
     which BGS evaluation does not report, and names no value (``-h`` lists the scores it may name, as its refusal
     does); ``--output_dir`` showed ``(default: None)`` where transformers writes to ``trainer_output``; ``--use_cpu``
-    false "will use the available torch device", which ACCELERATE_USE_CPU overrides."""
+    false "will use the available torch device", which ACCELERATE_USE_CPU overrides; ``--resume_from_checkpoint`` is
+    "Not directly used by Trainer" (bgs-hf uses it, and takes ``last``); ``--enable_jit_checkpoint`` is refused."""
     from bgs_hf.training.scoring import SCORED_METRICS
 
     helps = {
         "metric_for_best_model": "validation score that picks the best checkpoint, watched by early stopping and the "
                                  f"plateau LR schedule: {' | '.join(f'eval_{m}' for m in SCORED_METRICS)} (loss: eval_rsa)",
         "output_dir": "the run folder: adapter, head, checkpoints and metrics.json (default: trainer_output)",
+        # transformers': "Not directly used by Trainer; intended for training/evaluation scripts" (bgs-hf uses it)
+        "resume_from_checkpoint": "go on from a killed or stopped run: 'last' (the --output_dir's highest-step "
+                                  "complete checkpoint) or a checkpoint-N folder; the run's other flags as before",
+        # transformers': "Enable JIT checkpointing on SIGTERM", which ended a BGS run as if finished
+        "enable_jit_checkpoint": "refused by bgs-hf: SIGTERM ends a run as 'terminated' (143), naming the last "
+                                 "complete checkpoint; checkpoint more often with --save_strategy steps --save_steps N",
         # transformers': "If set to False, we will use the available torch device", also under ACCELERATE_USE_CPU
         "use_cpu": "train on CPU though a GPU is there (true by default where ACCELERATE_USE_CPU is, as `accelerate "
                    "launch --cpu` sets it: a one-process `accelerate launch` without --cpu sets it false, whatever "

@@ -680,6 +680,26 @@ def test_a_guarded_command_gives_sigterm_back_to_the_handler_it_found():
     assert during[0] is not before and signal.getsignal(signal.SIGTERM) is before
 
 
+def test_a_sigterm_during_ctrl_cs_cleanup_leaves_it_interrupted(capsys):
+    """Ctrl-C under `accelerate launch --num_processes 1`: the process gets the terminal's SIGINT and, a moment later,
+    the launcher's SIGTERM (it stops its child on its own SIGINT); the SIGTERM landed in the cleanup and replaced the
+    interrupt, so the run said "terminated" (143) for a Ctrl-C. A SIGTERM alone is still "terminated"."""
+    import signal
+    import time
+
+    def interrupted() -> None:
+        try:
+            raise KeyboardInterrupt
+        finally:  # the cleanup Ctrl-C runs, while the launcher's SIGTERM arrives
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert run_guarded(interrupted) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_a_command_module_not_yet_written_is_left_out_but_its_missing_dependency_is_raised(monkeypatch):
     """Mutant that passed (CLI audit, second pass): any ModuleNotFoundError while registering the commands taken for
     "a command still under construction", so a command whose own import needs a missing package vanished from

@@ -94,6 +94,19 @@ def test_the_early_stopping_patience_is_told_in_evaluations_not_epochs():
     assert "epochs without" not in patience
 
 
+def test_train_help_says_what_resume_from_checkpoint_takes_and_that_jit_checkpointing_is_refused():
+    """transformers' help called ``--resume_from_checkpoint`` "Not directly used by Trainer; intended for
+    training/evaluation scripts" (bgs-hf uses it, and takes ``last``), and offered ``--enable_jit_checkpoint``, which
+    made a SIGTERM'd run save and score as if finished (see the refusal below)."""
+    from bgs_hf.train import build_parser
+
+    shown = " ".join(build_parser([]).format_help().split())
+    resume = shown[shown.index("--resume_from_checkpoint RESUME_FROM_CHECKPOINT"):]
+    assert "Not directly used by Trainer" not in resume[:300] and "'last'" in resume[:300], resume[:300]
+    jit = shown[shown.index("--enable_jit_checkpoint [ENABLE_JIT_CHECKPOINT]"):][:300]
+    assert "refused by bgs-hf" in jit and "Enable JIT checkpointing" not in jit, jit
+
+
 @pytest.mark.parametrize("argv, line", [
     (["--dat", "x"], "unrecognized arguments: --dat x (did you mean --data?)"),
     (["--data_dir", "x", "--output_dir", "/tmp/x"], "unrecognized arguments: --data_dir x (did you mean --data?)"),
@@ -1325,6 +1338,9 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     # named no flag (`num_frames must be >= 1, got 0`), with or without interpolation
     (["--num_frames", "0"], "error: --num_frames must be >= 1, got 0"),
     (["--num-frames", "-3", "--interpolate_frames"], "error: --num-frames must be >= 1, got -3"),
+    # transformers' SIGTERM handler: the run stopped early, then saved and scored as if finished, exit 0
+    (["--enable_jit_checkpoint"], "error: --enable_jit_checkpoint is not supported: transformers' SIGTERM handler"),
+    (["--enable-jit-checkpoint", "true"], "error: --enable-jit-checkpoint is not supported"),
 ])
 def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, flags, message):
     """Each named its flag only late (after the data, the model, or both), or not at all; here the data does not

@@ -337,6 +337,10 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         if os.getpid() != owner:  # a forked child inherited this handler
             os.kill(os.getpid(), signum)
             return
+        if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+            # Ctrl-C's cleanup is under way: a launcher that forwards Ctrl-C as SIGTERM (`accelerate launch` of one
+            # process, on its own SIGINT) had it end as "terminated" (143); a second SIGTERM still kills
+            return
         raise Terminated
 
     try:

@@ -221,6 +221,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     _check_step_settings(args)
     _check_bgs_settings(bgs)
     _check_dataloader_workers(args)
+    _check_preemption(args)
     _check_output_path(out_dir)
 
 
@@ -480,6 +481,19 @@ def _check_step_settings(args: Any) -> None:
             if not (is_finite_real(getattr(args, name)) and 0 <= getattr(args, name) < 1):
                 raise BGSInputError(f"--{name} must be in [0, 1), got {getattr(args, name)}")
         finite_number(args.adam_epsilon, "--adam_epsilon", at_least=0)
+
+
+def _check_preemption(args: Any) -> None:
+    """``--enable_jit_checkpoint`` (transformers' SIGTERM handler) replaced the run's own: SIGTERM then stopped
+    training early, and the run went on to save, score and write ``metrics.json`` as a finished run, exit 0, with no
+    "terminated" and no resume line; a second SIGTERM was ignored. SIGTERM already ends a run as "terminated" (143),
+    naming the last complete checkpoint ``--resume_from_checkpoint last`` goes on from."""
+    if getattr(args, "enable_jit_checkpoint", False):
+        raise BGSInputError("--enable_jit_checkpoint is not supported: transformers' SIGTERM handler stops training "
+                            "early and the run then saves and scores as if finished (exit 0). Without it SIGTERM ends "
+                            "the run as 'terminated' (exit 143), naming the last complete checkpoint for "
+                            "--resume_from_checkpoint last; checkpoint more often with --save_strategy steps "
+                            "--save_steps N")
 
 
 def _check_data_settings(d: DataArguments) -> None:
