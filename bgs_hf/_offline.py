@@ -46,26 +46,28 @@ def download_advice(name: str, *, repo_type: str = "model", revision: str | None
     return f"download it where there is network (`hf download {name}{flag}`) and copy the cache"
 
 
-def cached_hub_file(repo_id: str, *filenames: str) -> Path | bool | None:
-    """What the local Hugging Face cache knows of the Hub model ``repo_id``'s files (at the commit ``main`` points
-    to): the copy of the first of ``filenames`` it holds; False where it records that the repo has none of them
-    (huggingface_hub's ``.no_exist`` markers, objects, not paths: downloading again would not help); None where it
-    knows nothing. A sentence-transformers model with its transformer in ``0_Transformer/`` has modules.json and no
-    top-level config.json: asked for config.json alone, its cached copy was told to `hf download` again."""
+def cached_hub_file(repo_id: str, *filenames: str, cache_dir: Path | None = None) -> Path | bool | None:
+    """What the local Hugging Face cache (or the Hub-layout cache ``cache_dir``) knows of the Hub model ``repo_id``'s
+    files (at the commit ``main`` points to): the copy of the first of ``filenames`` it holds; False where it records
+    that the repo has none of them (huggingface_hub's ``.no_exist`` markers, objects, not paths: downloading again
+    would not help); None where it knows nothing. A sentence-transformers model with its transformer in
+    ``0_Transformer/`` has modules.json and no top-level config.json: asked for config.json alone, its cached copy
+    was told to `hf download` again."""
     from huggingface_hub import constants, try_to_load_from_cache
     from huggingface_hub.file_download import repo_folder_name
 
+    cache = Path(constants.HF_HUB_CACHE) if cache_dir is None else cache_dir
     recorded_absent = 0
     for filename in filenames:
         try:
-            found = try_to_load_from_cache(repo_id, filename)
+            found = try_to_load_from_cache(repo_id, filename, cache_dir=cache)
         except ValueError:  # not a valid repo id (HFValidationError): nothing of that name can be cached
             return None
         if isinstance(found, str):
             return Path(found)
         if found is not None:
             recorded_absent += 1
-        elif not (Path(constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repo_id, repo_type="model")).is_dir():
+        elif not (cache / repo_folder_name(repo_id=repo_id, repo_type="model")).is_dir():
             return None  # nothing of the repo is cached: no other file of it can be
     return False if filenames and recorded_absent == len(filenames) else None
 

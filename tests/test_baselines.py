@@ -449,6 +449,59 @@ def test_a_cached_transformers_model_or_peft_adapter_without_modules_json_is_fou
     assert check_sentence_model("org/st-adapter") == snapshot
 
 
+@pytest.mark.parametrize("home", ["st-home", "~/st-home"])
+def test_a_sentence_model_cached_in_sentence_transformers_home_is_found_under_hf_hub_offline(
+        home, hub_cache, tmp_path, monkeypatch):
+    """sentence-transformers downloads to and loads from ``$SENTENCE_TRANSFORMERS_HOME`` (a Hub-layout cache) when it
+    is set, never the Hugging Face cache. A model cached there, asked for with HF_HUB_OFFLINE=1, was refused as "not
+    in the local Hugging Face cache" and told to `hf download` it, though sentence-transformers loads it; where the
+    Hugging Face cache held another commit of it, that one was returned and loaded instead."""
+    import shutil
+
+    from sentence_transformers import SentenceTransformer
+
+    from bgs_hf.baselines.language import check_sentence_model, load_sentence_model
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SENTENCE_TRANSFORMERS_HOME", home)
+    repo = tmp_path / "st-home" / "models--org--st-home-copy"
+    shutil.copytree(bundled_minilm_path(), repo / "snapshots" / ("a" * 40))
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("a" * 40)
+    if not home.startswith("~"):  # the layout is the one sentence-transformers loads (by name, `~` fails there:
+        # transformers is handed the folder unexpanded), the Hugging Face cache empty; the offline folder loads either way
+        assert SentenceTransformer("org/st-home-copy", device="cpu").encode(["two people hug"]).shape == (1, 384)
+    assert check_sentence_model("org/st-home-copy") == repo / "snapshots" / ("a" * 40)
+    hub_cache("org/st-home-copy", bundled_minilm_path(), "b" * 40)  # an older copy in the Hugging Face cache
+    assert check_sentence_model("org/st-home-copy") == repo / "snapshots" / ("a" * 40)
+    assert load_sentence_model("org/st-home-copy").encode(["two people hug"]).shape == (1, 384)
+    hub_cache("org/hf-only", bundled_minilm_path())  # where `hf download` puts it: still found
+    assert check_sentence_model("org/hf-only") == tmp_path / "hub-cache" / "models--org--hf-only" / "snapshots" / (
+        "0" * 40)
+    with pytest.raises(BGSInputError, match=r"not in \$SENTENCE_TRANSFORMERS_HOME \(.*st-home\) nor the local "
+                                            r"Hugging Face cache, and HF_HUB_OFFLINE is set"):
+        check_sentence_model("org/nowhere")
+    assert check_sentence_model(None) is None  # the bundled default is a folder: no cache is looked in
+
+
+def test_a_bare_sentence_model_name_is_looked_up_as_sentence_transformers_loads_it(hub_cache, tmp_path, monkeypatch):
+    """sentence-transformers loads a bare name (``minix``) as ``sentence-transformers/minix``; the offline lookup
+    asked for ``minix`` first, so with both cached it returned (and loaded) another model than the one
+    sentence-transformers loads by that name online."""
+    from sentence_transformers import SentenceTransformer
+
+    from bgs_hf.baselines.language import check_sentence_model
+
+    monkeypatch.delenv("SENTENCE_TRANSFORMERS_HOME", raising=False)
+    hub_cache("minix", bundled_minilm_path(), "c" * 40)
+    hub_cache("sentence-transformers/minix", bundled_minilm_path(), "d" * 40)
+    loaded = SentenceTransformer("minix", device="cpu")[0].auto_model.config.name_or_path
+    assert loaded == "sentence-transformers/minix"  # the library's own choice
+    snapshot = tmp_path / "hub-cache" / "models--sentence-transformers--minix" / "snapshots" / ("d" * 40)
+    assert check_sentence_model("minix") == snapshot
+
+
 @pytest.mark.parametrize("hub", ["unreachable", "reachable"])
 def test_a_model_name_that_is_no_hub_id_is_one_line_without_a_download_hint(hub, tmp_path, monkeypatch, capsys):
     """``--model 'bad name!!'`` offline was told to ``hf download sentence-transformers/bad name!!``; with the Hub
@@ -659,8 +712,11 @@ def test_a_bare_sentence_model_name_is_found_in_the_cache_under_sentence_transfo
         return str(snapshot / filename) if repo_id == "sentence-transformers/minilm-copy" else None
 
     monkeypatch.setattr(huggingface_hub, "try_to_load_from_cache", fake_cache)
+    monkeypatch.delenv("SENTENCE_TRANSFORMERS_HOME", raising=False)
     assert _cached_snapshot("minilm-copy") == snapshot
-    assert asked == ["minilm-copy", "sentence-transformers/minilm-copy"]
+    assert asked == ["sentence-transformers/minilm-copy"]  # the name sentence-transformers loads, asked first
+    asked.clear()
+    assert _cached_snapshot("other") is None and asked == ["sentence-transformers/other", "other"]
     asked.clear()
     assert _cached_snapshot("org/minilm-copy") is None and asked == ["org/minilm-copy"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -81,15 +82,29 @@ class LanguageBaselineConfig:
 SENTENCE_MODEL_FILES = ("modules.json", "config.json", "adapter_config.json")
 
 
+def sentence_transformers_home() -> Path | None:
+    """The Hub-layout cache sentence-transformers downloads to and loads from instead of the Hugging Face cache:
+    ``$SENTENCE_TRANSFORMERS_HOME`` when set (its ``cache_folder`` default; huggingface_hub expands ``~`` and
+    resolves it, so ``""`` is the current folder, as there), else None."""
+    home = os.environ.get("SENTENCE_TRANSFORMERS_HOME")
+    return None if home is None else Path(home).expanduser().resolve()
+
+
 def _cached_snapshot(repo_id: str) -> Path | None:
-    """The local Hugging Face cache's folder of ``repo_id`` (as sentence-transformers names it: a bare name is
-    looked up under ``sentence-transformers/`` too) holding one of :data:`SENTENCE_MODEL_FILES`, or None."""
+    """The cached folder of ``repo_id`` holding one of :data:`SENTENCE_MODEL_FILES`, or None, looked up as
+    sentence-transformers loads it: a bare name is ``sentence-transformers/NAME`` before ``NAME``, and
+    :func:`sentence_transformers_home` before the Hugging Face cache (where `hf download` puts it). Only the Hugging
+    Face cache was looked in, and a bare name's ``NAME`` first: with both cached, another model than the one
+    sentence-transformers loads online was returned."""
     from bgs_hf._offline import cached_hub_file
 
-    for repo in (repo_id, f"sentence-transformers/{repo_id}") if "/" not in repo_id else (repo_id,):
-        found = cached_hub_file(repo, *SENTENCE_MODEL_FILES)
-        if isinstance(found, Path):
-            return found.parent
+    repos = (f"sentence-transformers/{repo_id}", repo_id) if "/" not in repo_id else (repo_id,)
+    home = sentence_transformers_home()
+    for cache_dir in (home, None) if home is not None else (None,):
+        for repo in repos:
+            found = cached_hub_file(repo, *SENTENCE_MODEL_FILES, cache_dir=cache_dir)
+            if isinstance(found, Path):
+                return found.parent
     return None
 
 
@@ -128,8 +143,10 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     cached = _cached_snapshot(resolved)
     if cached is None:
         why = unreachable if constants.HF_HUB_OFFLINE else f"{unreachable} cannot be reached (offline?)"
+        home = sentence_transformers_home()
+        where = "" if home is None else f"$SENTENCE_TRANSFORMERS_HOME ({home}) nor "
         raise BGSInputError(
-            f"sentence model {resolved!r} is not a folder here, not in the local Hugging Face cache, and "
+            f"sentence model {resolved!r} is not a folder here, not in {where}the local Hugging Face cache, and "
             f"{why}: {download_advice(resolved if '/' in resolved else 'sentence-transformers/' + resolved)}, pass "
             "a local folder, or leave the model out for the bundled all-MiniLM-L6-v2 (minilm-l6)")
     return cached
