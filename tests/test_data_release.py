@@ -1436,3 +1436,41 @@ def test_one_trial_listed_again_is_warned_of_in_the_singular(tmp_path, tables, c
             f"(row {n + 1}, as row 4): it is counted as a judgment of its own; if it lists that trial again (copies "
             "joined), remove it") in caplog.text
     assert caplog.text.count("earlier row") == 1
+
+
+def test_a_label_train_csv_or_test_csv_contradicts_is_one_warning_saying_annotations_csv_wins(tmp_path, tables, caplog):
+    """annotations.csv's stimulus_set and train.csv/test.csv name the split twice. A clip labelled train there but
+    listed in test.csv (one file edited, not the other) was kept without a word: the model trained on test clips.
+    One warning names the count and first clips and says which file wins; lists that agree (the real release), a
+    ``val`` carved from train.csv's clips, or damage in lists nothing is read from, say nothing."""
+    names = tables.annotations["video_name"]
+    root = _with_lists(write_release(tables, tmp_path / "agree"), names)  # clips 0-3 test, as the fixture labels them
+    with caplog.at_level("WARNING"):
+        load(root)
+    assert "disagrees" not in caplog.text
+    tables.annotations["stimulus_set"] = tables.annotations["stimulus_set"].astype(object)
+    tables.annotations.loc[[1, 2], "stimulus_set"] = "train"  # test.csv lists both
+    tables.annotations.loc[6, "stimulus_set"] = "Test"  # train.csv lists it
+    tables.annotations.loc[7, "stimulus_set"] = "val"  # carved from train: no clash
+    root = _with_lists(write_release(tables, tmp_path / "edited"), names)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        data = load(root)
+    assert list(data.clips["stimulus_set"][:3]) == ["test", "train", "train"]
+    assert caplog.text.count("disagrees") == 1
+    assert ("annotations.csv's stimulus_set disagrees with train.csv/test.csv for 3 clips ('clip_001.mp4' train "
+            "there, in test.csv, 'clip_002.mp4' train there, in test.csv, 'clip_006.mp4' test there, in train.csv): "
+            "annotations.csv's label is kept, as the split is read from it (the lists only fill its blanks), so 2 of "
+            "test.csv's clips are trained or validated on; edit whichever file is wrong") in caplog.text
+    tables.annotations = tables.annotations.drop(index=5)  # a blank label: the lists are read strictly and fill it
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        load(_with_lists(write_release(tables, tmp_path / "blank"), names))
+    assert "for 3 clips ('clip_001.mp4' train there, in test.csv" in caplog.text
+    utils = root / "data" / "raw" / "utils"
+    (utils / "test.csv").write_text("video_name\nghost.mp4\nclip_001.mp4\n")  # damaged, but nothing is read from it
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        load(root)
+    assert "for 2 clips ('clip_001.mp4' train there, in test.csv, 'clip_006.mp4' test there" in caplog.text
+    assert "so 1 of test.csv's clips is trained" in caplog.text

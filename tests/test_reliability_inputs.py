@@ -1463,6 +1463,7 @@ def test_damaged_model_folder_is_one_line(tmp_path: Path, damage: str, capsys) -
     with pytest.raises(BGSInputError, match=pattern) as info:
         load_model(run)
     assert "\n" not in str(info.value)
+    assert str(info.value).startswith(f"{run}: ")  # whole: a run's `final` or `checkpoint-500` names one of many
     from bgs_hf.synth import generate_socialshapes
 
     data = generate_socialshapes(tmp_path / "data", n_clips=24, seed=0)  # 10 clips leave the test split no judgment

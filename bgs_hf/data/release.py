@@ -27,6 +27,7 @@ from bgs_hf.data.build import (
 from bgs_hf.data.checks import (
     ROW,
     Problems,
+    StopChecks,
     header_key,
     no_negative_times,
     read_csv,
@@ -36,7 +37,7 @@ from bgs_hf.data.checks import (
 )
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder, table_path
-from bgs_hf.data.splits import SplitConfig
+from bgs_hf.data.splits import SplitConfig, normalise_stimulus_set, unknown_labels
 
 logger = logging.getLogger(__name__)
 
@@ -270,11 +271,12 @@ def captions_in_order(videos: list[str], captions: list[str], order: np.ndarray 
 
 
 def read_split_lists(data_dir: Path, names: pd.Series, problems: Problems,
-                     given: Path | None = None) -> np.ndarray | None:
+                     given: Path | None = None, *, every_clip: bool = True) -> np.ndarray | None:
     """Each clip's split from ``train.csv`` and ``test.csv``, or None unless both are there. Without annotations.csv's
     stimulus_set the test clips were a seeded draw, other clips than the release's, though these lists name them.
     One list without the other is a damaged release, a problem naming the missing one (``given``: the folder passed):
-    the split silently became a seeded draw, other test clips, with only an INFO line."""
+    the split silently became a seeded draw, other test clips, with only an INFO line. ``every_clip=False``: a clip
+    in neither list is None, not a problem (the lists only cross-check labels annotations.csv gives)."""
     paths = {split: data_dir / rel for split, rel in SPLIT_LISTS.items()}
     there = {split: path.exists() for split, path in paths.items()}
     if not all(there.values()):
@@ -299,7 +301,7 @@ def read_split_lists(data_dir: Path, names: pd.Series, problems: Problems,
                                               f"{paths[labels[int(clip[i])]].name} too" for i in other))
         labels[clip[np.setdiff1d(known, other)].astype(np.int64)] = split
     unlisted = np.flatnonzero(pd.isna(labels))
-    if unlisted.size:  # named here, once: finish would call them clips 'missing a stimulus_set'
+    if unlisted.size and every_clip:  # named here, once: finish would call them clips 'missing a stimulus_set'
         problems.add(f"{unlisted.size} of {len(names)} clips are in neither {paths['train'].name} nor "
                      f"{paths['test'].name} (first: {names.iloc[unlisted[0]]!r})", path=paths["test"].parent)
         return None
@@ -440,11 +442,14 @@ def _stimulus_set_from_split_lists(clips: pd.DataFrame, data_dir: Path, names: p
     clips (first: clip index 3); label all clips or none", which named no video and no missing row."""
     blank = np.array([pd.isna(v) or str(v).strip() == "" for v in clips["stimulus_set"]])
     if not blank.any():
+        if all((data_dir / rel).is_file() for rel in SPLIT_LISTS.values()):
+            _warn_split_lists_disagree(clips["stimulus_set"], _cross_check_lists(data_dir, names), names)
         return clips, data_dir / ANNOTATIONS
     listed = read_split_lists(data_dir, names, problems, given)
     if listed is None:
         return clips, data_dir / ANNOTATIONS
     if not blank.all():
+        _warn_split_lists_disagree(clips["stimulus_set"], listed, names)
         clips["stimulus_set"] = np.where(blank, listed, clips["stimulus_set"].to_numpy(dtype=object))
         no_row = int((clips[ROW].to_numpy() == 0).sum()) if ROW in clips.columns else 0  # 0: no annotation row
         logger.warning("%s gives no stimulus_set for %s (%s): taken from %s and %s%s", ANNOTATIONS.name,
@@ -458,6 +463,39 @@ def _stimulus_set_from_split_lists(clips: pd.DataFrame, data_dir: Path, names: p
     logger.info("%s gives no stimulus_set: train/test taken from %s and %s", ANNOTATIONS.name,
                 SPLIT_LISTS["train"].name, SPLIT_LISTS["test"].name)
     return clips, data_dir / SPLIT_LISTS["test"]
+
+
+def _cross_check_lists(data_dir: Path, names: pd.Series) -> np.ndarray | None:
+    """train.csv/test.csv's split where annotations.csv labels every clip: only a cross-check, so damage in the lists
+    (a clip they miss or do not know) refuses nothing, as nothing is read from them."""
+    try:
+        return read_split_lists(data_dir, names, Problems(collect=True), every_clip=False)
+    except StopChecks:
+        return None
+
+
+def _warn_split_lists_disagree(labels: pd.Series, listed: np.ndarray | None, names: pd.Series) -> None:
+    """One warning for clips annotations.csv labels otherwise than train.csv/test.csv: annotations.csv wins (the split
+    is read from it; the lists fill its blanks), and a user who edited one file and not the other trained on test
+    clips without a word. ``val`` for a clip train.csv lists is a validation split carved from train, not a clash;
+    a label that is no split name is refused elsewhere."""
+    if listed is None:
+        return
+    values = list(labels)
+    unknown = set(unknown_labels(values))
+    given = normalise_stimulus_set([None if i in unknown else v for i, v in enumerate(values)])
+    clash = [i for i, (g, s) in enumerate(zip(given, listed))
+             if g is not None and s is not None and g != s and (g, s) != ("val", "train")]
+    if not clash:
+        return
+    leaked = sum(given[i] != "test" for i in clash)
+    logger.warning(
+        "%s's stimulus_set disagrees with %s/%s for %s (%s): %s's label is kept, as the split is read from it (the "
+        "lists only fill its blanks)%s; edit whichever file is wrong", ANNOTATIONS.name, SPLIT_LISTS["train"].name,
+        SPLIT_LISTS["test"].name, count(len(clash), "clip"),
+        first_few([f"{names.iloc[i]!r} {given[i]} there, in {SPLIT_LISTS[listed[i]].name}" for i in clash], 3),
+        ANNOTATIONS.name, f", so {leaked} of {SPLIT_LISTS['test'].name}'s clips {'is' if leaked == 1 else 'are'} "
+        "trained or validated on" if leaked else "")
 
 
 def _video_files(data_dir: Path, mapping: pd.DataFrame, names: pd.Series, problems: Problems) -> list[str | None]:

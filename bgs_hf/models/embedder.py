@@ -392,7 +392,7 @@ class BGSPeftModel(PeftModel):
         result = super().load_adapter(model_id, adapter_name, *args, **kwargs)
         if result.unexpected_keys or result.missing_keys:
             raise BGSInputError(_adapter_misfit(self, adapter_name, result.unexpected_keys, result.missing_keys),
-                                path=model_id)
+                                path=model_id, whole=True)
         warn_other_base(self.get_base_model(), model_id)  # same shapes, other weights: it fits, and embeds wrongly
         return result
 

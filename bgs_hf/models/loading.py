@@ -443,16 +443,16 @@ def _load_adapter(base: BGSEmbedder, folder: Path, *, is_trainable: bool) -> BGS
                                             is_trainable=is_trainable)
     except (SafetensorError, OSError, EOFError, pickle.UnpicklingError) as err:
         raise BGSInputError(f"cannot read the adapter weights ({type(err).__name__}: {err}); the file is "
-                            "damaged or truncated", path=folder) from None
+                            "damaged or truncated", path=folder, whole=True) from None
     except RuntimeError as err:  # torch's state_dict report: the base changed since training
         if not str(err).startswith("Error(s) in loading state_dict"):
             raise
-        raise BGSInputError(_base_mismatch(base.spec, str(err), trained_on), path=folder) from None
+        raise BGSInputError(_base_mismatch(base.spec, str(err), trained_on), path=folder, whole=True) from None
     except NoMatchingPeftModuleError:  # peft's line named neither the targets nor the backbone
         raise BGSInputError(f"the adapter's target modules match no module of the backbone {base.spec.name} "
                             f"({base.spec.model_class}) that {BGS_CONFIG} records: it was trained on "
                             f"{trained_on or 'another backbone'} (are the adapter and {BGS_CONFIG} from different "
-                            "runs?)", path=folder) from None
+                            "runs?)", path=folder, whole=True) from None
 
 
 def _embedder_adapter_config(folder: Path) -> Any:
