@@ -3364,11 +3364,12 @@ def test_online_a_hub_backbone_keeps_the_hubs_reason_over_an_old_no_config_recor
                          "you/notes is restricted.)"), text
 
 
-@pytest.mark.parametrize("damage", ["weights_missing", "incomplete_marker"])
+@pytest.mark.parametrize("damage", ["weights_missing", "incomplete_marker", "adapter_config_missing"])
 def test_a_model_folder_load_model_refuses_is_named_as_given_not_by_its_last_part(tmp_path, damage: str) -> None:
     """A run folder's last part names one of many (a quickstart's run is always ``OUT/bgs``, a checkpoint
     ``checkpoint-N`` of any run): ``bgs: adapter_config.json but no adapter_model.safetensors`` said not which run's
-    weights were lost, so load_model's refusals of a model folder name it whole, as its missing base/ already did."""
+    weights were lost, so load_model's refusals of a model folder name it whole, as its missing base/ already did.
+    A LoRA run whose adapter_config.json was lost too (mutant of 53780d6 that passed: that refusal named ``bgs``)."""
     from test_hub import make_tiny_run
 
     from bgs_hf.models.loading import INCOMPLETE_MARKER
@@ -3376,6 +3377,8 @@ def test_a_model_folder_load_model_refuses_is_named_as_given_not_by_its_last_par
     run = make_tiny_run(tmp_path / "runs" / "demo" / "bgs")
     if damage == "weights_missing":
         (run / "adapter_model.safetensors").unlink()
+    elif damage == "adapter_config_missing":
+        (run / "adapter_config.json").unlink()
     else:
         (run / INCOMPLETE_MARKER).touch()
     with pytest.raises(BGSInputError) as info:

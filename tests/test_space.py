@@ -4109,6 +4109,9 @@ def test_the_launcher_says_the_address_it_serves_on_as_bgs_hf_space_does(tmp_pat
             assert out == space_app.serving_line(said) + "\n" == f"serving the BGS Space on {said} (Ctrl+C to stop)\n"
             with urllib.request.urlopen(said, timeout=10) as page:  # it answers there when it says so
                 assert page.status == 200
+            # and it still blocks: a launch that returned once it had said so ended `python app.py` with the page
+            # (gradio's server thread dies with the process; mutant of 007be38 that passed)
+            assert not served.done()
         finally:
             while not built:  # launched, or the assertion above says why not
                 assert time.time() < deadline
@@ -4152,6 +4155,49 @@ def test_a_port_in_use_is_refused_before_the_model_loads(tmp_path: Path, monkeyp
         with pytest.raises(OSError, match=f"^\\[Errno {errno.EADDRINUSE}\\] port {port} is in use on 0.0.0.0 "):
             space_app.check_port_free("0.0.0.0", port, "set GRADIO_SERVER_PORT to a free port")
     space_app.check_port_free("127.0.0.1", port, "free again")  # released: nothing refused
+
+
+def test_a_port_a_stopped_server_left_in_time_wait_or_one_not_on_this_machine_is_not_refused_as_in_use() -> None:
+    """Mutants of 007be38 that passed. The test bind without ``SO_REUSEADDR``: a Space stopped and started again at
+    once (its port in TIME_WAIT after a visitor's connection, which uvicorn's own bind takes) was refused as "in use".
+    Every OSError refused as "in use": a host not on this machine (EADDRNOTAVAIL) or a mistyped name was called a port
+    another server listens on; only EADDRINUSE is, the rest is gradio's to say."""
+    from bgs_hf.hub import space_app
+
+    with socket.socket() as served:  # as uvicorn listens: SO_REUSEADDR, which a TIME_WAIT left behind carries
+        served.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        served.bind(("127.0.0.1", 0))
+        served.listen()
+        port = served.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as visitor:
+            conn, _ = served.accept()
+            conn.close()  # the server closes first: its side of the connection waits in TIME_WAIT
+            visitor.recv(1)
+    space_app.check_port_free("127.0.0.1", port, "free")  # the stopped server's port: free to bind again
+    for host in ("192.0.2.1", "no-such-host.invalid"):  # TEST-NET-1: no interface here has it
+        space_app.check_port_free(host, port, "not in use")
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6 sockets here")
+def test_a_port_in_use_is_refused_on_an_ipv6_host_too() -> None:
+    """Mutant of 007be38 that passed: the test bind always IPv4, so `--host ::` (every interface, IPv6 and IPv4) bound
+    no IPv4 socket to "::" and let a port in use through to minutes of model loading; the bracketed form `[::]` is
+    read as the same address."""
+    import errno
+
+    from bgs_hf.hub import space_app
+
+    try:
+        taken = socket.socket(socket.AF_INET6)
+        taken.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with taken:
+        taken.listen()
+        port = taken.getsockname()[1]
+        for host in ("::1", "[::1]", "::"):
+            with pytest.raises(OSError, match=f"^\\[Errno {errno.EADDRINUSE}\\] port {port} is in use on "):
+                space_app.check_port_free(host, port, "pass another --port")
 
 
 def test_an_upload_of_another_type_is_refused_on_the_page_without_a_traceback_in_the_log(tmp_path: Path) -> None:
