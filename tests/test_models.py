@@ -838,8 +838,10 @@ def test_a_damaged_model_folder_is_one_line(tmp_path, monkeypatch, damage, match
     else:
         cfg["backbone"].update(source="hub", name="MCG-NJU/videomae-base", base_folder=None)
         cfg_path.write_text(json.dumps(cfg))
-    with pytest.raises(BGSInputError, match=match):
+    with pytest.raises(BGSInputError, match=match) as err:
         load_model(tmp_path)
+    if damage in ("truncate-base", "hub-base-offline", "no-base"):  # the folder's refusals name it whole
+        assert str(err.value).startswith(f"{tmp_path}: ")
 
 
 def test_saved_weights_get_the_users_permissions(tmp_path):
@@ -1638,8 +1640,9 @@ def test_a_head_only_probe_on_a_base_of_another_width_is_refused_without_an_othe
     save_base(48)
     with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
         with pytest.raises(BGSInputError, match=r"no longer matches head\.safetensors \(it takes 32 features, the base "
-                                                r"gives 48\)"):
+                                                r"gives 48\)") as err:
             load_model(tmp_path / "probe")
+        assert str(err.value).startswith(f"{tmp_path / 'probe'}: ")  # the folder whole: `probe`, one of many
     assert not _other_base_warnings(caplog)
 
 
@@ -1668,8 +1671,8 @@ def test_a_run_without_lora_whose_local_base_was_replaced_by_one_of_another_widt
                                    r"base\): it changed since training; restore the base the run was trained from$"),
                          ("probe", r"head\.safetensors \(it takes 32 features, the base gives 48\): was the base "
                                    r"replaced since training, or is head\.safetensors another run's\?$")):
-        with pytest.raises(BGSInputError, match=rf"^{name}: the base model folder {re.escape(str(base))} no longer "
-                                                rf"matches {detail}") as err:
+        with pytest.raises(BGSInputError, match=rf"^{re.escape(str(tmp_path / name))}: the base model folder "
+                                                rf"{re.escape(str(base))} no longer matches {detail}") as err:
             load_model(tmp_path / name)
         assert "\n" not in str(err.value)
 
@@ -2112,8 +2115,9 @@ def test_the_inner_model_of_a_lora_model_refuses_a_plain_save(tmp_path):
     """Saving ``peft_model.get_base_model()`` wrote ``lora_`` keys and peft's head wrapper into a folder that loads as
     nothing; it now says which object to save, and writes nothing."""
     model = build_embedder("tiny-random-videomae")
-    with pytest.raises(BGSInputError, match=r"carries LoRA adapters: save the PeftModel"):
+    with pytest.raises(BGSInputError, match=r"carries LoRA adapters: save the PeftModel") as err:
         model.get_base_model().save_pretrained(str(tmp_path / "inner"))
+    assert str(err.value).startswith(f"{tmp_path / 'inner'}: ")  # the folder whole, as every model folder's refusal
     assert not (tmp_path / "inner").exists()
 
 
@@ -2261,9 +2265,32 @@ def test_an_adapter_less_run_cut_off_mid_write_or_without_its_head_file_is_one_l
         load_model(tmp_path)
     (tmp_path / INCOMPLETE_MARKER).unlink()
     (tmp_path / "head.safetensors").unlink()
-    with pytest.raises(BGSInputError, match="model has a head but no adapter and no head.safetensors"):
+    with pytest.raises(BGSInputError, match="model has a head but no adapter and no head.safetensors") as err:
         load_model(tmp_path)
+    assert str(err.value).startswith(f"{tmp_path}: ")  # whole: a run's `bgs` or `checkpoint-N` names one of many
 
+
+
+def test_a_plain_model_folders_damaged_head_or_base_weights_are_refused_naming_the_folder_whole(tmp_path):
+    """A run's folder (``runs/demo/bgs``, ``checkpoint-N``) refused for its head file cut short, or for a ``base/`` whose
+    weights lack one of the model's, said ``bgs: ...`` / ``base: ...``: the last part every quickstart run, every
+    checkpoint and every saved base shares. Each now names the folder as given, as load_model's other refusals do."""
+    from safetensors.torch import load_file, save_file
+
+    run = tmp_path / "demo" / "bgs"
+    build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(run))
+    head = run / "head.safetensors"
+    kept = head.read_bytes()
+    head.write_bytes(kept[:5])
+    with pytest.raises(BGSInputError, match=rf"^{re.escape(str(run))}: cannot read head\.safetensors \(") as err:
+        load_model(run)
+    assert "\n" not in str(err.value)
+    head.write_bytes(kept)
+    weights = load_file(str(run / "base" / "model.safetensors"))
+    save_file({k: v for k, v in weights.items() if k != sorted(weights)[0]}, str(run / "base" / "model.safetensors"))
+    with pytest.raises(BGSInputError, match=rf"^{re.escape(str(run / 'base'))}: 1 weight of tiny-random-videomae was "
+                                            "not in its checkpoint"):
+        load_model(run)
 
 def test_interpolating_frames_of_a_model_that_takes_any_count_changes_nothing_but_the_count():
     """V-JEPA 2 (RoPE) and CLIP (frame by frame) take any frame count: ``interpolate_frames`` is then a no-op, not a
@@ -2407,7 +2434,7 @@ def test_a_saved_model_name_that_can_be_no_hub_repo_is_refused_without_a_hub_loo
     import bgs_hf.models.loading as loading
 
     monkeypatch.setattr(loading, "hub_unreachable", lambda: pytest.fail("looked up on the Hub"))
-    with pytest.raises(BGSInputError, match="not a BGS model folder or Hub repo id"):
+    with pytest.raises(BGSInputError, match=f"^{name}: not a BGS model folder or Hub repo id"):  # as typed, whole
         load_model(name)
 
 
@@ -2708,7 +2735,7 @@ def _edit_record(record: dict, where: str, value) -> None:
     ("backbone.base_folder", 1.5, "backbone base_folder must be a folder name, got 1.5"),  # was PosixPath / float
     ("backbone.family", [1], r"unknown backbone family \[1\]"),  # was unhashable type: 'list'
     ("head", "mean", "head must be an object or null, got 'mean'"),  # was 'str' object has no attribute 'items'
-    ("head.out_dim", _DROP, "head.safetensors does not fit the head bgs_config.json records"),  # was torch's report
+    ("head.out_dim", _DROP, "/run: head.safetensors does not fit the head bgs_config.json records"),  # torch's report
     ("frame_policy.crop", "cls", "frame_policy cannot be read"),  # was int()'s "invalid literal"
     # size 32.5 loaded as a 32-px policy; 2.5 frames were one line that did not name the file
     ("frame_policy.size", 32.5, r"^bgs_config\.json: frame_policy cannot be read \(FramePolicy\.size must be a whole "
@@ -2801,8 +2828,9 @@ def test_a_saved_run_whose_base_config_json_cannot_be_read_is_one_line(tmp_path)
     raw = json.loads((tmp_path / "base" / "config.json").read_text())
     (tmp_path / "base" / "config.json").write_text(json.dumps({**raw, "num_frames": "4"}))
     with pytest.raises(BGSInputError, match=r"cannot load the base model from .*base \(StrictDataclassFieldValidation"
-                                            r"Error: Validation error for field 'num_frames':\)"):
+                                            r"Error: Validation error for field 'num_frames':\)") as err:
         load_model(tmp_path)
+    assert str(err.value).startswith(f"{tmp_path}: ")
 
 
 @pytest.mark.parametrize("name", [None, 5, ["models/mine"]])
@@ -3098,7 +3126,7 @@ def test_a_saved_bgs_model_given_as_the_backbone_names_its_base(tmp_path):
     with pytest.raises(BGSInputError) as err:
         get_backbone_spec(str(run))
     assert str(err.value) == (
-        "ss: a saved BGS model (bgs_config.json: LoRA adapter and head), not a backbone: pass the base it was "
+        f"{run}: a saved BGS model (bgs_config.json: LoRA adapter and head), not a backbone: pass the base it was "
         "trained from, 'bgs-tiny-conv3d-fg', as the backbone (`--resume_from_checkpoint` goes on with a run in its "
         "own --output_dir; `bgs_hf.load_model` loads the model)")
     (run / "bgs_config.json").write_text("{")  # unreadable: the base is not named

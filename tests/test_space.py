@@ -3009,7 +3009,8 @@ def test_the_launcher_says_a_bad_model_port_or_settings_file_in_one_line(tmp_pat
     monkeypatch.setattr(space_app, "check_port_free", lambda *a: None)  # 7860 may be in use on this machine
     monkeypatch.setenv("BGS_MODEL", str(tmp_path / "no-such-run"))
     assert app.main() == 2
-    assert capsys.readouterr().err.splitlines()[-1] == "error: no-such-run: not a BGS model folder or Hub repo id"
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {tmp_path / 'no-such-run'}: not a BGS model folder or Hub repo id")  # the folder as given, whole
     served: list = []
     monkeypatch.setattr(app, "launch", lambda config, **kw: served.append(kw))
     # "²" passed isdigit() and int() raised; Arabic-Indic 7860 (mutation audit a0f3015..985b459): isdecimal() served it

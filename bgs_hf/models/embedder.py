@@ -356,7 +356,8 @@ class BGSEmbedder(nn.Module):
             # nothing at all
             raise BGSInputError("this model carries LoRA adapters: save the PeftModel around it "
                                 "(peft_model.save_pretrained(folder)), or merge them first "
-                                "(peft_model.merge_and_unload().save_pretrained(folder))", path=save_directory)
+                                "(peft_model.merge_and_unload().save_pretrained(folder))", path=save_directory,
+                                whole=True)
         if not kwargs.get("is_main_process", True):
             return
         trainable = any(p.requires_grad for p in self.backbone.parameters())

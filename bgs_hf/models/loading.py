@@ -166,7 +166,7 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
     if p.is_dir():
         return p
     if p.exists() or str(dir_or_repo).startswith((".", "/", "~")) or str(dir_or_repo).count("/") != 1:
-        raise BGSInputError("not a BGS model folder or Hub repo id", path=p)
+        raise BGSInputError("not a BGS model folder or Hub repo id", path=p, whole=True)
     if (why := hub_id_problem(str(dir_or_repo))) is not None:  # was "cannot download ...: HFValidationError"
         raise BGSInputError(f"model {str(dir_or_repo)!r} is neither a folder here nor a Hub repo id (ORG/NAME): {why}")
     import huggingface_hub
@@ -342,7 +342,7 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
         # damaged weights, an offline Hub base, a field of another type in base/config.json, ...
         where = "the Hub base " + bb["name"] if path is None else str(path)
         raise BGSInputError(f"cannot load the base model from {where} ({type(err).__name__}: "
-                            f"{str(err).splitlines()[0][:200] if str(err) else ''})", path=folder) from None
+                            f"{str(err).splitlines()[0][:200] if str(err) else ''})", path=folder, whole=True) from None
     if policy.crop != spec.image_size:  # every clip refused later, told to "preprocess with the frame_policy"
         raise BGSInputError(f"frame_policy crops {policy.crop} px but the backbone takes {spec.image_size} px (the file "
                             "was edited or damaged)", path=folder / BGS_CONFIG)
@@ -492,14 +492,14 @@ def _load_head(embedder: BGSEmbedder, folder: Path) -> None:
         return
     head_path = folder / HEAD_FILE
     if not head_path.is_file():
-        raise BGSInputError(f"model has a head but no adapter and no {HEAD_FILE}", path=folder)
+        raise BGSInputError(f"model has a head but no adapter and no {HEAD_FILE}", path=folder, whole=True)
     state: dict[str, torch.Tensor] = {}
     try:
         state = load_file(str(head_path))
         embedder.head.load_state_dict(state)
     except SafetensorError as err:
         raise BGSInputError(f"cannot read {HEAD_FILE} ({err}); the file is damaged or truncated",
-                            path=folder) from None
+                            path=folder, whole=True) from None
     except RuntimeError as err:  # torch's multi-line state_dict report: another head than bgs_config.json records
         name, built = next(iter(embedder.head.state_dict().items()))  # the first layer: it takes the base's width
         saved = state.get(name)
@@ -507,9 +507,9 @@ def _load_head(embedder: BGSEmbedder, folder: Path) -> None:
             # not the record's fault: the base folder was replaced by one of another width (or the head is another's)
             raise BGSInputError(f"{_base_named(embedder.spec)} no longer matches {HEAD_FILE} (it takes "
                                 f"{saved.shape[1]} features, the base gives {built.shape[1]}): was the base replaced "
-                                f"since training, or is {HEAD_FILE} another run's?", path=folder) from None
+                                f"since training, or is {HEAD_FILE} another run's?", path=folder, whole=True) from None
         raise BGSInputError(f"{HEAD_FILE} does not fit the head {BGS_CONFIG} records ({embedder.head_config}): "
-                            f"{str(err).splitlines()[-1].strip()[:200]}", path=folder) from None
+                            f"{str(err).splitlines()[-1].strip()[:200]}", path=folder, whole=True) from None
 
 
 def warn_other_base(embedder: BGSEmbedder, folder: str | os.PathLike[str], cfg: dict[str, Any] | None = None) -> None:
@@ -557,7 +557,7 @@ def restore_plain_weights(embedder: BGSEmbedder, folder: str | os.PathLike[str])
             if not str(err).startswith("Error(s) in loading state_dict"):
                 raise
             raise BGSInputError(_base_mismatch(embedder.spec, str(err), saved=cfg["backbone_weights"]),
-                                path=folder) from None
+                                path=folder, whole=True) from None
     _load_head(embedder, folder)
     warn_other_base(embedder, folder, cfg)
 

@@ -415,7 +415,8 @@ def _check_loaded_weights(name: str, info: dict[str, Any], *, path: str | None) 
     """Refuse a checkpoint that does not fill the model: the weights left out (or of another shape) would stay at
     their random init and every embedding would be garbage, without an error. Hub checkpoints too: a repo whose
     config names a supported family but whose weights are another architecture's loaded silently.
-    (transformers < 5.5.1 read VideoMAE's q/v biases under other names and left them uninitialised: NaN.)"""
+    (transformers < 5.5.1 read VideoMAE's q/v biases under other names and left them uninitialised: NaN.)
+    ``path`` (a local folder) is named whole: a saved run's is its ``base/``, which every run has."""
     mismatched = sorted(info.get("mismatched_keys") or [], key=lambda m: m[0])
     if mismatched:
         key, have, want = mismatched[0]
@@ -423,14 +424,14 @@ def _check_loaded_weights(name: str, info: dict[str, Any], *, path: str | None) 
             f"{count(len(mismatched), 'weight')} of {name} {agree(len(mismatched), 'has', 'have')} another shape "
             "in its checkpoint than its config gives "
             f"(first: {key} {tuple(have)} vs {tuple(want)}): the weights are not the architecture config.json "
-            "describes", path=path)
+            "describes", path=path, whole=True)
     missing = sorted(info.get("missing_keys") or [])
     if missing:
         raise BGSInputError(
             f"{count(len(missing), 'weight')} of {name} {agree(len(missing), 'was', 'were')} not in its checkpoint "
             "as transformers "
             f"{transformers.__version__} names them (first: {missing[0]}): another architecture's checkpoint, or "
-            "one saved with another transformers version (bgs-hf needs >= 5.5.1)", path=path)
+            "one saved with another transformers version (bgs-hf needs >= 5.5.1)", path=path, whole=True)
 
 
 def model_class(name: str) -> type:
@@ -603,7 +604,7 @@ def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool,
             raise BGSInputError(f"a saved BGS model ({BGS_CONFIG}: LoRA adapter and head), not a backbone: pass the "
                                 f"base it was trained from{_saved_base_name(folder)} as the backbone "
                                 "(`--resume_from_checkpoint` goes on with a run in its own --output_dir; "
-                                "`bgs_hf.load_model` loads the model)", path=folder)
+                                "`bgs_hf.load_model` loads the model)", path=folder if given is None else given, whole=True)
         raise BGSInputError("no config.json in backbone folder", path=folder if given is None else given, whole=True)
     try:
         raw = json.loads(cfg_path.read_text(encoding="utf-8"))
