@@ -485,6 +485,25 @@ def test_a_sentence_model_cached_in_sentence_transformers_home_is_found_under_hf
     assert check_sentence_model(None) is None  # the bundled default is a folder: no cache is looked in
 
 
+def test_a_transformers_model_in_sentence_transformers_home_alone_is_found_under_hf_hub_offline(
+        hub_cache, tmp_path, monkeypatch):
+    """Mutation audit of 8ba1416: ``cached_hub_file`` asking whether the repo is cached at all in the Hugging Face
+    cache, not the ``cache_dir`` it looks in, passed: every model in $SENTENCE_TRANSFORMERS_HOME in the tests had a
+    modules.json. A plain transformers model (config.json, no modules.json) `hf download --cache-dir`'d there, the
+    Hugging Face cache empty, was refused as "not in $SENTENCE_TRANSFORMERS_HOME", though it is."""
+    import shutil
+
+    from bgs_hf.baselines.language import check_sentence_model
+
+    monkeypatch.setenv("SENTENCE_TRANSFORMERS_HOME", str(tmp_path / "st-home"))
+    snapshot = tmp_path / "st-home" / "models--org--plain-home" / "snapshots" / ("e" * 40)
+    shutil.copytree(bundled_minilm_path(), snapshot)
+    (snapshot / "modules.json").unlink()
+    (snapshot.parents[1] / "refs").mkdir()
+    (snapshot.parents[1] / "refs" / "main").write_text("e" * 40)
+    assert check_sentence_model("org/plain-home") == snapshot
+
+
 def test_a_bare_sentence_model_name_is_looked_up_as_sentence_transformers_loads_it(hub_cache, tmp_path, monkeypatch):
     """sentence-transformers loads a bare name (``minix``) as ``sentence-transformers/minix``; the offline lookup
     asked for ``minix`` first, so with both cached it returned (and loaded) another model than the one

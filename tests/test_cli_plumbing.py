@@ -700,6 +700,26 @@ def test_a_sigterm_during_ctrl_cs_cleanup_leaves_it_interrupted(capsys):
     assert signal.getsignal(signal.SIGTERM) is before
 
 
+def test_a_sigterm_while_another_error_is_handled_still_terminates(capsys):
+    """Mutation audit of 78a00cc: the Ctrl-C check widened to any exception being handled (or any BaseException), a
+    SIGTERM landing in an ``except`` block (a library's fallback after a failed import or read, common in loading
+    code) was ignored: the scheduler's SIGTERM did nothing and the job ran on until its SIGKILL, with no resume line."""
+    import signal
+    import time
+
+    def handling() -> None:
+        try:
+            raise ValueError("a fallback's error")
+        except ValueError:  # the library's fallback runs while the scheduler's SIGTERM arrives
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert run_guarded(handling) == 143
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("terminated")
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_a_command_module_not_yet_written_is_left_out_but_its_missing_dependency_is_raised(monkeypatch):
     """Mutant that passed (CLI audit, second pass): any ModuleNotFoundError while registering the commands taken for
     "a command still under construction", so a command whose own import needs a missing package vanished from

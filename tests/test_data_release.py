@@ -1474,3 +1474,18 @@ def test_a_label_train_csv_or_test_csv_contradicts_is_one_warning_saying_annotat
         load(root)
     assert "for 2 clips ('clip_001.mp4' train there, in test.csv, 'clip_006.mp4' test there" in caplog.text
     assert "so 1 of test.csv's clips is trained" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["", "video_name\n", "name\nclip_001.mp4\n"])
+def test_lists_that_cannot_be_read_are_no_refusal_where_annotations_csv_labels_every_clip(tmp_path, tables, damage,
+                                                                                          caplog):
+    """Mutation audit of 403cc84: the cross-check's ``except StopChecks`` or its ``listed is None`` return dropped,
+    an empty or header-only test.csv, or one without video_name, beside an annotations.csv that labels every clip
+    (nothing is read from the lists) ended the load in a traceback instead of loading with annotations.csv's split."""
+    names = tables.annotations["video_name"]
+    root = _with_lists(write_release(tables, tmp_path), names)
+    (root / "data" / "raw" / "utils" / "test.csv").write_text(damage)
+    with caplog.at_level("WARNING"):
+        data = load(root)
+    assert list(data.clips["stimulus_set"]) == list(tables.annotations["stimulus_set"])
+    assert "disagrees" not in caplog.text
