@@ -3511,8 +3511,10 @@ def test_every_control_not_only_the_first_is_checked_before_the_data_loads(tmp_p
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)  # a cache-only lookup: nothing leaves the machine
     monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "runs" / "a").mkdir(parents=True)
-    (tmp_path / "runs" / "a" / "bgs_config.json").write_text("{}")  # a saved run: taken as given
+    from bgs_hf.models import build_embedder
+
+    (tmp_path / "runs").mkdir()
+    build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path / "runs" / "a"))  # a whole saved run
     rc = main(["evaluate", "--data", "not-loaded", "--model", "tiny-random-videomae", "--control", "a=runs/a",
                "--control", "lang=you/x", "--report", "ev"])
     err = capsys.readouterr().err
