@@ -3294,27 +3294,35 @@ def test_a_hub_repo_the_cache_records_without_a_config_is_not_told_to_download_i
     assert str(err.value) == expected
 
 
+def _refused_online(monkeypatch, tmp_path, name: str, answer: str) -> str:
+    """``get_backbone_spec(name)``'s refusal with HF_HUB_OFFLINE unset and the Hub answering (stood in for: nothing
+    leaves the machine) every config lookup with ``OSError(answer.format(repo))``."""
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.models import registry
+
+    def refuse(repo, **_kw):
+        raise OSError(answer.format(repo))
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(registry, "hub_unreachable", lambda: None)  # online: the Hub answers
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", refuse)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec(name)
+    return str(err.value)
+
+
 def test_a_hub_backbone_the_hub_does_not_have_keeps_the_hubs_reason_without_hf_hub_offline(tmp_path, monkeypatch):
     """Mutant of 1a7f94f that passed: the HF_HUB_OFFLINE advice given whenever the config is not cached, whatever
     HF_HUB_OFFLINE is. Online, `--backbone org/no-such-model` (a typo of a Hub id) would be told "HF_HUB_OFFLINE is
     set" and to `hf download` it, where the Hub's own answer (no such repo) is what to read."""
     import huggingface_hub.constants as hub_constants
 
-    from bgs_hf.models import registry
-
-    def not_a_repo(name, **_kw):
-        raise OSError(f"{name} is not a local folder and is not a valid model identifier listed on "
-                      "'https://huggingface.co/models'")
-
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
-    monkeypatch.setattr(registry, "hub_unreachable", lambda: None)  # online: the Hub answers
-    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", not_a_repo)
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(BGSInputError) as err:
-        get_backbone_spec("org/no-such-model")
-    text = str(err.value)
+    text = _refused_online(monkeypatch, tmp_path, "org/no-such-model", "{} is not a local folder and is not a valid "
+                           "model identifier listed on 'https://huggingface.co/models'")
     assert text.startswith("cannot resolve backbone 'org/no-such-model': not one of ["), text
     assert text.endswith("the Hub lookup failed (OSError: org/no-such-model is not a local folder and is not a valid "
                          "model identifier listed on 'https://huggingface.co/models')"), text
@@ -3370,23 +3378,9 @@ def test_online_a_hub_backbone_keeps_the_hubs_reason_over_an_old_no_config_recor
     consulted online too. The record is of the commit the cache last saw; online, the Hub's own answer is what to read: `--backbone you/notes` for a
     repo that has since gained a config.json but is gated (or the token lacks access) would be told "not a transformers
     backbone" instead of the Hub's 401/403."""
-    import huggingface_hub.constants as hub_constants
-
-    from bgs_hf.models import registry
-
     _cached_without_config(hub_cache, tmp_path)
-
-    def gated(name, **_kw):
-        raise OSError(f"You are trying to access a gated repo. Access to model {name} is restricted.")
-
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(registry, "hub_unreachable", lambda: None)  # online: the Hub answers
-    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", gated)  # nothing leaves the machine
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(BGSInputError) as err:
-        get_backbone_spec("you/notes")
-    text = str(err.value)
+    text = _refused_online(monkeypatch, tmp_path, "you/notes",
+                           "You are trying to access a gated repo. Access to model {} is restricted.")
     assert text.startswith("cannot resolve backbone 'you/notes': not one of ["), text
     assert text.endswith("the Hub lookup failed (OSError: You are trying to access a gated repo. Access to model "
                          "you/notes is restricted.)"), text
