@@ -521,6 +521,38 @@ def test_a_bare_sentence_model_name_is_looked_up_as_sentence_transformers_loads_
     assert check_sentence_model("minix") == snapshot
 
 
+def test_a_bare_sentence_model_name_is_looked_up_under_the_one_name_sentence_transformers_loads(
+        hub_cache, tmp_path, monkeypatch):
+    """sentence-transformers loads a bare name as ``sentence-transformers/NAME`` unless it is one of its original
+    transformers models (``bert-base-uncased``), which load as given, and never falls back to the other. The offline
+    lookup tried ``sentence-transformers/NAME`` then ``NAME`` for every bare name: ``bert-base-uncased`` with both
+    cached returned the other model, uncached it was told to `hf download sentence-transformers/bert-base-uncased`,
+    and ``minix`` cached alone was accepted and loaded, where sentence-transformers loads no model by that name."""
+    import sentence_transformers.util
+    from sentence_transformers import SentenceTransformer
+
+    from bgs_hf.baselines import language
+    from bgs_hf.baselines.language import check_sentence_model
+
+    monkeypatch.delenv("SENTENCE_TRANSFORMERS_HOME", raising=False)
+    cache = tmp_path / "hub-cache"
+    hub_cache("bert-base-uncased", bundled_minilm_path(), "a" * 40)
+    hub_cache("sentence-transformers/bert-base-uncased", bundled_minilm_path(), "b" * 40)
+    loaded = SentenceTransformer("bert-base-uncased", device="cpu")[0].auto_model.config.name_or_path
+    assert loaded == "bert-base-uncased"  # the library's own choice
+    assert check_sentence_model("bert-base-uncased") == cache / "models--bert-base-uncased" / "snapshots" / ("a" * 40)
+    with pytest.raises(BGSInputError, match=r"\(`hf download bert-large-cased`\)"):
+        check_sentence_model("bert-large-cased")
+    hub_cache("minix", bundled_minilm_path(), "c" * 40)  # the bare name alone: sentence-transformers asks for
+    with pytest.raises(OSError):  # sentence-transformers/minix only
+        SentenceTransformer("minix", device="cpu")
+    with pytest.raises(BGSInputError, match=r"\(`hf download sentence-transformers/minix`\)"):
+        check_sentence_model("minix")
+    # the installed library's list of names it loads as given is ours (it was local to __init__ before 4.x)
+    theirs = getattr(sentence_transformers.util, "ORIGINAL_TRANSFORMER_MODELS", None)
+    assert theirs is None or set(theirs) == language.ORIGINAL_TRANSFORMER_MODELS
+
+
 @pytest.mark.parametrize("hub", ["unreachable", "reachable"])
 def test_a_model_name_that_is_no_hub_id_is_one_line_without_a_download_hint(hub, tmp_path, monkeypatch, capsys):
     """``--model 'bad name!!'`` offline was told to ``hf download sentence-transformers/bad name!!``; with the Hub
@@ -735,7 +767,8 @@ def test_a_bare_sentence_model_name_is_found_in_the_cache_under_sentence_transfo
     assert _cached_snapshot("minilm-copy") == snapshot
     assert asked == ["sentence-transformers/minilm-copy"]  # the name sentence-transformers loads, asked first
     asked.clear()
-    assert _cached_snapshot("other") is None and asked == ["sentence-transformers/other", "other"]
+    # the name sentence-transformers loads, alone: it never falls back to the bare name (test below)
+    assert _cached_snapshot("other") is None and asked == ["sentence-transformers/other"]
     asked.clear()
     assert _cached_snapshot("org/minilm-copy") is None and asked == ["org/minilm-copy"]
 

@@ -1001,6 +1001,35 @@ def test_the_count_of_weights_a_checkpoint_lacks_or_misshapes_takes_its_nouns_an
     assert "(s)" not in str(err.value)
 
 
+def test_a_backbone_folder_without_its_weights_is_one_line_naming_the_folder_once(tmp_path):
+    """A local backbone folder whose weights leave some out (or are of another shape) was refused as
+    ``F: 1 weight of F was not in its checkpoint``, the folder named twice; one with config.json and no weights at all
+    (copied without them) was told bgs-hf loads no pickled weights and to convert them, though there are none."""
+    from safetensors.torch import load_file, save_file
+
+    from bgs_hf.models.registry import get_backbone_spec
+
+    folder = tmp_path / "videomae"
+    transformers.VideoMAEModel(transformers.VideoMAEConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
+        patch_size=16, num_frames=4, tubelet_size=2)).save_pretrained(folder)
+    weights = load_file(str(folder / "model.safetensors"))
+    first = sorted(weights)[0]
+    damaged = [{k: v for k, v in weights.items() if k != first},
+               {k: torch.cat([v, v[:1]]) if k == first else v for k, v in weights.items()}]
+    for saved in damaged:
+        save_file(saved, str(folder / "model.safetensors"))
+        with pytest.raises(BGSInputError) as err:
+            get_backbone_spec(str(folder)).load_backbone()
+        assert str(err.value).startswith(f"1 weight of {folder} ") and str(err.value).count(str(folder)) == 1
+    (folder / "model.safetensors").unlink()
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec(str(folder)).load_backbone()
+    assert str(err.value) == (f"{folder}: no model.safetensors (nor pytorch_model.bin) in this backbone folder: its "
+                              "config.json describes a model whose weights are not there; pass the whole folder "
+                              "save_pretrained wrote")
+
+
 @pytest.mark.parametrize("mean_pooling", [True, False])
 def test_a_videomae_classifier_checkpoint_says_its_fc_norm_is_not_applied(mean_pooling, hub_cache, tmp_path, caplog):
     """A fine-tuned VideoMAE (``MCG-NJU/videomae-base-finetuned-kinetics``: ``use_mean_pooling`` true) has no final

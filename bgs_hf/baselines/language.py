@@ -90,21 +90,54 @@ def sentence_transformers_home() -> Path | None:
     return None if home is None else Path(home).expanduser().resolve()
 
 
+#: The bare names sentence-transformers loads as given, not as ``sentence-transformers/NAME`` (the original BERT-era
+#: transformers models; its ``ORIGINAL_TRANSFORMER_MODELS``, compared lower-cased). Kept here, not imported:
+#: importing sentence_transformers (torch, transformers) took seconds before a one-line refusal, and before 4.x the
+#: list was local to ``SentenceTransformer.__init__``; a test checks it against the installed library's.
+ORIGINAL_TRANSFORMER_MODELS = frozenset("""
+    albert-base-v1 albert-base-v2 albert-large-v1 albert-large-v2 albert-xlarge-v1 albert-xlarge-v2 albert-xxlarge-v1
+    albert-xxlarge-v2 bert-base-cased-finetuned-mrpc bert-base-cased bert-base-chinese bert-base-german-cased
+    bert-base-german-dbmdz-cased bert-base-german-dbmdz-uncased bert-base-multilingual-cased
+    bert-base-multilingual-uncased bert-base-uncased bert-large-cased-whole-word-masking-finetuned-squad
+    bert-large-cased-whole-word-masking bert-large-cased bert-large-uncased-whole-word-masking-finetuned-squad
+    bert-large-uncased-whole-word-masking bert-large-uncased camembert-base ctrl
+    distilbert-base-cased-distilled-squad distilbert-base-cased distilbert-base-german-cased
+    distilbert-base-multilingual-cased distilbert-base-uncased-distilled-squad
+    distilbert-base-uncased-finetuned-sst-2-english distilbert-base-uncased distilgpt2 distilroberta-base gpt2-large
+    gpt2-medium gpt2-xl gpt2 openai-gpt roberta-base-openai-detector roberta-base roberta-large-mnli
+    roberta-large-openai-detector roberta-large t5-11b t5-3b t5-base t5-large t5-small transfo-xl-wt103
+    xlm-clm-ende-1024 xlm-clm-enfr-1024 xlm-mlm-100-1280 xlm-mlm-17-1280 xlm-mlm-en-2048 xlm-mlm-ende-1024
+    xlm-mlm-enfr-1024 xlm-mlm-enro-1024 xlm-mlm-tlm-xnli15-1024 xlm-mlm-xnli15-1024 xlm-roberta-base
+    xlm-roberta-large-finetuned-conll02-dutch xlm-roberta-large-finetuned-conll02-spanish
+    xlm-roberta-large-finetuned-conll03-english xlm-roberta-large-finetuned-conll03-german xlm-roberta-large
+    xlnet-base-cased xlnet-large-cased
+""".split())
+
+
+def hub_name(name: str) -> str:
+    """The Hub repo sentence-transformers loads for the Hub name ``name``: a bare name is
+    ``sentence-transformers/NAME`` unless it is one of :data:`ORIGINAL_TRANSFORMER_MODELS`, which load as given.
+    Both were looked up, ``sentence-transformers/NAME`` first: ``bert-base-uncased`` offline was told to
+    `hf download sentence-transformers/bert-base-uncased`, and a bare ``NAME`` cached alone was loaded, where
+    sentence-transformers, asking for ``sentence-transformers/NAME`` only, loads another model or none."""
+    if "/" in name or name.lower() in ORIGINAL_TRANSFORMER_MODELS:
+        return name
+    return f"sentence-transformers/{name}"
+
+
 def _cached_snapshot(repo_id: str) -> Path | None:
     """The cached folder of ``repo_id`` holding one of :data:`SENTENCE_MODEL_FILES`, or None, looked up as
-    sentence-transformers loads it: a bare name is ``sentence-transformers/NAME`` before ``NAME``, and
-    :func:`sentence_transformers_home` before the Hugging Face cache (where `hf download` puts it). Only the Hugging
-    Face cache was looked in, and a bare name's ``NAME`` first: with both cached, another model than the one
-    sentence-transformers loads online was returned."""
+    sentence-transformers loads it: by :func:`hub_name`, and in :func:`sentence_transformers_home` before the Hugging
+    Face cache (where `hf download` puts it). Only the Hugging Face cache was looked in, and a bare name's ``NAME``
+    first: with both cached, another model than the one sentence-transformers loads online was returned."""
     from bgs_hf._offline import cached_hub_file
 
-    repos = (f"sentence-transformers/{repo_id}", repo_id) if "/" not in repo_id else (repo_id,)
+    repo = hub_name(repo_id)
     home = sentence_transformers_home()
     for cache_dir in (home, None) if home is not None else (None,):
-        for repo in repos:
-            found = cached_hub_file(repo, *SENTENCE_MODEL_FILES, cache_dir=cache_dir)
-            if isinstance(found, Path):
-                return found.parent
+        found = cached_hub_file(repo, *SENTENCE_MODEL_FILES, cache_dir=cache_dir)
+        if isinstance(found, Path):
+            return found.parent
     return None
 
 
@@ -147,7 +180,7 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
         where = "" if home is None else f"$SENTENCE_TRANSFORMERS_HOME ({home}) nor "
         raise BGSInputError(
             f"sentence model {resolved!r} is not a folder here, not in {where}the local Hugging Face cache, and "
-            f"{why}: {download_advice(resolved if '/' in resolved else 'sentence-transformers/' + resolved)}, pass "
+            f"{why}: {download_advice(hub_name(resolved))}, pass "
             "a local folder, or leave the model out for the bundled all-MiniLM-L6-v2 (minilm-l6)")
     return cached
 

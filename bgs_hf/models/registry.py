@@ -333,7 +333,8 @@ class BackboneSpec:
             except BaseException as err:
                 held.release()  # transformers' error points at its report
                 if isinstance(err, OSError) and any(m in str(err) for m in _NO_SAFETENSORS):
-                    raise _no_safetensors(self.name, self.revision if self.path is None else None) from None
+                    raise _no_safetensors(self.name, self.revision if self.path is None else None,
+                                          folder=self.path) from None
                 raise
         _check_loaded_weights(self.name, info, path=self.path)
         unused = sorted(info.get("unexpected_keys") or [])
@@ -366,11 +367,20 @@ class BackboneSpec:
 _NO_SAFETENSORS = ("does not appear to have a file named model.safetensors", "no file named model.safetensors")
 
 
-def _no_safetensors(name: str, revision: str | None) -> BGSInputError:
+#: pickled weights transformers would load from a folder, were safetensors not asked for
+_PICKLED_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
+
+
+def _no_safetensors(name: str, revision: str | None, *, folder: str | None = None) -> BGSInputError:
     """One line for a checkpoint with pickled weights only (``pytorch_model.bin``, older Hub repos). No backbone
     revision can be chosen (the commit main points at is pinned, so the conversion bot's safetensors pull request,
     which transformers takes on main, is not used): the way out is a folder, which needs the processor too, or its
-    frames get the family's default preprocessing."""
+    frames get the family's default preprocessing. A local ``folder`` with no weights at all (config.json copied
+    alone) was told to convert the pickled weights it does not have."""
+    if folder is not None and not any((Path(folder) / f).is_file() for f in _PICKLED_WEIGHTS):
+        return BGSInputError("no model.safetensors (nor pytorch_model.bin) in this backbone folder: its config.json "
+                             "describes a model whose weights are not there; pass the whole folder save_pretrained "
+                             "wrote", path=folder, whole=True)
     at = f" at Hub commit {revision} (a safetensors copy in a Hub pull request is not used)" if revision else ""
     return BGSInputError(f"{name} has no model.safetensors{at}, and bgs-hf loads no pickled weights "
                          "(pytorch_model.bin): use a checkpoint with safetensors weights, or convert this one: load it "
@@ -416,7 +426,9 @@ def _check_loaded_weights(name: str, info: dict[str, Any], *, path: str | None) 
     their random init and every embedding would be garbage, without an error. Hub checkpoints too: a repo whose
     config names a supported family but whose weights are another architecture's loaded silently.
     (transformers < 5.5.1 read VideoMAE's q/v biases under other names and left them uninitialised: NaN.)
-    ``path`` (a local folder) is named whole: a saved run's is its ``base/``, which every run has."""
+    ``path`` (a local folder) is named whole: a saved run's is its ``base/``, which every run has; once, where it is
+    the backbone's ``name`` too (a folder passed as the backbone was named twice, ``F: 62 weights of F were ...``)."""
+    path = None if path == name else path
     mismatched = sorted(info.get("mismatched_keys") or [], key=lambda m: m[0])
     if mismatched:
         key, have, want = mismatched[0]
