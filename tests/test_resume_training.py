@@ -916,3 +916,19 @@ def test_complete_checkpoints_pass_over_a_stray_file_and_a_backup_copy_of_a_chec
             (tmp_path / name / "trainer_state.json").write_text(json.dumps({"global_step": 3}))
     (tmp_path / "checkpoint-7").write_text("")
     assert complete_checkpoints(tmp_path) == ([tmp_path / "checkpoint-3"], ["checkpoint-12"])
+
+
+def test_resume_last_names_the_run_folder_of_the_half_written_checkpoints_it_ignores(tmp_path, caplog) -> None:
+    """``ignoring 1 incompletely written checkpoint: checkpoint-7`` named no folder: with another run's checkpoint
+    resumed before, or runs side by side, a bare ``checkpoint-7`` could be any run's. The line names the run folder."""
+    from bgs_hf.training.resume import resolve_resume
+
+    run = tmp_path / "runs" / "b"
+    for step, files in {4: ["trainer_state.json"], 7: []}.items():
+        (run / f"checkpoint-{step}").mkdir(parents=True)
+        for f in files:
+            (run / f"checkpoint-{step}" / f).write_text("{}")
+    with caplog.at_level("WARNING", logger="bgs_hf.training"):
+        assert resolve_resume("last", run) == str(run / "checkpoint-4")
+    lines = [r.getMessage() for r in caplog.records if "incompletely written" in r.getMessage()]
+    assert lines == [f"{run}: ignoring 1 incompletely written checkpoint: checkpoint-7"], lines

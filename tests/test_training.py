@@ -3768,6 +3768,47 @@ def test_a_resumed_runs_metrics_name_its_train_loss_as_the_resumed_steps_mean(tm
     assert metrics["wall_s_since_resume"] == pytest.approx(resumed.wall_s) and resumed.wall_s > 0
 
 
+def _end_of_training_line(printed: str) -> dict[str, Any]:
+    """The Trainer's end-of-training log line (``{'train_runtime': ...}``, printed with ``--disable_tqdm``), read back."""
+    import ast
+
+    ends = [ast.literal_eval(line) for line in printed.splitlines() if line.startswith("{") and "train_runtime" in line]
+    assert len(ends) == 1, printed
+    return ends[0]
+
+
+def test_a_resumed_runs_printed_train_loss_is_named_as_metrics_json_names_it(tmp_path, tiny, capsys):
+    """After a resume the console's end-of-training line (and trainer_state.json's last log) said ``train_loss``,
+    ``train_runtime`` and the rates, the resumed call's alone, where metrics.json said ``train_loss_since_resume``:
+    a reader took the printed number for the run's mean loss. Resumed at the run's last step, it printed
+    ``train_loss`` 0.0 for no step where metrics.json says null. A run in one call prints and keeps ``train_loss``."""
+    steps = {"save_strategy": "steps", "save_steps": 1, "eval_strategy": "no"}
+    first = _run(tmp_path, tiny, "r", max_steps=2, **steps)
+    printed = _end_of_training_line(capsys.readouterr().out)
+    assert float(printed["train_loss"]) == pytest.approx(first.metrics["train"]["train_loss"], rel=1e-3)
+    assert "train_loss_since_resume" not in printed and "train_runtime" in printed
+    assert "train_loss" in first.trainer.state.log_history[-1]
+    for max_steps in (3, 3):  # the second resumes at the run's last step: no step trained
+        resumed = _run(tmp_path, tiny, "r", max_steps=max_steps, resume_from_checkpoint="last", **steps)
+        printed = _end_of_training_line(capsys.readouterr().out)
+        train = json.loads((resumed.output_dir / "metrics.json").read_text())["train"]
+        logged = json.loads((resumed.output_dir / "trainer_state.json").read_text())["log_history"][-1]
+        for shown in (printed, logged):
+            assert not {"train_loss", "train_runtime", "train_samples_per_second", "train_steps_per_second"} & set(
+                shown), shown
+            assert {"train_loss_since_resume", "train_runtime_since_resume"} <= set(shown), shown
+        if train["train_loss_since_resume"] is None:
+            assert printed["train_loss_since_resume"] is None and logged["train_loss_since_resume"] is None
+        else:
+            assert float(printed["train_loss_since_resume"]) == pytest.approx(train["train_loss_since_resume"],
+                                                                              rel=1e-3)
+            assert logged["train_loss_since_resume"] == train["train_loss_since_resume"]
+        # the run's training time is still the resumed checkpoint's plus this call's
+        assert train["train_runtime_whole_run"] == pytest.approx(
+            train["train_runtime_before_resume"] + train["train_runtime_since_resume"], abs=1e-3)
+    assert train["resumed_from_step"] == 3 and train["train_loss_since_resume"] is None
+
+
 def test_a_resumed_run_finishes_when_checkpoint_rotation_removes_the_checkpoint_it_resumed_from(tmp_path, tiny):
     """``--save_total_limit`` (2 by default) removes the resumed checkpoint once the run has saved newer ones: the
     step it resumed from was read from that folder after training, a FileNotFoundError with no metrics.json."""

@@ -1266,15 +1266,14 @@ def _train_metrics(metrics: Mapping[str, Any], resumed_from_step: int | None, se
     None: a checkpoint of an older bgs-hf, so unknown) plus this call's, never the steps a killed run lost.
     ``resumed_from_step``: the resumed checkpoint's step (None: not resumed), read before training, since the
     checkpoint rotation (``--save_total_limit``) may remove that checkpoint while the run trains on."""
+    from bgs_hf.training.resume import name_since_resume
+
     out = dict(metrics)
-    runtime = out.get("train_runtime")
+    # BGSTrainer.log named them already (the Trainer logs its metrics before returning them); a plain dict not yet
+    runtime = out.get("train_runtime", out.get("train_runtime_since_resume"))
     if resumed_from_step is not None:
-        for key in [k for k in out if k in ("train_loss", "train_runtime") or
-                    (k.startswith("train_") and k.endswith("_per_second"))]:
-            out[f"{key}_since_resume"] = out.pop(key)
+        name_since_resume(out, resumed_from_step, global_step)
         out["resumed_from_step"] = resumed_from_step
-        if global_step <= out["resumed_from_step"]:  # resumed at the run's last step: the Trainer's 0.0 is no step's
-            out["train_loss_since_resume"] = None
         out["train_runtime_before_resume"] = None if seconds_before is None else round(seconds_before, 4)
     if runtime is not None:
         out["train_runtime_whole_run"] = None if seconds_before is None else round(seconds_before + runtime, 4)

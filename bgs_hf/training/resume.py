@@ -50,8 +50,9 @@ def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
     run_dir = Path(run_dir)
     if value is True or str(value).lower() in ("last", "latest", "true"):
         done, skipped = complete_checkpoints(run_dir)
-        if skipped:
-            logger.warning("ignoring %s: %s", count(len(skipped), "incompletely written checkpoint"), ", ".join(skipped))
+        if skipped:  # the run folder named: a bare checkpoint-7 could be any run's (another run's checkpoint resumed)
+            logger.warning("%s: ignoring %s: %s", run_dir, count(len(skipped), "incompletely written checkpoint"),
+                           ", ".join(skipped))
         if not done:
             raise BGSInputError("no complete checkpoint-N folder to resume from", path=run_dir)
         logger.info("resuming from %s", done[-1])
@@ -108,6 +109,20 @@ def planned_max_steps(args: Any, steps_per_epoch: int) -> int:
         return int(args.max_steps)
     accumulation = int(args.gradient_accumulation_steps)
     return math.ceil(args.num_train_epochs * max((int(steps_per_epoch) + accumulation - 1) // accumulation, 1))
+
+
+def name_since_resume(metrics: dict[str, Any], resumed_from_step: int, global_step: int) -> dict[str, Any]:
+    """The Trainer's train metrics of a ``train`` call resumed at ``resumed_from_step``, renamed in place: its
+    ``train_loss``, ``train_runtime`` and rates cover this call's steps only, not the run's, so they are named
+    ``..._since_resume``; a call that trained no step (resumed at the run's last step) has no loss (the Trainer's 0.0
+    is no step's). In place because the Trainer logs the dict it returns as its metrics: the console's
+    end-of-training line, trainer_state.json's last log and metrics.json then name the numbers alike."""
+    for key in [k for k in metrics if k in ("train_loss", "train_runtime") or
+                (k.startswith("train_") and k.endswith("_per_second"))]:
+        metrics[f"{key}_since_resume"] = metrics.pop(key)
+    if global_step <= resumed_from_step:
+        metrics["train_loss_since_resume"] = None
+    return metrics
 
 
 def sampler_seed(sampler: Any) -> int | None:

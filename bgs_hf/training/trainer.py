@@ -59,6 +59,7 @@ from bgs_hf.training.resume import (
     check_resume_step,
     checkpoint_complete,  # noqa: F401 - re-exported: the resume checks lived here, and users import them from here
     checkpoint_step,
+    name_since_resume,
     planned_max_steps,  # noqa: F401 - re-exported
     read_bgs_state,
     resolve_resume,
@@ -185,6 +186,9 @@ class BGSTrainer(Trainer):
         #: the checkpoint whose schedule the caller has checked already (``train_bgs``, before it built the model):
         #: :meth:`train` does not check it again
         self.schedule_checked: str | None = None
+        #: the step the running ``train`` call resumed from (None: not resumed): its end-of-training log names the
+        #: call's loss, time and rates ``..._since_resume``, as metrics.json does
+        self.resumed_from_step: int | None = None
         self._clock = TrainClockCallback()
         self.add_callback(self._clock)
         if self.args.n_gpu > 1:
@@ -208,6 +212,7 @@ class BGSTrainer(Trainer):
             check_resume_schedule(checkpoint, len(self.train_dataset.sampler), self.args, self.bgs_info.get("recipe"),
                                   self._world_size(), sampler_seed(self.train_dataset.sampler))
         self.train_seconds_before = 0.0
+        self.resumed_from_step = checkpoint_step(checkpoint) if checkpoint else None
         self.world_sizes = self._own_world_size()
         self._clock.started = None
         try:
@@ -369,12 +374,16 @@ class BGSTrainer(Trainer):
         The end of training's ``train_samples_per_second`` counts a step's clip set once (one per accumulated
         micro-step), whatever the number of processes: the Trainer counts every process's part of it as a sample, so
         2 processes read twice the rate of 1 at the same steps per second. Set in the logged dict, which is the
-        ``train`` metrics too (metrics.json, trainer_state.json's log)."""
+        ``train`` metrics too (metrics.json, trainer_state.json's log). After a resume its loss, time and rates are the
+        call's alone, named ``..._since_resume`` (:func:`name_since_resume`): the console printed ``train_loss`` where
+        metrics.json said ``train_loss_since_resume``."""
         if "loss" in logs:
             self.counters.add_to(logs)
         rate = logs.get("train_samples_per_second")
         if rate is not None and isinstance(self.train_dataset, StepDataset):  # its items: a step's parts, one a process
             logs["train_samples_per_second"] = round(rate / self._world_size(), 3)
+        if self.resumed_from_step is not None and {"train_loss", "train_runtime"} <= logs.keys():  # training's end
+            name_since_resume(logs, self.resumed_from_step, self.state.global_step)
         super().log(logs, start_time)
 
     # ------------------------------------------------------------------ evaluation
