@@ -352,7 +352,7 @@ def test_exported_cards_keep_the_source_licence(release, tmp_path):
     assert "## Citation" in text
 
 
-def test_an_exported_socialshapes_instance_stays_simulated_through_export_and_push(tmp_path):
+def test_an_exported_socialshapes_instance_stays_simulated_through_export_and_push(tmp_path, caplog):
     """`data export` of SocialShapes left its ground_truth.json behind: the export loaded as human data
     (`simulated_observers` False) and a `data push` of it carried a card saying "Human odd-one-out judgments"."""
     from bgs_hf.synth import SynthConfig
@@ -363,7 +363,11 @@ def test_an_exported_socialshapes_instance_stays_simulated_through_export_and_pu
     assert cli(["data", "export", str(ss), str(tmp_path / "exp")]) == 0
     assert cli(["data", "push", str(tmp_path / "exp"), "--repo-id", "me/ss", "--local-dir", str(tmp_path / "p")]) == 0
     for folder in (tmp_path / "exp", tmp_path / "p"):
-        assert load(folder).simulated_observers, folder.name
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            assert load(folder).simulated_observers, folder.name
+        # a triplet repeated across observers is no trial listed again: each observer numbers its trials once a set
+        assert "earlier row" not in caplog.text and "exact duplicate" not in caplog.text, folder.name
         meta, text = _card(folder)
         assert "Human odd-one-out" not in text and "human-similarity" not in meta["tags"], folder.name
         assert "simulated observers" in text and "simulated-judgments" in meta["tags"], folder.name
@@ -1106,6 +1110,72 @@ def test_a_problem_in_a_sharded_config_names_its_file_and_the_row_in_that_file(e
         load(out)
     _, problems = validate(out)
     assert [(p.path.name, p.row) for p in problems] == [("train-00001-of-00002.parquet", 7)]
+
+
+def _with_rows_again(path: Path, rows: list[int], *, rerounded: bool = True, **cells: object) -> int:
+    """Append copies of a written config file's ``rows`` (0-based), their ``rt_s`` re-rounded (two exports joined
+    after a spreadsheet rounded the times) unless ``rerounded`` is False, ``cells`` set in them; returns the rows the
+    file had before."""
+    df = pd.read_parquet(path)
+    again = df.iloc[rows].copy()
+    if rerounded:
+        again["rt_s"] = again["rt_s"].round(1) + 0.01  # never equal to the 3-decimal original
+    for column, value in cells.items():
+        again[column] = value
+    pd.concat([df, again], ignore_index=True).to_parquet(path)
+    return len(df)
+
+
+def test_a_trial_listed_again_in_a_hub_layout_is_warned_of_as_the_release_reader_and_import_do(exported, tmp_path,
+                                                                                                 caplog):
+    """A Hub layout's judgments counted a trial listed twice (the same participant, session and trial number) as two
+    judgments without a word, where the release reader and `data import` warn (and drop an exact copy). The same
+    rules now hold here, the config named as its problem lines name it; the same trial number in another session,
+    and a repeated row of a layout without trial numbers (the same triplet may be shown twice), say nothing."""
+    data, clean = exported
+    with caplog.at_level("WARNING"):
+        load(clean)
+    assert "earlier row" not in caplog.text and "exact duplicate" not in caplog.text
+    out = write_hub(data, tmp_path / "again")
+    n = _with_rows_again(_parquet(out, "judgments"), [3])
+    _with_rows_again(_parquet(out, "judgments"), [5], rerounded=False)
+    _with_rows_again(_parquet(out, "judgments"), [7], session="set9")
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        back = load(out)
+    assert len(back.judgments) == n + 2
+    assert "judgments: dropped 1 exact duplicate row (same participant, trial number and answer)" in caplog.text
+    assert (f"judgments: 1 row gives the participant, session and trial of an earlier row but differs from it (row "
+            f"{n + 1}, as row 4): it is counted as a judgment of its own; if it lists that trial again (copies joined), "
+            "remove it") in caplog.text
+    assert caplog.text.count("earlier row") == 1
+    out = write_hub(data, tmp_path / "untimed")
+    path = _parquet(out, "judgments")
+    pd.read_parquet(path).drop(columns=["trial"]).to_parquet(path)
+    _with_rows_again(path, [3, 5], rerounded=False)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert len(load(out).judgments) == n + 2
+    assert "earlier row" not in caplog.text and "exact duplicate" not in caplog.text
+
+
+def test_a_trial_listed_again_in_another_shard_names_both_files(exported, tmp_path, caplog):
+    """A sharded judgments config names a relisted row by its file and that file's row, as its problem lines do (no
+    file has the config's row 57), and the earlier row by its own file."""
+    data, _ = exported
+    out = write_hub(data, tmp_path / "s")
+    path = _parquet(out, "judgments")
+    df = pd.read_parquet(path)
+    path.unlink()
+    df.iloc[:50].to_parquet(out / "judgments" / "train-00000-of-00002.parquet")
+    again = df.iloc[[3]].assign(rt_s=round(df["rt_s"].iloc[3], 1) + 0.01)  # the first shard's row 4, re-rounded
+    pd.concat([df.iloc[50:], again], ignore_index=True).to_parquet(out / "judgments" / "train-00001-of-00002.parquet")
+    card = out / "README.md"
+    card.write_text(card.read_text().replace(f"judgments/{path.name}", "judgments/*.parquet"))
+    with caplog.at_level("WARNING"):
+        load(out)
+    assert (f"train-00001-of-00002.parquet: 1 row gives the participant, session and trial of an earlier row but "
+            f"differs from it (row {len(df) - 50 + 1}, as train-00000-of-00002.parquet row 4)") in caplog.text
 
 
 def test_pushing_the_papers_unlicensed_release_needs_a_declared_licence(release, exported, tmp_path, capsys,

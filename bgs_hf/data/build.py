@@ -91,24 +91,41 @@ def report_unknown_clips(
     return bad.any(axis=1)
 
 
-def warn_relisted_trials(keys: pd.DataFrame, rows: np.ndarray, path: Path) -> None:
+def copied_trials(rows: pd.DataFrame, numbered: np.ndarray, path: Path) -> np.ndarray:
+    """Which rows copy an earlier row in every column of ``rows`` (the columns read, the row number left out) and give
+    a trial number (``numbered``): one trial listed twice (two tables pasted together), one judgment, as the release
+    reader keeps it. Their count is one warning. A row without a trial number may be one triplet shown twice, and
+    stays. One rule for ``data import``'s tables and a Hub layout's judgments."""
+    dup = rows.duplicated(keep="first").to_numpy() & numbered
+    if dup.any():
+        logger.warning("%s: dropped %s (same participant, trial number and answer)", path.name,
+                       count(int(dup.sum()), "exact duplicate row"))
+    return dup
+
+
+def warn_relisted_trials(keys: pd.DataFrame, rows: np.ndarray, path: Path, problems: Problems | None = None) -> None:
     """One warning for rows that give an earlier row's trial (``keys``: the usable rows' columns naming a trial, as the
     file heads them, the trial number last; ``rows``: their row numbers) but are no exact copy of it (those are
     dropped). A study numbers each trial once within its participant and session, so such a row is most likely one
     trial listed again (two copies joined after a spreadsheet re-rounded a response time), and it was counted as a
     second judgment of its triplet without a word. Kept, as the rows may differ in what was answered. One rule for
-    the release's ``all_triplets.csv`` and ``data import``'s tables."""
+    the release's ``all_triplets.csv``, ``data import``'s tables and a Hub layout's judgments, whose rows ``problems``
+    places in the file of a config read from several (:meth:`Problems.locate`), as its problem lines do."""
     again = keys.duplicated(keep="first").to_numpy()
     if not again.any():
         return
     first = int(np.flatnonzero(again)[0])
     earlier = int(np.flatnonzero((keys == keys.iloc[first]).all(axis=1).to_numpy())[0])
+    problems = problems or Problems()  # no files recorded: every row is ``path``'s own
+    at, row = problems.locate(path, int(rows[first]))
+    earlier_at, earlier_row = problems.locate(path, int(rows[earlier]))
+    shown = f"row {earlier_row}" if earlier_at == at else f"{earlier_at.name} row {earlier_row}"
     names = [str(c) for c in keys.columns]
     n = int(again.sum())  # one row listed again, the likeliest case, read "1 row give ... if they list those trials"
-    logger.warning("%s: %s %s the %s and %s of an earlier row but %s from it (%srow %d, as row %d): %s counted as a "
-                   "judgment of its own; if %s again (copies joined), remove %s", path.name, count(n, "row"),
+    logger.warning("%s: %s %s the %s and %s of an earlier row but %s from it (%srow %d, as %s): %s counted as a "
+                   "judgment of its own; if %s again (copies joined), remove %s", at.name, count(n, "row"),
                    agree(n, "gives", "give"), ", ".join(names[:-1]), names[-1], agree(n, "differs", "differ"),
-                   agree(n, "", "first: "), rows[first], rows[earlier], agree(n, "it is", "each is"),
+                   agree(n, "", "first: "), row, shown, agree(n, "it is", "each is"),
                    agree(n, "it lists that trial", "they list those trials"), agree(n, "it", "them"))
 
 
@@ -182,5 +199,5 @@ def drop_rows(df: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
     return df.loc[~bad].reset_index(drop=True) if bad.any() else df
 
 
-__all__ = ["RATING_ATTRS", "CLIP_COLUMNS", "JUDGMENT_COLUMNS", "ROW", "finish", "non_distinct", "report_unknown_clips",
-           "warn_relisted_trials"]
+__all__ = ["RATING_ATTRS", "CLIP_COLUMNS", "JUDGMENT_COLUMNS", "ROW", "copied_trials", "finish", "non_distinct",
+           "report_unknown_clips", "warn_relisted_trials"]

@@ -62,13 +62,17 @@ class Problems:
         names the file and its own row, since no file has the source's row 5,012."""
         self.files_of[Path(source)] = tuple(files)
 
+    def locate(self, source: str | Path, row: int) -> tuple[Path, int]:
+        """The file and its own row of ``source``'s row ``row`` (``source`` itself where it was read from one file)."""
+        for file, n_rows in self.files_of.get(Path(source), ()):
+            if row <= n_rows:
+                return file, row
+            row -= n_rows
+        return Path(source), row
+
     def add(self, message: str, *, path: str | Path | None = None, row: int | None = None) -> None:
         if path is not None and row is not None and Path(path) in self.files_of:
-            for file, n_rows in self.files_of[Path(path)]:
-                if row <= n_rows:
-                    path = file
-                    break
-                row -= n_rows
+            path, row = self.locate(path, row)
         self._keep(BGSInputError(message, path=path, row=row))
 
     def _keep(self, err: BGSInputError) -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from bgs_hf._files import expand_user, resolved_if_other
 from bgs_hf._format import agree, closest, count, first_few
-from bgs_hf.data.build import finish, non_distinct, warn_relisted_trials
+from bgs_hf.data.build import copied_trials, finish, non_distinct, warn_relisted_trials
 from bgs_hf.data.checks import (
     EXPORT_MISSING,
     ROW,
@@ -560,12 +560,8 @@ def _table_columns(df: pd.DataFrame, wanted: TripletColumns, path: Path, video_d
 def _drop_repeated_trials(df: pd.DataFrame, trial_col: str, path: Path) -> pd.DataFrame:
     """Two tables pasted together list a trial twice: one judgment (as the release reader drops such rows). Rows
     without a trial number may be one triplet shown twice, and stay."""
-    dup = (df.drop(columns=[ROW]).duplicated(keep="first") & (df[trial_col] != "")).to_numpy()
-    if not dup.any():
-        return df
-    logger.warning("%s: dropped %s (same participant, trial number and answer)",
-                   path.name, count(int(dup.sum()), "exact duplicate row"))
-    return df.loc[~dup].reset_index(drop=True)
+    dup = copied_trials(df.drop(columns=[ROW]), (df[trial_col] != "").to_numpy(), path)
+    return df.loc[~dup].reset_index(drop=True) if dup.any() else df
 
 
 def _numbers_only(df: pd.DataFrame, columns: list[str]) -> list[str]:
