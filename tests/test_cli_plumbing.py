@@ -2194,10 +2194,18 @@ def _data_stats_into_a_closed_pipe(release: Path, extra: list[str], cwd: Path, e
                                    stdout: str | None = None) -> subprocess.CompletedProcess[str]:
     """``bgs-hf data stats RELEASE *extra`` run as a user runs it, its stdout a pipe whose reader is already gone
     (or the file ``stdout``)."""
+    return _python_into(["-m", "bgs_hf.cli.main", "data", "stats", str(release), "--n-splits", "2", *extra], cwd, env,
+                        stdout)
+
+
+def _python_into(args: list[str], cwd: Path, env: dict[str, str] | None = None,
+                 stdout: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python *args`` (this checkout's bgs_hf importable) run as a user runs it, its stdout a pipe whose reader is
+    already gone (or the file ``stdout``)."""
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ if env is None else env)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "bgs_hf.cli.main", "data", "stats", str(release), "--n-splits", "2", *extra]
+    command = [sys.executable, *args]
     if stdout is None:
         read_end, write_end = os.pipe()
         os.close(read_end)  # the reader is gone before the first line
@@ -2362,3 +2370,39 @@ def test_a_stdout_flushed_or_written_in_lines_mid_command_fails_as_one_named_lin
             run = subprocess.run([sys.executable, "-c", script, case], stdout=full, stderr=subprocess.PIPE, text=True,
                                  timeout=120, cwd=tmp_path, env=env)
         assert (run.returncode, run.stderr.splitlines()) == (2, named), (case, run.stderr[-2000:])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_help_and_version_onto_a_full_disk_or_a_closed_pipe_end_as_a_commands_lines_do(tmp_path):
+    """`bgs-hf --help > /dev/full` (`--version`, a bare `bgs-hf`, `data stats --help`; a full disk under `> help.txt`)
+    printed "Exception ignored in: <_io.TextIOWrapper name='<stdout>'...> OSError" and ended 120, and 0 with the help
+    lost where PYTHONUNBUFFERED is set (argparse drops a failed write of its own); `bgs-hf train --help > /dev/full`
+    (its flags' help parsed inside the command) ended 0, its help lost. Each says the one line, exit 2; a reader
+    gone ends it quietly, 141, as for a command's own lines."""
+    named = ["error: OSError: No space left on device: the standard output (/dev/full)"]
+    block_buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    unbuffered = {**block_buffered, "PYTHONUNBUFFERED": "1"}
+    for argv, env in ((["--help"], block_buffered), (["--version"], block_buffered), ([], block_buffered),
+                      (["data", "stats", "--help"], block_buffered), (["--help"], unbuffered),
+                      (["train", "--help"], block_buffered), (["train", "--help"], unbuffered)):
+        run = _python_into(["-m", "bgs_hf.cli.main", *argv], tmp_path, env, "/dev/full")
+        assert (run.returncode, run.stderr.splitlines()) == (2, named), (argv, env is unbuffered, run.stderr[-2000:])
+        if argv in (["--help"], ["train", "--help"]):
+            run = _python_into(["-m", "bgs_hf.cli.main", *argv], tmp_path, env)
+            assert (run.returncode, run.stderr) == (141, ""), (argv, env is unbuffered, run.stderr[-2000:])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_command_run_inside_another_says_its_stdouts_failure_once(tmp_path):
+    """`bgs-hf train` runs `bgs_hf.train`'s guarded command inside its own: a stdout that failed there (a full disk
+    under `> log.txt`) was said by both, two lines, and a reader gone (`| head -0`), ended quietly inside, was
+    `error: BrokenPipeError: Broken pipe` and exit 2 outside. One line, exit 2; quietly, 141."""
+    named = ["error: OSError: No space left on device: the standard output (/dev/full)"]
+    script = ("import sys\nfrom bgs_hf.cli.main import run_guarded\n"
+              "def listing():\n    for i in range(5000):\n        print('a table line', i)\n"
+              "sys.exit(run_guarded(lambda: run_guarded(listing)))\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as for a user
+    run = _python_into(["-c", script], tmp_path, env, "/dev/full")
+    assert (run.returncode, run.stderr.splitlines()) == (2, named), run.stderr[-2000:]
+    run = _python_into(["-c", script], tmp_path, env)  # its reader gone before the first line
+    assert (run.returncode, run.stderr) == (141, ""), run.stderr[-2000:]

@@ -288,10 +288,20 @@ def main(argv: list[str] | None = None) -> int:
 
         exit_without_collecting()
     parser = build_parser()
-    args = parser.parse_command_line(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2  # a missing COMMAND is a usage error, like any missing argument (1 means a check failed)
+    parsed: list[argparse.Namespace] = []
+
+    def parse() -> int | None:
+        parsed.append(parser.parse_command_line(argv))  # -h, --version and a usage error end here (SystemExit)
+        if not getattr(parsed[0], "func", None):
+            parser.print_help()
+            return 2  # a missing COMMAND is a usage error, like any missing argument (1 means a check failed)
+        return None
+
+    # guarded as a command is, so that its help onto a full disk or a closed pipe ends as a command's lines do
+    status = run_guarded(parse)
+    if not parsed or status:
+        return status
+    args = parsed[0]
 
     def command() -> int | None:
         try:
@@ -448,6 +458,10 @@ class _StdoutNamingErrors:
     file), by :func:`_raise_stdout_error`. The first failure is kept: a command that caught it still fails
     (:func:`_stdout_errors_named`). Anything else is the stream's own."""
 
+    #: what marks one (asked of its type: ``python -m bgs_hf.cli.main`` holds this module twice, as ``__main__`` and
+    #: as the ``bgs_hf.cli.main`` that ``bgs_hf.train`` imports, so each has its own class)
+    names_stdout_failures = True
+
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.failure: OSError | None = None
@@ -479,7 +493,8 @@ class _StdoutNamingErrors:
 def _stdout_errors_named() -> Iterator[None]:
     """``sys.stdout`` a :class:`_StdoutNamingErrors` inside the block where it writes to descriptor 1 (not the
     stderr :func:`printed_lines_off_stdout` puts in its place, nor a test's capture). A command that returns after
-    its stdout failed (it caught the error) fails with that error: its lines went to devnull."""
+    its stdout failed (it caught the error) fails with that error: its lines went to devnull; so does one that
+    argparse ends (``bgs-hf train -h``: its write's error dropped, the help lost, exit 0), flushed first."""
     stream = sys.stdout
     try:
         on_descriptor_1 = stream is not None and stream.fileno() == 1
@@ -491,12 +506,31 @@ def _stdout_errors_named() -> Iterator[None]:
     named = _StdoutNamingErrors(stream)
     sys.stdout = named
     try:
-        yield
+        try:
+            yield
+        except SystemExit:  # argparse's end after what it printed (-h, --version): flushed here, a failure named
+            named.flush()  # (left to the interpreter's exit, "Exception ignored ... OSError" and 120)
+            if named.failure is None:  # (argparse drops a failed write of its own: `-h > /dev/full` ended 0)
+                raise
     finally:
         if sys.stdout is named:  # (a command that replaced it, and did not restore it, keeps its own)
             sys.stdout = stream
     if named.failure is not None:
         raise named.failure
+
+
+def _stdout_failure_said(err: BaseException) -> None:
+    """``err``, a failure of stdout that a command's run has just said (or ended quietly on), is not said again by
+    the run around it (``bgs-hf train`` runs ``bgs_hf.train``'s inside its own, :func:`_stdout_errors_named`): a full
+    disk's line came twice, and a reader gone, ended quietly inside, was ``error: BrokenPipeError`` outside."""
+    stream = sys.stdout
+    if _names_stdout_failures(stream) and stream.failure is err:
+        stream.failure = None
+
+
+def _names_stdout_failures(stream: Any) -> bool:
+    """Whether ``stream`` is a :class:`_StdoutNamingErrors`, of this module or of its ``__main__`` twin."""
+    return getattr(type(stream), "names_stdout_failures", False) is True
 
 
 def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
@@ -543,6 +577,7 @@ def _guarded_status(command: Callable[[], int | None], error: str) -> int:
         _say(f"{error}{err}")
         return 1
     except OSError as err:  # the environment, not our code: unwritable path, port in use, no network
+        _stdout_failure_said(err)
         if isinstance(err, BrokenPipeError) and _stdout_reader_gone():
             return _end_quietly_on_closed_stdout()
         logging.getLogger("bgs_hf.cli.main").debug("command failed", exc_info=True)  # __main__ under python -m
@@ -559,6 +594,7 @@ def _guarded_status(command: Callable[[], int | None], error: str) -> int:
         if os_error is None:  # a crash: its traceback, too, starts on its own line
             close_open_bars()
             raise
+        _stdout_failure_said(os_error)
         if isinstance(os_error, BrokenPipeError) and _stdout_reader_gone():
             return _end_quietly_on_closed_stdout()
         logging.getLogger("bgs_hf.cli.main").debug("command failed", exc_info=True)  # __main__ under python -m
