@@ -679,6 +679,29 @@ def test_a_baseline_scored_on_other_judgments_is_refused(tiny_run: Path, tmp_pat
         RunInfo.from_run_dir(tiny_run, baseline=alien)
 
 
+def test_a_language_or_pixel_baseline_or_a_runs_metrics_json_is_not_shown_as_the_pretrained_backbone(
+        tiny_run: Path, tmp_path: Path, caplog) -> None:
+    """`push --baseline` took `bgs-hf baseline language --json`'s file (a behavioural_fit JSON, on the same split and
+    judgments, of the caption embeddings), a pixel baseline's, or a training run's own metrics.json (the fine-tuned
+    model's fit), and the card's row "pretrained `tiny-random-videomae` (no BGS)" showed those figures."""
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.run_info import RunInfo
+
+    language = {**BASELINE, "n_pairs": 637, "n_judgments": 368, "baseline": "language", "model": "all-MiniLM-L6-v2"}
+    files = {"language": (language, r"`bgs-hf baseline language`'s figures \(all-MiniLM-L6-v2\), not the pretrained"),
+             "pixels": ({**language, "baseline": "pixels", "model": None}, "`bgs-hf baseline pixels`'s figures, not"),
+             "metrics": (METRICS, r"a training run's metrics.json \(the fine-tuned model's figures\), not the")}
+    for name, (record, says) in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(record))
+        with pytest.raises(BGSInputError, match=f"^{name}.json: it .*{says}"):
+            RunInfo.from_run_dir(tiny_run, baseline=tmp_path / f"{name}.json")
+    run = _copy_run(tiny_run, tmp_path / "run")  # the run's own baseline.json: left off the card, with a warning
+    (run / "baseline.json").write_text(json.dumps(language))
+    push_run(run, REPO, local_dir=tmp_path / "out")
+    assert "(no BGS)" not in (tmp_path / "out" / "README.md").read_text()
+    assert "`bgs-hf baseline language`'s figures" in caplog.text
+
+
 def test_overwriting_a_run_removes_its_pretrained_row(tmp_path: Path) -> None:
     from bgs_hf.training.api import _claim_output_dir
 
@@ -1843,6 +1866,21 @@ def test_a_missing_run_folder_is_never_offered_a_file_and_an_unlistable_parent_k
     with pytest.raises(BGSInputError) as err:
         find_model_dir("runs/run2")
     assert str(err.value) == "runs/run2: run folder not found"
+
+
+def test_push_of_a_file_says_it_is_a_file_and_names_the_run_folder_holding_it(tmp_path: Path, monkeypatch,
+                                                                                 capsys) -> None:
+    """`bgs-hf push runs/ss/metrics.json` (the file a run is known by) said "metrics.json: run folder not found" of a
+    file that is there: now it says it is a file and, where its folder holds a run, names that folder."""
+    from bgs_hf.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    _records(tmp_path / "runs" / "ss", metrics_json={"test": {"r2": 0.5}})
+    (tmp_path / "runs" / "notes.txt").write_text("lr 1e-4\n")
+    for given, hint in (("runs/ss/metrics.json", " (did you mean its folder 'runs/ss'?)"), ("runs/notes.txt", "")):
+        assert main(["push", given, "--repo-id", "me/x", "--local-dir", str(tmp_path / "staged")]) == 2
+        assert capsys.readouterr().err == f"error: {given}: a file, not a run folder{hint}\n"
+    assert not (tmp_path / "staged").exists()
 
 
 def test_a_run_folder_given_with_a_tilde_is_read_in_the_home_folder(tmp_path: Path, monkeypatch) -> None:

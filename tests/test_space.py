@@ -2952,6 +2952,25 @@ def test_a_staged_space_keeps_its_model_id_and_a_bad_space_id_is_refused_before_
     assert not (tmp_path / "sp2").exists()
 
 
+def test_a_staged_space_names_its_hub_catalogue_in_its_front_matter(tmp_path: Path) -> None:
+    """`space --push --data you/study` named the dataset in the README's text and bgs_space.json only: the front
+    matter had `models:` but no `datasets:`, so the dataset's Hub page never listed the Space that shows it (the Hub
+    cannot find the id in app.py, which reads it from bgs_space.json)."""
+    from huggingface_hub import SpaceCard
+    from test_hub import hub_metadata_problems
+
+    from bgs_hf.hub.space_app import stage_space
+
+    stage_space("me/model", tmp_path / "sp", settings={"data": "me/study"})
+    text = (tmp_path / "sp" / "README.md").read_text()
+    card = SpaceCard(text).data
+    assert card.models == ["me/model"] and card.datasets == ["me/study"]
+    assert hub_metadata_problems(text, "space", tmp_path / "sp") == []
+    for name, settings in (("generated", None), ("folder", {"data": str(tmp_path / "sp")})):  # no Hub id: none named
+        stage_space("me/model", tmp_path / name, settings=settings)
+        assert "datasets" not in SpaceCard.load(tmp_path / name / "README.md").data.to_dict(), name
+
+
 def test_a_backend_without_a_model_is_one_line(tmp_path: Path) -> None:
     """Mutant that passed: no check for a model, so `ModelPair.load(None)` failed somewhere inside loading."""
     from bgs_hf.errors import BGSInputError

@@ -41,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="the pretrained model's fit on the same split and judgments: a behavioural_fit JSON or bgs-hf "
         "evaluate's evaluation.json of the run's backbone (one whose pretrained row is another backbone or a "
-        "fine-tuned model, evaluate --pretrained RUN_FOLDER or run_suite given a LoRA model object, is refused; "
+        "fine-tuned model, evaluate --pretrained RUN_FOLDER or run_suite given a LoRA model object, is refused, as are "
+        "`bgs-hf baseline --json`'s captions or pixels and a run's metrics.json; "
         "default: RUN_DIR/baseline.json, which "
         "quickstart writes); its %% of ceiling "
         "is restated against the run's ceiling; a run whose metrics.json records its own baseline shows that one (a "

@@ -123,6 +123,11 @@ def find_model_dir(run_dir: str | Path) -> Path:
     tilde) loaded the model, and its records were looked for in a folder named ``~``."""
     given = Path(run_dir)
     run_dir = expand_user(given)
+    if run_dir.exists() and not run_dir.is_dir():  # `push runs/ss/metrics.json` was "run folder not found" of a file
+        holds_run = any((folder / BGS_CONFIG).is_file() for folder in (run_dir.parent, *(run_dir.parent / sub
+                                                                                        for sub in MODEL_SUBDIRS)))
+        hint = f" (did you mean its folder '{given.parent}'?)" if holds_run else ""
+        raise BGSInputError(f"a file, not a run folder{hint}", path=given, whole=not given.is_absolute())
     if not run_dir.is_dir():
         raise BGSInputError(f"run folder not found{sibling_folder_hint(str(given))}", path=given,
                             whole=not given.is_absolute())
@@ -194,6 +199,19 @@ def _evaluated_run(evaluation: dict[str, Any]) -> str | None:
     tell it from the frozen base); None otherwise."""
     label = _evaluated_pretrained(evaluation).get("label")
     return label if isinstance(label, str) and label.endswith((RUN_FOLDER_LABEL, FINETUNED_OBJECT_LABEL)) else None
+
+
+def _other_models_figures(record: dict[str, Any]) -> str | None:
+    """What a baseline file is instead where it holds another model's fit than a pretrained backbone's, else None:
+    ``bgs-hf baseline language/pixels --json`` (a ``behavioural_fit`` JSON, but of captions or raw pixels) and a
+    training run's ``metrics.json`` (the fine-tuned model's own) went on the card as the pretrained backbone's row."""
+    kind = record.get("baseline")
+    if isinstance(kind, str):  # metrics.json's own ``baseline`` (BASELINE_KEYS) is a fit, never a name
+        model = record.get("model")
+        return f"it holds `bgs-hf baseline {kind}`'s figures" + (f" ({model})" if isinstance(model, str) else "")
+    if "recipe" in record:  # written by `bgs-hf train` (``_run_metrics``) beside the fine-tuned model's fits
+        return "it is a training run's metrics.json (the fine-tuned model's figures)"
+    return None
 
 
 @dataclass
@@ -339,6 +357,9 @@ class RunInfo:
             return  # metrics.json's own baseline wins; the file is not used
         ours, theirs = self.fit, self._baseline_from_file() or {}
         source = self.baseline_metrics or {}
+        if (other := _other_models_figures(source)) is not None:
+            raise BGSInputError(f"{other}, not the pretrained backbone's: pass an evaluation.json of the run "
+                                "(`bgs-hf evaluate --model RUN_DIR --report DIR` writes DIR/evaluation.json)", path=path)
         split = source.get("split", (source.get("fit") or {}).get("split"))
         if isinstance(split, str) and split != self.split:
             raise BGSInputError(f"the baseline was scored on split {split!r}, the card reports {self.split!r}",
