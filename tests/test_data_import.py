@@ -2673,3 +2673,26 @@ def test_a_trial_listed_again_is_kept_and_named_in_one_warning_as_the_release_re
         read_triplet_table(_csv(tmp_path / "plain", other, "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,"
                                 "Session"), videos, columns=in_ms, split_config=split)
     assert caplog.records == []
+
+
+def test_a_file_named_like_a_video_that_is_none_is_an_import_problem_and_nothing_is_written(
+        tmp_path: Path, capsys) -> None:
+    """A text file saved as 'b.mp4' was copied in, `data import` exited 0 and only `data validate` (or `train`)
+    refused it, by then OUT existed, so importing again meant deleting it first. It is now a problem line with the
+    re-encode hint, listed beside the rows' own problems, and nothing is written."""
+    videos, out = _videos(tmp_path), tmp_path / "ds"
+    (videos / "b.mp4").write_text("this is not a video\n" * 50, encoding="utf-8")
+    rows = _trials()
+    rows[1] = "P0,2,b.mp4,c.mp4,d.mp4,lost.mp4,1"  # an odd one none of the three: both problems listed at once
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(videos), str(out), "--test-fraction", "0.4"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert not out.exists()
+    assert printed[0].startswith("problem: judgments.csv row 2: column 'Odd_One_Out': ")
+    assert printed[1].startswith("problem: b.mp4: clip 'b.mp4': not a readable video (")
+    assert printed[1].endswith("; re-encode it (ffmpeg -i IN -c:v libx264 -pix_fmt yuv420p OUT.mp4) or leave the "
+                               "clip out")
+    assert printed[2].startswith("2 problems found in ") and printed[2].endswith("; nothing written")
+    # the clean rows with the video re-encoded import as before
+    _videos(tmp_path)
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(videos), str(out), "--test-fraction",
+                "0.4"]) == 0 and len(load(out, val_fraction=0).judgments) == 90

@@ -415,7 +415,7 @@ def run_import(args: argparse.Namespace) -> int:
                                split_seed=args.split_seed or 0)
     data, problems = collect_problems(args.table, args.videos, columns=columns, skip_incomplete=args.skip_incomplete,
                                       skip_missing_videos=args.skip_missing_videos, split_config=split_config, test_videos=args.test_videos,
-                                      captions=args.captions, ratings=args.ratings)
+                                      captions=args.captions, ratings=args.ratings, decode_videos=True)
     for err in problems:
         print(f"problem: {err}")
     if problems or data is None:

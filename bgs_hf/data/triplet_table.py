@@ -40,7 +40,7 @@ from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder, table_path
 from bgs_hf.data.release import MAPPING, captions_in_order, find_release_data_dir, release_root_above
 from bgs_hf.data.splits import SplitConfig
-from bgs_hf.data.validate import check_splits
+from bgs_hf.data.validate import check_splits, check_videos
 from bgs_hf.errors import BGSInputError, NoSuchSource
 
 logger = logging.getLogger(__name__)
@@ -946,10 +946,12 @@ def read_triplet_table(
                   split_config=split_config or SplitConfig(), problems=problems)
 
 
-def collect_problems(table: str | Path, video_dir: str | Path, **kwargs: object) -> tuple[OddOneOutData | None,
-                                                                                            list[BGSInputError]]:
+def collect_problems(table: str | Path, video_dir: str | Path, *, decode_videos: bool = False,
+                     **kwargs: object) -> tuple[OddOneOutData | None, list[BGSInputError]]:
     """Every problem in the CSV at once (what ``bgs-hf data import`` prints before writing anything). A path given that
-    is not there raises :class:`~bgs_hf.errors.NoSuchSource` instead: bad input (exit 2), no data to check."""
+    is not there raises :class:`~bgs_hf.errors.NoSuchSource` instead: bad input (exit 2), no data to check.
+    ``decode_videos`` (the import's) also lists each named video no frame decodes from, as ``data validate`` does: a
+    text file saved as 'b.mp4' was copied in and written, and met only once OUT existed."""
     problems = Problems(collect=True)
     try:
         data = read_triplet_table(table, video_dir, problems=problems, **kwargs)  # type: ignore[arg-type]
@@ -965,4 +967,6 @@ def collect_problems(table: str | Path, video_dir: str | Path, **kwargs: object)
         change = ("check --test-videos" if kwargs.get("test_videos") is not None
                   else "change --test-fraction (or --split-seed)")
         check_splits(data, problems, hint=f"; a split counts only the trials whose three videos all lie in it: {change}")
+    if data is not None and decode_videos:
+        check_videos(data, problems)
     return data, problems.items
