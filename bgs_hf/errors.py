@@ -18,7 +18,8 @@ class BGSInputError(ValueError):
     """Bad user input: a file, a row, a value. ``str(err)`` is a single line naming the file (and row).
 
     ``whole``: name ``path`` as given, not by its last part: a model or run folder's last part (``eval``, ``model``,
-    ``final``) names one of many (``runs/ss/eval`` and ``runs/vjepa/eval``), where a data file's name is enough."""
+    ``final``) names one of many (``runs/ss/eval`` and ``runs/vjepa/eval``), where a data file's name is enough; a
+    Hub model's snapshot folder is named by its repo id (:func:`hub_model_named`)."""
 
     def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None, row: int | None = None,
                  whole: bool = False) -> None:
@@ -28,10 +29,22 @@ class BGSInputError(ValueError):
         where = ""
         if self.path is not None:
             # `.` and `/` have no name: named as given, not as ""
-            name = str(self.path) if whole else self.path.name or str(self.path)
+            name = (hub_model_named(self.path) or str(self.path)) if whole else self.path.name or str(self.path)
             where = name if row is None else f"{name} row {row}"
             where += ": "
         super().__init__((where + message).replace("\n", " "))
+
+
+def hub_model_named(path: str | os.PathLike[str]) -> str | None:
+    """A path in a Hub model's snapshot folder (``.../models--ORG--NAME/snapshots/<commit>/base``) as the user named
+    it, by the repo id (``ORG/NAME/base``); None for any other path. Why: ``load_model("org/name")`` (and
+    ``evaluate --model org/name``, the Space) refused a pushed model naming the cache's snapshot folder, a path the
+    user never typed, or its commit alone."""
+    parts = Path(path).parts
+    for i in range(len(parts) - 2, 0, -1):  # the innermost ``snapshots`` with a commit folder after it
+        if parts[i] == "snapshots" and parts[i - 1].startswith("models--"):
+            return "/".join((parts[i - 1].removeprefix("models--").replace("--", "/", 1), *parts[i + 2:]))
+    return None
 
 
 class NoSuchSource(BGSInputError):

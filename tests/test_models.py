@@ -3435,3 +3435,87 @@ def test_a_model_folder_load_model_refuses_is_named_as_given_not_by_its_last_par
     with pytest.raises(BGSInputError) as info:
         load_model(run)
     assert str(info.value).startswith(f"{run}: ")
+
+
+def test_a_file_given_as_a_saved_model_is_refused_as_no_folder_without_a_hub_lookup(tmp_path, monkeypatch):
+    """Mutation audit of 2f66c0f: ``resolve_model_folder`` not asking whether the path exists passed. A file named
+    like a repo id (``runs/adapter_model.safetensors``, the weights given for the run) was then looked up on the Hub
+    and said "cannot download model repo" (or waited on the network), not that it is no model folder."""
+    import bgs_hf.models.loading as loading
+
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: pytest.fail("looked up on the Hub"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "adapter_model.safetensors").write_bytes(b"")
+    with pytest.raises(BGSInputError) as err:
+        load_model("runs/adapter_model.safetensors")
+    assert str(err.value) == "runs/adapter_model.safetensors: not a BGS model folder or Hub repo id"
+
+
+def test_a_saved_model_given_as_the_backbone_by_a_relative_path_is_named_as_typed(tmp_path, monkeypatch):
+    """Mutation audit of 2f66c0f: the saved-model refusal of ``--backbone`` naming the resolved folder, not the one
+    given, passed (the tests gave absolute paths). ``--backbone runs/ss`` run from the project folder is named
+    ``runs/ss``, as typed, not ``/home/.../project/runs/ss``, a path the user never typed."""
+    run = tmp_path / "runs" / "ss"
+    run.mkdir(parents=True)
+    (run / "bgs_config.json").write_text(json.dumps({"backbone": {"name": "bgs-tiny-conv3d-fg"}}))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BGSInputError, match=r"^runs/ss: a saved BGS model \(bgs_config\.json"):
+        get_backbone_spec("runs/ss")
+    (run / "bgs_config.json").unlink()
+    with pytest.raises(BGSInputError, match=r"^runs/ss: no config\.json in backbone folder$"):
+        get_backbone_spec("runs/ss")
+
+
+def test_a_base_weight_of_another_shape_in_a_runs_base_names_the_run_folder_whole(tmp_path):
+    """Mutation audit of 2f66c0f: the refusal of a checkpoint weight of another shape without ``whole=True`` passed
+    (only the missing weight's was tested on a run's base). A run whose ``base/model.safetensors`` holds a weight of
+    another shape said ``base: ...``, which every saved run has; it names ``runs/demo/bgs/base``, as its missing
+    weight does."""
+    from safetensors.torch import load_file, save_file
+
+    run = tmp_path / "demo" / "bgs"
+    build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(run))
+    weights = load_file(str(run / "base" / "model.safetensors"))
+    first = sorted(weights)[0]
+    save_file({**weights, first: torch.cat([weights[first], weights[first][:1]])}, str(run / "base" / "model.safetensors"))
+    with pytest.raises(BGSInputError, match=rf"^{re.escape(str(run / 'base'))}: 1 weight of tiny-random-videomae has "
+                                            "another shape in its checkpoint"):
+        load_model(run)
+
+
+def test_a_pushed_model_load_model_refuses_is_named_by_its_repo_id_not_its_cache_folder(hub_cache, tmp_path):
+    """``load_model("org/name")`` of a pushed model refused for a file of its own (its head file lost, a base weight
+    missing) named the Hugging Face cache's snapshot folder, ``~/.cache/huggingface/hub/models--org--name/snapshots/
+    <commit>``, a path the user never typed (before 2f66c0f its last part, the commit). It names the repo id, and a
+    folder inside it by the repo id and its path there (``org/name/base``), as ``bgs-hf evaluate --model org/name`` and
+    the Space, which load the snapshot folder, do too."""
+    run = tmp_path / "run"
+    build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(run))
+    (run / "head.safetensors").unlink()
+    hub_cache("org/name", run)
+    snapshot = tmp_path / "hub-cache" / "models--org--name" / "snapshots" / ("0" * 40)
+    for given in ("org/name", snapshot):
+        with pytest.raises(BGSInputError) as err:
+            load_model(given)
+        assert str(err.value) == "org/name: model has a head but no adapter and no head.safetensors"
+    (snapshot / "base" / "config.json").unlink()
+    with pytest.raises(BGSInputError, match=r"^org/name: base/ \(the base the model was trained from\) is missing"):
+        load_model("org/name")
+    assert str(BGSInputError("x", path=snapshot / "base", whole=True)) == "org/name/base: x"
+    assert str(BGSInputError("x", path=snapshot / "bgs_config.json")) == "bgs_config.json: x"  # a file: its name
+
+
+def test_a_head_file_of_another_heads_layer_names_is_one_line_not_an_attribute_error(tmp_path):
+    """Mutation audit of 2f66c0f: the head-width check taken for a head file that lacks the first layer (``saved is
+    None or ...``) passed. A head.safetensors whose tensors are named as another head's (another run's, or renamed
+    by hand) is the record's misfit, said in one line naming the folder whole; the mutant read ``None.shape``."""
+    from safetensors.torch import load_file, save_file
+
+    run = tmp_path / "demo" / "bgs"
+    build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(run))
+    head = load_file(str(run / "head.safetensors"))
+    save_file({"other." + k: v for k, v in head.items()}, str(run / "head.safetensors"))
+    with pytest.raises(BGSInputError, match=rf"^{re.escape(str(run))}: head\.safetensors does not fit the head "
+                                            "bgs_config.json records"):
+        load_model(run)

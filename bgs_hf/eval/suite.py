@@ -22,7 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bgs_hf._files import built_in_place, json_safe, write_text_atomic
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, hub_model_named
 from bgs_hf.eval import ANALYSES, check_analyses  # re-exported; defined in the light package for the CLI
 from bgs_hf.eval.fit import unscorable
 
@@ -80,8 +80,9 @@ def _short(path: str | os.PathLike[str]) -> str:
     """A folder's name as a reader knows it (a run's ``checkpoint-N`` with its run's name; a pushed model's Hub
     snapshot, ``models--USER--NAME/snapshots/<commit>``, by its repo id)."""
     folder = Path(path).resolve()
-    if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith("models--"):
-        return folder.parent.parent.name.removeprefix("models--").replace("--", "/", 1)
+    repo = hub_model_named(folder)
+    if repo is not None and folder.parent.name == "snapshots":  # the snapshot itself, not a folder in it
+        return repo
     return f"{folder.parent.name}/{folder.name}" if folder.name.startswith("checkpoint-") else folder.name
 
 
