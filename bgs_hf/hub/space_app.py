@@ -1229,17 +1229,18 @@ def launch(
     prevent_thread_lock: bool = False,
     backend: SpaceBackend | None = None,
 ) -> Any:
-    """Build and launch with the hardening settings; returns the Blocks (call ``.close()`` to stop). A launch that
-    blocks (``app.py``'s) says its address once the page answers, as ``bgs-hf space`` does (gradio's own banner is
-    off): ``python app.py`` said nothing at all. Without ``backend`` the model loads here, so a ``server_port`` already
+    """Build and launch with the hardening settings; returns the Blocks (call ``.close()`` to stop). A launch without
+    ``prevent_thread_lock`` (``app.py``'s) says its address once the page answers, as ``bgs-hf space`` does (gradio's
+    own banner is off), whether gradio then blocks (``python app.py``) or returns with the server running (it does not
+    block an interactive interpreter: ``python -i app.py``, a notebook), which said nothing; with it the caller says
+    the address (``bgs-hf space``). Without ``backend`` the model loads here, so a ``server_port`` already
     in use is refused first (gradio found it only once the model had loaded, minutes on a real backbone)."""
     if backend is None and server_port is not None:  # None: gradio searches for a free port itself
         check_port_free(server_name, server_port, "set GRADIO_SERVER_PORT to a free port")
     demo = build_demo(backend or SpaceBackend(config))
     # api_open: off Hugging Face gradio opens its REST routes, which run a handler beside the queue and its limits
     demo.queue(default_concurrency_limit=1, max_size=config.queue_max_size, api_open=False)
-    if not prevent_thread_lock:
-        _say_address_before_blocking(demo)
+    say_address = _say_address_once(demo) if not prevent_thread_lock else None
     demo.launch(
         server_name=server_name,
         server_port=server_port,
@@ -1251,6 +1252,8 @@ def launch(
         quiet=True,
         css=SPACE_CSS,
     )
+    if say_address is not None and demo.is_running:  # gradio did not block (an interactive interpreter): it serves on
+        say_address()
     # close() stops at once: uvicorn waited for every open request (a page's event stream, an upload's decode) until
     # gradio gave up on its thread after 5 s, so a stopped Space took that long to exit; nothing served is kept
     # (a blocking launch returns with its server already closed)
@@ -1264,16 +1267,25 @@ def serving_line(url: str) -> str:
     return f"serving the BGS Space on {url} (Ctrl+C to stop)"
 
 
-def _say_address_before_blocking(demo: Any) -> None:
-    """Print :func:`serving_line` where gradio's blocking launch starts to wait: its server is up and its URL
-    checked by then, and nothing after ``launch()`` runs until the server stops."""
+def _say_address_once(demo: Any) -> Callable[[], None]:
+    """Print :func:`serving_line` where gradio's blocking launch starts to wait (its server is up and its URL checked
+    by then, and nothing after ``launch()`` runs until the server stops); the returned call prints it where gradio
+    returned instead. Once only: that call after a blocking launch (the server stopped) says nothing."""
+    said = False
     block = demo.block_thread
 
+    def say() -> None:
+        nonlocal said
+        if not said:
+            said = True
+            print(serving_line(demo.local_url), flush=True)  # noqa: T201 - the served command's output; stdout may be a pipe
+
     def say_then_block() -> None:
-        print(serving_line(demo.local_url), flush=True)  # noqa: T201 - the served command's output; stdout may be a pipe
+        say()
         block()
 
     demo.block_thread = say_then_block
+    return say
 
 
 def check_port_free(host: str, port: int, remedy: str) -> None:

@@ -218,24 +218,67 @@ def _truncated(present: int, recorded: int, p: Path) -> BGSInputError:
     return BGSInputError(f"truncated video: {present} of {recorded} frames present; {RECOPY_HINT}", path=p)
 
 
-def _check_samples_present(p: Path) -> None:
+def _check_samples_present(p: Path, num_frames: int | None = None) -> None:
     """Refuse an MP4/MOV cut short from its sample table alone, neither demuxing nor decoding: a frame whose bytes
-    start past the end of the file is missing (those starting before it are the frames :func:`_timeline` demuxes).
-    The Space's upload check, for a long upload; a file with no sample table (or a PyAV that does not expose it) is
-    left to the decoder, whose first pass counts the frames demuxed."""
+    start past the end of the file is missing (those starting before it are the frames :func:`_timeline` demuxes);
+    with ``num_frames``, a last frame cut short too (:func:`_check_last_frame_whole`). The Space's upload check, for a
+    long upload; a file with no sample table (or a PyAV that does not expose it) is left to the decoder, whose first
+    pass counts the frames demuxed."""
+    table = _sample_table(p)
+    if table is None:
+        return
+    recorded, samples = table
+    present = sum(pos < p.stat().st_size for pos, _ in samples)
+    if present < len(samples):
+        raise _truncated(present, recorded, p)
+    if num_frames is not None and samples:
+        _check_last_frame_whole(p, samples, num_frames)
+
+
+def _check_last_frame_whole(p: Path, samples: list[tuple[int, int]], num_frames: int) -> None:
+    """Refuse an MP4/MOV whose frames all start in the file but whose last one ends past it (a faststart file cut a
+    few bytes short), where decoding ``num_frames`` samples may read that frame and the decoder fails on what is left
+    of it (an H.264 frame's length prefix runs past the cut): the decode after the check refused it, once the upload
+    was hashed and demuxed. Found from the sample table and that one frame decoded alone; a cut frame the decoder
+    reads (MPEG-4 Part 2), or one a long clip's samples end well before, passes, as training decodes it."""
     import av
 
+    pos, nbytes = max(samples)  # the frame stored last (``samples``: each one's offset and size): the one cut short
     size = p.stat().st_size
+    if not (pos < size < pos + nbytes and _may_read_last_frame(len(samples), num_frames)):
+        return
+    try:
+        with open(p, "rb") as f, _open(p) as container:
+            f.seek(pos)
+            decodes = _decodes(_video_stream(container, p), [av.Packet(f.read())])
+    except OSError as err:
+        raise BGSInputError(f"cannot read file ({error_reason(err)})", path=p) from None
+    if not decodes:
+        raise BGSInputError(f"truncated video: the file ends inside the last frame it holds ({size - pos:,} of "
+                            f"{nbytes:,} bytes of it present); {RECOPY_HINT}", path=p)
+
+
+def _may_read_last_frame(n_frames: int, num_frames: int) -> bool:
+    """Whether decoding ``num_frames`` samples spread evenly over ``n_frames`` may feed the decoder the last frame
+    stored: the decoder stops at the first frame shown past the last sample, and an h264/HEVC one takes up to
+    :data:`_MAX_REORDER` frames more before it shows that one."""
+    last_sampled = int((num_frames - 0.5) / num_frames * n_frames)
+    return n_frames - 1 - last_sampled <= _MAX_REORDER + 1
+
+
+def _sample_table(p: Path) -> tuple[int, list[tuple[int, int]]] | None:
+    """The header's frame count and each sample's (offset, size) in the file, from an MP4/MOV's sample table (FFmpeg's
+    index of it); ``None`` for a file without one, or a PyAV that does not expose it."""
+    import av
+
     try:
         with _open(p) as container:
             stream = _video_stream(container, p)
             recorded = _sample_count(container, stream)
             entries = getattr(stream, "index_entries", None)  # FFmpeg's index, built from the sample table
             if not recorded or entries is None:
-                return
-            present = sum(entries[i].pos < size for i in range(len(entries)))
-            if present < len(entries):
-                raise _truncated(present, recorded, p)
+                return None
+            return recorded, [(entries[i].pos, entries[i].size) for i in range(len(entries))]
     except (av.FFmpegError, OSError) as err:
         raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
 
@@ -617,10 +660,11 @@ class VideoLimits:
                 setattr(self, name, whole_number(getattr(self, name), f"VideoLimits.{name}", least=0))
 
 
-def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInfo:
+def check_video(path: str | Path, limits: VideoLimits | None = None, num_frames: int | None = None) -> VideoInfo:
     """Pre-decode gate for untrusted uploads: size first (before FFmpeg reads it), then container and
     codec allow-lists, duration and resolution from the headers, then an MP4/MOV's sample table against the file's
-    size (a frame stored past its end: ``truncated video``), then the fewest frames, whose first ``min_frames``
+    size (a frame stored past its end: ``truncated video``; with ``num_frames``, the samples the clip's decode takes,
+    also a last frame cut short where that decode may read it and it does not decode alone), then the fewest frames, whose first ``min_frames``
     packets are demuxed (a header's count can be more than the file holds). Raises ``BGSInputError``."""
     lim = limits or VideoLimits()
     p = check_file(path)
@@ -654,7 +698,7 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
         # so, before the Space's worker decodes (it refused the clip only after hashing it, in its first pass) and
         # before the count of the first frames (which called a 250-frame clip cut inside its first frame "0 frames:
         # too few for a video"); a clip of no more frames than the fewest allowed, cut, is too few either way
-        _check_samples_present(p)
+        _check_samples_present(p, None if num_frames is None else checked_num_frames(num_frames))
     if lim.min_frames is not None:
         if info.frames is None or info.frames < lim.min_frames:  # no count, or too few: an AVI header may undercount
             info.frames = _frames_shown(p)  # the decoder's count: an upload is refused where training refuses the clip

@@ -72,4 +72,6 @@ def _port(text: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status:  # not on success: `python -i app.py` showed SystemExit(0) as a traceback above its prompt
+        sys.exit(status)
