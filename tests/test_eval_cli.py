@@ -1637,6 +1637,79 @@ def test_report_rows_name_a_comparison_run_or_a_plain_backbone_for_what_it_is(ti
     assert RunInfo.from_run_dir(tmp_path / "run-a", baseline=out / "evaluation.json").baseline["r2"] is not None
 
 
+def test_a_report_of_a_run_beside_its_backbone_alone_names_the_one_frozen_model_once(tiny_sets, tmp_path):
+    """``evaluate --model RUN`` names the run's base "pretrained video model (frozen)", ``evaluate --model BACKBONE``
+    the same model "BACKBONE (frozen)": ``bgs-hf report`` of both listed one model under two names (its key line read
+    "`pretrained`: pretrained video model (frozen) in run-eval, tiny-random-videomae (frozen) in base-eval"). Each
+    evaluation's own report keeps its names."""
+    _, data, _ = tiny_sets
+    run = _saved_run(tmp_path / "run")
+    for name, model in (("run-eval", str(run)), ("base-eval", "tiny-random-videomae")):
+        assert main(["evaluate", "--data", str(data), "--model", model, "--analyses", "fit", "--n-boot", "5",
+                     "--report", str(tmp_path / name)]) == 0
+    assert "| pretrained video model (frozen) |" in (tmp_path / "run-eval" / "evaluation.md").read_text()
+    assert main(["report", str(tmp_path / "run-eval"), str(tmp_path / "base-eval"), "--out", str(tmp_path / "rep")]) == 0
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "pretrained video model (frozen)" not in md
+    assert "`pretrained`: tiny-random-videomae (frozen);" in md
+    for run_label in ("run-eval", "base-eval"):
+        assert f"| {run_label} | tiny-random-videomae (frozen) |" in md
+    assert "| run-eval | BGS fine-tuned (LoRA) − tiny-random-videomae (frozen) | R² |" in md
+    # the files on disk keep their labels (push --baseline and each run's own report read them)
+    assert "label" not in json.loads((tmp_path / "run-eval" / "evaluation.json").read_text())["models"]["pretrained"]
+
+
+def _frozen_rows(models: dict) -> dict:
+    """A minimal evaluation.json with a fit row of each model in ``models`` (key -> its ``models`` entry)."""
+    fit = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": None, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    return {"models": models, "split": "test", "data": "toy", "n_clips": 5, "fit": {key: fit for key in models}}
+
+
+def test_a_report_names_each_frozen_base_by_its_backbone_where_one_name_would_cover_two(tmp_path):
+    """Two runs on other bases both called theirs "pretrained video model (frozen)": one name, two models, and the key
+    line said one model. Where runs differ, each frozen row is named by its backbone (a Hub backbone at two commits by
+    its commit); runs on one base, and a single run, keep the standard name."""
+    from bgs_hf.eval.report import write_report
+
+    def report(*runs: dict) -> str:
+        out = tmp_path / f"rep{len(list(tmp_path.iterdir()))}"
+        return write_report([(f"r{i}", res, tmp_path) for i, res in enumerate(runs)], out)[0].read_text()
+
+    def standard(backbone: str, revision: str | None = None) -> dict:
+        base = {"backbone": backbone, **({"revision": revision} if revision else {})}
+        return _frozen_rows({"pretrained": base, "bgs": {"backbone": backbone}})
+
+    md = report(standard("tiny-random-videomae"), standard("tiny-random-clip"))
+    assert "| r0 | tiny-random-videomae (frozen) |" in md and "| r1 | tiny-random-clip (frozen) |" in md
+    assert "`pretrained`: tiny-random-videomae (frozen) in r0, tiny-random-clip (frozen) in r1;" in md
+    assert "pretrained video model (frozen)" not in md
+    md = report(standard("org/vit", "a" * 40), standard("org/vit", "b" * 40))
+    assert "| r0 | org/vit (frozen) at Hub commit aaaaaaaaaaaa |" in md
+    assert "| r1 | org/vit (frozen) at Hub commit bbbbbbbbbbbb |" in md
+    for same in ((standard("tiny-random-videomae"), standard("tiny-random-videomae")), (standard("tiny-random-clip"),)):
+        md = report(*same)
+        assert "| pretrained video model (frozen) |" in md and "tiny-random" not in md
+    # a fine-tuned run as the comparison, or a frozen backbone that is another model, keeps its own name
+    other = _frozen_rows({"pretrained": {"backbone": "tiny-random-videomae", "label": "seed-7 (run folder)"}})
+    md = report(standard("tiny-random-videomae"), other)
+    assert "| r0 | pretrained video model (frozen) |" in md and "| r1 | seed-7 (run folder) |" in md
+
+
+def test_an_evaluation_records_a_hub_backbones_commit(tiny_sets, tmp_path):
+    """Two commits of one Hub backbone are two models; evaluation.json recorded the name alone, so a report could not
+    tell them apart (nor a run's pinned base from the repo's later head)."""
+    from bgs_hf.eval.suite import run_suite
+    from bgs_hf.models import build_embedder
+
+    _, data, _ = tiny_sets
+    model = build_embedder("tiny-random-videomae", head=None, lora=None).eval()
+    model.spec.revision = "c" * 40
+    res = run_suite(str(data), model, None, out_dir=tmp_path / "e", analyses=["fit"], n_boot=5)
+    assert res["models"]["pretrained"] == {"backbone": "tiny-random-videomae", "embedding_dim": 32,
+                                           "revision": "c" * 40}
+
+
 def test_the_fine_tuned_row_is_called_bgs_only_for_a_run_that_recorded_the_bgs_loss_with_lora(tiny_sets, tmp_path):
     """evaluation.md, its JSON's names and every figure called any fine-tuned model "BGS fine-tuned (LoRA)": also a run
     that recorded another loss or none (saved by another training loop), and a full fine-tune with no LoRA. By the

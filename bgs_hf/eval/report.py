@@ -76,6 +76,59 @@ def row_name(key: str, res: dict) -> str:
     return label or model_name(key, language_model=(res.get("language_reference") or {}).get("model"))
 
 
+def _frozen_model(key: str, res: dict) -> tuple[str, str | None] | None:
+    """(backbone, Hub revision) of a row that scored a backbone frozen: a run's own base (a ``pretrained`` row with no
+    label, the standard case) or a row labelled by its backbone (``evaluate --model BACKBONE``); None for any other
+    row (a fine-tuned run, the language row, a control, an entry an edited file left without a backbone)."""
+    from bgs_hf.eval.suite import frozen_label
+
+    entry = (res.get("models") or {}).get(key)
+    if not isinstance(entry, dict) or not isinstance(entry.get("backbone"), str):
+        return None
+    backbone, label = entry["backbone"], entry.get("label")
+    if (label is None and key != "pretrained") or (label is not None and label != frozen_label(backbone)):
+        return None
+    revision = entry.get("revision")
+    return backbone, revision if isinstance(revision, str) else None
+
+
+def _one_name_per_model(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, dict, Path]]:
+    """Runs side by side with every frozen backbone named by its backbone, where the runs' own names would give one
+    model two names or two models one: ``evaluate --model RUN`` calls the run's base "pretrained video model
+    (frozen)" and ``evaluate --model BACKBONE`` the same model "BACKBONE (frozen)", and two runs on other bases both
+    said "pretrained video model (frozen)". Two Hub revisions of one backbone are told apart by their commits. The
+    results on disk keep their labels (a single run's report, the quickstart's, ``push --baseline``'s are as they
+    were); only this report's copies are relabelled."""
+    from bgs_hf.eval.suite import frozen_label
+
+    frozen = {(i, key): model for i, (_, res, _) in enumerate(runs) for key in (res.get("models") or {})
+              if (model := _frozen_model(key, res)) is not None}
+    names_of: dict[tuple[str, str | None], set[str]] = {}
+    models_named: dict[str, set[tuple[str, str | None]]] = {}
+    for (i, key), model in frozen.items():
+        name = row_name(key, runs[i][1])
+        names_of.setdefault(model, set()).add(name)
+        models_named.setdefault(name, set()).add(model)
+    if all(len(group) == 1 for group in (*names_of.values(), *models_named.values())):
+        return runs
+    revisions: dict[str, set[str | None]] = {}
+    for backbone, revision in names_of:
+        revisions.setdefault(backbone, set()).add(revision)
+
+    def name(model: tuple[str, str | None]) -> str:
+        backbone, revision = model
+        if len(revisions[backbone]) == 1:
+            return frozen_label(backbone)
+        return f"{frozen_label(backbone)} at {f'Hub commit {revision[:12]}' if revision else 'an unrecorded revision'}"
+
+    named = []
+    for i, (label, res, folder) in enumerate(runs):
+        models = {key: {**entry, "label": name(frozen[i, key])} if (i, key) in frozen else entry
+                  for key, entry in res["models"].items()}
+        named.append((label, {**res, "models": models}, folder))
+    return named
+
+
 def _comparison(pair: str, res: dict) -> str:
     """``"bgs - pretrained"`` (a paired result's key) in display names. The first is always the suite's own ``bgs``
     row, so the key splits at its first " - ": a control named ``lang - distilled`` keeps its name (it was cut in
@@ -850,6 +903,7 @@ def write_report(runs: Sequence[tuple[str, dict, Path]], out_dir: str | Path, *,
     those names that no report of ours wrote is refused (:func:`check_report_targets`), never replaced."""
     check_report_targets(out_dir, stem)
     fixed = [_reportable(label, res, Path(folder)) for label, res, folder in runs]  # before anything is written
+    fixed = _one_name_per_model(fixed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     md, page = render(build_sections(fixed), out, title)

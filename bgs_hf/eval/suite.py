@@ -71,9 +71,21 @@ def _is_run_folder(model: Any) -> bool:
     return isinstance(model, (str, os.PathLike)) and (Path(model) / "bgs_config.json").is_file()
 
 
+def _backbone_spec(model: Any) -> Any:
+    """The ``BackboneSpec`` a loaded embedder (frozen, or a run's PEFT model) was built on."""
+    return model.spec if hasattr(model, "spec") else model.get_base_model().spec
+
+
 def _backbone_name(model: Any) -> str:
     """The backbone a loaded embedder (frozen, or a run's PEFT model) was built on."""
-    return model.spec.name if hasattr(model, "spec") else model.get_base_model().spec.name
+    return _backbone_spec(model).name
+
+
+def frozen_label(backbone: str) -> str:
+    """The row label of ``backbone`` scored frozen, e.g. ``tiny-random-videomae (frozen)``: one rule for
+    ``evaluate --model BACKBONE``'s rows and for ``bgs-hf report``, which names a run's own base so beside a direct
+    evaluation of that backbone (it read "pretrained video model (frozen)" there: one model under two names)."""
+    return f"{_display_backbone(backbone)} (frozen)"
 
 
 def _short(path: str | os.PathLike[str]) -> str:
@@ -112,7 +124,7 @@ def model_labels(pretrained_model: Any, finetuned_model: Any, models: dict[str, 
         name = _backbone_name(models[key])
         if key == "pretrained" and _is_run_folder(finetuned_model) and name == _backbone_name(models["bgs"]):
             continue  # the run's own base, named: the standard case
-        labels[key] = f"{_display_backbone(name)} (frozen)"
+        labels[key] = frozen_label(name)
     return labels
 
 
@@ -695,7 +707,10 @@ def _result_header(data: Any, scored: Any, models: dict[str, Any], row_labels: d
     if data_warning is not None:  # the data is not (all) the run's: said beside the numbers, not only in the log
         res["data_warning"] = data_warning
     for name, m in models.items():
-        res["models"][name] = {"backbone": _backbone_name(m), "embedding_dim": None}
+        spec = _backbone_spec(m)
+        res["models"][name] = {"backbone": spec.name, "embedding_dim": None}
+        if getattr(spec, "revision", None):  # a Hub backbone's commit: two commits of one repo are two models
+            res["models"][name]["revision"] = spec.revision
     for name, label in row_labels.items():
         res["models"][name]["label"] = label
     return res
