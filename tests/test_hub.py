@@ -3958,3 +3958,96 @@ def test_a_model_or_run_folder_that_is_refused_is_named_as_given_not_by_its_last
         _model_files(Path(given))
     with pytest.raises(BGSInputError, match=r"^runs/ss/eval: base/ \(the base the model was trained from\) is "):
         base_path(Path(given), {"base_folder": "base", "source": "local", "name": "x"})
+
+
+def test_the_model_and_dataset_cards_say_which_seed_drew_their_ceilings_split_halves(tiny_run: Path,
+                                                                                     tmp_path: Path) -> None:
+    """A run's metrics.json draws the ceiling's split-halves with its training seed (42 unless set), a dataset card
+    with seed 0, so the two cards a user publishes together stated different ceilings (point and range) for the same
+    judgments, and neither model card nor reader could say why. One rule for both would move the ceiling of every
+    `--seed` route (`evaluate`, `data stats`, the quickstart): each card says its seed instead, and the seed it says
+    reproduces its ceiling. Both cards are read back as the Hub parses them."""
+    from huggingface_hub import DatasetCard, ModelCard
+
+    from bgs_hf._files import json_safe
+    from bgs_hf.data import load
+    from bgs_hf.data.hub import render_card
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+    from bgs_hf.hub import push_run
+    from bgs_hf.metrics import behavioural_fit
+    from bgs_hf.metrics.ceiling import split_half_ceiling
+
+    tables = tiny_release_tables(n_clips=12, n_test=8, n_participants=10, trials_per_participant=40)
+    data = load(write_release(tables, tmp_path / "rel"))
+    test = data.triplets("test")
+    sim = np.random.default_rng(0).uniform(size=(data.n_clips, data.n_clips))
+    sim = (sim + sim.T) / 2
+
+    def ceiling_text(seed: int) -> str:
+        c = split_half_ceiling(test, data.n_clips, n_splits=100, seed=seed)
+        return f"{c.r2:.3f} [{c.ci[0]:.3f}, {c.ci[1]:.3f}]"
+
+    assert ceiling_text(7) != ceiling_text(0)  # the two cards' ceilings differ: each must say its seed
+    dataset = DatasetCard(render_card(data))
+    assert "defaults: seed 0)" in dataset.text
+    c0 = split_half_ceiling(test, data.n_clips, n_splits=100, seed=0)
+    assert f"{c0.r2:.3f} (95% range {c0.ci[0]:.3f} to {c0.ci[1]:.3f} over 100 random" in dataset.text
+    for seed in (7, 0):
+        run = _copy_run(tiny_run, tmp_path / f"run{seed}")
+        (run / "training_args.json").write_text(json.dumps({"seed": seed, "max_steps": 2}))
+        fit = behavioural_fit(sim, data, "test", n_boot=50, seed=seed)  # as train_bgs scores its metrics.json
+        (run / "metrics.json").write_text(json.dumps({"test": json_safe(fit)}))
+        push_run(run, REPO, local_dir=tmp_path / f"staged{seed}")
+        card = ModelCard.load(tmp_path / f"staged{seed}" / "README.md")
+        said = re.findall(r"The ceiling's split-halves were drawn with seed (\d+), the run's training seed", card.text)
+        assert said == [str(seed)], card.text
+        assert f"noise ceiling (split-half; brackets: 95% range over splits) | {ceiling_text(seed)} |" in card.text
+        other = "a dataset card and `bgs-hf data stats` draw them with seed 0"
+        assert (other in card.text) is (seed != 0)  # seed 0: the dataset card's ceiling is this one
+    # no ceiling recorded: no seed said of one
+    (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ooo_acc_3way": 0.4}}))
+    push_run(run, REPO, local_dir=tmp_path / "bare")
+    assert "split-halves were drawn" not in ModelCard.load(tmp_path / "bare" / "README.md").text
+
+
+def test_the_card_header_declares_only_the_metrics_the_card_reports(tiny_run: Path, tmp_path: Path) -> None:
+    """A card of a run never evaluated (no metrics.json: a save, a checkpoint) declared `metrics: [accuracy]` in its
+    YAML above a body saying it recorded no evaluation metrics. `accuracy` is the only figure of the card with a Hub
+    metric id: declared where this model's fit reports one, read back with huggingface_hub's ModelCard."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.card import BGSModelCardData, card_data_from_run, render_model_card
+
+    def declared(metrics: dict) -> list[str] | None:
+        text = str(render_model_card(card_data_from_run(_info(tmp_path, {}, metrics=metrics))))
+        return ModelCard(text).data.metrics
+
+    assert declared({}) is None
+    assert declared({"test": {"r2": 0.1}}) is None  # an R² only: no accuracy reported
+    assert declared({"test": {"r2": 0.1, "ooo_acc_3way": None}}) is None
+    assert declared({"test": {"r2": 0.1, "ooo_acc_2way": 0.6}}) == ["accuracy"]
+    assert BGSModelCardData(metrics=["spearmanr"]).declared_metrics == ["spearmanr"]  # given: kept
+    run = _copy_run(tiny_run, tmp_path / "run")
+    push_run(run, REPO, local_dir=tmp_path / "evaluated")
+    assert ModelCard.load(tmp_path / "evaluated" / "README.md").data.metrics == ["accuracy"]
+    (run / "metrics.json").unlink()
+    (run / "baseline.json").unlink()
+    push_run(run, REPO, local_dir=tmp_path / "never")
+    never = ModelCard.load(tmp_path / "never" / "README.md")
+    assert never.data.metrics is None and "metrics:" not in never.content.split("---")[1], never.content
+
+
+def test_the_cards_best_metric_is_rounded_as_its_other_figures(tmp_path: Path) -> None:
+    """The training line printed `best_metric=-0.038073033343789815`, where every other figure of the card has three
+    decimals; a value that rounds to zero reads 0.0, not -0.0."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+
+    for recorded, shown in ((-0.038073033343789815, "-0.038"), (0.41234567891, "0.412"), (-0.0004, "0.0"),
+                            (3, "3.0")):
+        info = _info(tmp_path, {}, state={"global_step": 6, "best_global_step": 5, "best_metric": recorded})
+        info.training_args = {"metric_for_best_model": "eval_rsa"}
+        text = ModelCard(str(render_model_card(card_data_from_run(info)))).text
+        assert f"`best_metric={shown}`, `metric_for_best_model=eval_rsa`" in text, (recorded, text)

@@ -145,7 +145,8 @@ class BGSModelCardData(ModelCardData):
     pipeline_tag: str = "feature-extraction"
     tags: list[str] = field(default_factory=_card_tags)
     datasets: list[str] | None = None
-    metrics: list[str] | None = field(default_factory=lambda: ["accuracy"])
+    #: the Hub metric ids the header declares; None: those this model's own numbers report (:attr:`declared_metrics`)
+    metrics: list[str] | None = None
     eval_results: list[EvalResult] | None = None
     # -- template-only content ---------------------------------------------------------------------
     #: whether the repo holds a PEFT adapter (a run without LoRA saves its fine-tuned backbone instead)
@@ -173,6 +174,9 @@ class BGSModelCardData(ModelCardData):
     ceiling: dict[str, Any] | None = None
     #: why the split has no noise ceiling, as metrics.json records it (``RunInfo.ceiling_why``), said under the table
     ceiling_why: str | None = None
+    #: the seed that drew the ceiling's split-halves (the run's training seed, ``recorded_seed``), said under the
+    #: table: a dataset card and ``bgs-hf data stats`` draw them with seed 0, so the two cards' ceilings can differ
+    ceiling_seed: int | None = None
     versions: dict[str, str] = field(default_factory=dict)
     citation: str = CITATION
     paper_url: str = PAPER_URL
@@ -214,6 +218,17 @@ class BGSModelCardData(ModelCardData):
                 )
             )
         return results
+
+    @property
+    def declared_metrics(self) -> list[str] | None:
+        """The header's ``metrics:``: those given, else ``accuracy`` only where this model's fit reports one (the
+        other figures have no Hub metric id). A card of a run never evaluated declared ``metrics: [accuracy]`` above
+        a body that said it recorded no evaluation metrics."""
+        if self.metrics is not None:
+            return self.metrics
+        reported = any(is_finite_real((self.fit or {}).get(key)) for key, metric_type, _ in EVAL_METRICS
+                       if metric_type == "accuracy")
+        return ["accuracy"] if reported else None
 
     @property
     def bgs_trained(self) -> bool:
@@ -328,7 +343,7 @@ class BGSModelCardData(ModelCardData):
             "tags": self.tags,
             "datasets": self.datasets,
             "pipeline_tag": self.pipeline_tag,
-            "metrics": self.metrics,
+            "metrics": self.declared_metrics,
         }
         if self.eval_results:
             header["model-index"] = eval_results_to_model_index(self.card_model_name, self.eval_results)
@@ -637,6 +652,9 @@ def _training_settings(info: RunInfo, recipe: dict[str, Any] | None, recipe_note
         for key in ("global_step", "best_global_step", "best_metric", "epoch"):
             if info.trainer_state.get(key) is not None:
                 training[key] = info.trainer_state[key]
+            if key == "best_metric" and is_finite_real(training.get(key)):
+                # to 3 decimals, as the card's other figures: it read `best_metric=-0.038073033343789815`
+                training[key] = round(float(training[key]), 3) + 0.0  # + 0.0: no "-0.0"
             if key == "best_metric" and key in training and args.get("metric_for_best_model"):
                 # what best_metric is a value of: a bare "best_metric=-0.113" read like the card's R²
                 training["metric_for_best_model"] = args["metric_for_best_model"]
@@ -712,8 +730,17 @@ def card_data_from_run(
         baseline=info.baseline,
         ceiling=info.ceiling,
         ceiling_why=info.ceiling_why,
+        ceiling_seed=_ceiling_seed(info),
         versions=_versions(),
     )
+
+
+def _ceiling_seed(info: RunInfo) -> int | None:
+    """The seed a run's recorded ceiling was drawn with: its training seed, which ``train_bgs`` scores its
+    metrics.json with (None where no ceiling or no seed is recorded)."""
+    from bgs_hf.training.api import recorded_seed  # here, not at the top: as push does
+
+    return recorded_seed(info.run_dir) if info.ceiling else None
 
 
 def render_model_card(card_data: BGSModelCardData, template_path: str | Path | None = None) -> ModelCard:
