@@ -878,6 +878,29 @@ def test_bench_io_says_a_checksum_cost_below_timing_noise_as_such(tmp_path: Path
         assert res["checksum_below_noise"] is below
 
 
+def test_bench_io_says_how_many_passes_its_checksum_cost_took_and_its_share_of_decoding(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Mutation audit (of ede32e8): the below-noise line's pass count fixed at 1, and the cost's share of decoding
+    printed as a fraction (2.0% for 200%), passed: the test above runs one pass and reads no share. On fixed timings
+    (2 clips, 2 passes): checked reads 10 ms a pass against unchecked 30 ms, then 30 against 10."""
+    import bench_io
+
+    for checked_s, unchecked_s in ((0.010, 0.030), (0.030, 0.010)):
+        def timed(paths: object, policy: object, cache: object, *, verify: bool,
+                  times: tuple[float, float] = (checked_s, unchecked_s)) -> float:
+            return times[0] if verify else times[1]
+
+        monkeypatch.setattr(bench_io, "cache_read_seconds", timed)
+        out = tmp_path / "io.json"
+        assert bench_io.main(["--clips", "2", "--repeats", "2", "--json", str(out)]) == 0
+        printed, res = capsys.readouterr().out, json.loads(out.read_text())
+        if checked_s < unchecked_s:
+            assert "faster than unchecked ones over the median of 2 pass(es)" in printed, printed
+        else:
+            share = 100 * res["checksum_share_of_decode"]
+            assert f"the sha256 check costs 10.00 ms a clip, {share:.1f}% of decoding" in printed, printed
+
+
 def test_bench_io_interleaves_the_two_sides_of_its_speedup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The decode epochs all ran first and the warm-cache epochs after them, so a load that rose during the run
     (the committed bench_io.json's decode epochs drift from 1.23 s to 1.96 s) fell on one side of the ratio only."""

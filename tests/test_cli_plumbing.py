@@ -2406,3 +2406,48 @@ def test_a_command_run_inside_another_says_its_stdouts_failure_once(tmp_path):
     assert (run.returncode, run.stderr.splitlines()) == (2, named), run.stderr[-2000:]
     run = _python_into(["-c", script], tmp_path, env)  # its reader gone before the first line
     assert (run.returncode, run.stderr) == (141, ""), run.stderr[-2000:]
+
+
+def test_a_usage_error_help_and_version_run_as_a_process_keep_argparses_exit_status(tmp_path):
+    """Mutation audit (of ede32e8): the command line is parsed inside ``run_guarded`` now, argparse's SystemExit
+    passing ``_stdout_errors_named``; one kept there where stdout had not failed (not raised again) ended a usage
+    error (`bgs-hf bogus`, `bgs-hf data stats --bogus`, `bgs-hf train --bogus 1`) 0 in a process whose stdout is a
+    file, and passed: in-process tests capture stdout, which is not wrapped. Argparse's own ends, as before the
+    commit: 2 with the usage on stderr for a usage error, 0 with the help or version on stdout, and a bare `bgs-hf`
+    its help and 2."""
+    out = tmp_path / "out.txt"
+    for argv, status, printed, said in ((["bogus"], 2, "", "invalid choice: 'bogus'"),
+                                        (["data", "stats", "--bogus"], 2, "", "unrecognized arguments: --bogus"),
+                                        (["train", "--bogus", "1"], 2, "", "unrecognized arguments: --bogus 1"),
+                                        (["--version"], 0, "bgs-hf ", ""), (["-h"], 0, "usage: bgs-hf ", ""),
+                                        ([], 2, "usage: bgs-hf ", "")):
+        out.write_text("")
+        run = _python_into(["-m", "bgs_hf.cli.main", *argv], tmp_path, stdout=str(out))
+        assert run.returncode == status, (argv, run.stderr[-2000:])
+        assert out.read_text().startswith(printed) and bool(out.read_text()) == bool(printed), (argv, out.read_text())
+        if said:
+            assert run.stderr.startswith("usage: bgs-hf ") and said in run.stderr, (argv, run.stderr[-2000:])
+        else:
+            assert run.stderr == "", (argv, run.stderr[-2000:])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_failed_command_inside_another_keeps_its_status_and_says_its_stdouts_failure_once(tmp_path):
+    """`bgs-hf train ... > log.txt` on a full disk (or `| tee log.txt` that Ctrl-C ended with it) whose run then
+    diverged or was interrupted: `bgs_hf.train`'s run said its error, then the failure its last flush of stdout met
+    (`_flush_stdout_at_end`), and `bgs-hf`'s run around it said that failure again and ended 2, not the run's 1 (130);
+    a reader gone, said by neither, was `error: BrokenPipeError: Broken pipe` and 2. Nested, it ends as one run does
+    (`python -m bgs_hf.train`)."""
+    named = "error: OSError: No space left on device: the standard output (/dev/full)"
+    script = ("import sys\nfrom bgs_hf.cli.main import run_guarded\nfrom bgs_hf.errors import BGSDivergedError\n"
+              "def run():\n    print('a table line')\n"
+              "    if sys.argv[1] == 'diverged':\n        raise BGSDivergedError('the loss diverged')\n"
+              "    raise KeyboardInterrupt\n"
+              "sys.exit(run_guarded(lambda: run_guarded(run)) if sys.argv[2] == 'nested' else run_guarded(run))\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as for a user
+    for kind, status, said in (("diverged", 1, "error: the loss diverged"), ("interrupted", 130, "interrupted")):
+        for how in ("alone", "nested"):
+            run = _python_into(["-c", script, kind, how], tmp_path, env, "/dev/full")
+            assert (run.returncode, run.stderr.splitlines()) == (status, [said, named]), (kind, how, run.stderr)
+            run = _python_into(["-c", script, kind, how], tmp_path, env)  # its reader gone before the first line
+            assert (run.returncode, run.stderr.splitlines()) == (status, [said]), (kind, how, run.stderr)

@@ -554,10 +554,12 @@ def _flush_stdout_at_end(error: str) -> None:
     ignored ... BrokenPipeError" after the error line and made the exit status 120, not the error's 2 (130 for
     Ctrl-C). A reader gone ends it quietly; any other failure (a full disk under ``> out.txt``) is one more
     ``error:`` line. The command's status is kept either way, and stdout goes to devnull, so nothing fails again at
-    exit."""
+    exit; inside another run (``bgs-hf train`` runs ``bgs_hf.train``'s) that run neither says the failure again nor
+    ends 2 on it (:func:`_stdout_failure_said`)."""
     try:
         _flush_stdout()
     except OSError as err:
+        _stdout_failure_said(err)
         if not (isinstance(err, BrokenPipeError) and _stdout_reader_gone()):
             _say(f"{error}{environment_error(err)}")  # (:func:`_flush_stdout` names the standard output)
         _stdout_to_devnull()
