@@ -29,7 +29,7 @@ class BGSInputError(ValueError):
         where = ""
         if self.path is not None:
             # `.` and `/` have no name: named as given, not as ""
-            name = (hub_model_named(self.path) or str(self.path)) if whole else self.path.name or str(self.path)
+            name = folder_named(self.path) if whole else self.path.name or str(self.path)
             where = name if row is None else f"{name} row {row}"
             where += ": "
         super().__init__((where + message).replace("\n", " "))
@@ -45,6 +45,14 @@ def hub_model_named(path: str | os.PathLike[str]) -> str | None:
         if parts[i] == "snapshots" and parts[i - 1].startswith("models--"):
             return "/".join((parts[i - 1].removeprefix("models--").replace("--", "/", 1), *parts[i + 2:]))
     return None
+
+
+def folder_named(path: str | os.PathLike[str]) -> str:
+    """A model folder (or a folder in it) as a message or log line names it: a Hub model's snapshot by its repo id
+    (:func:`hub_model_named`), any other path as given. Why: ``load_model("org/name")`` and ``evaluate --model
+    org/name`` work on the cache's snapshot folder, and their warnings and refusals named that folder, a path the user
+    never typed, inside the line as well as before it."""
+    return hub_model_named(path) or str(path)
 
 
 class NoSuchSource(BGSInputError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -3755,3 +3756,44 @@ def test_a_run_folder_load_model_refuses_is_refused_before_the_data_loads(tmp_pa
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == (f"error: {flag}: {damaged}: adapter_config.json but no adapter_model.safetensors: the adapter "
                        "weights are missing (was the save interrupted?)")
+
+
+def test_a_pushed_models_evaluation_warnings_and_refusals_name_its_repo_id_not_the_hub_cache(tiny_sets, tmp_path,
+                                                                                             hub_cache, caplog):
+    """``evaluate --model org/name`` scores the cache's snapshot folder, and its lines named that folder, a path the
+    user never typed: "/home/u/.cache/huggingface/hub/models--org--name/snapshots/<commit> records no splits ...", a
+    control's refusal by the commit alone ("0000...: control 'lang' trained on ..."), and a run whose records cannot be
+    read (the report's row name, the Space's) by the snapshot path. Each names the repo id; a local control is named
+    whole, as typed (``control``, not its last part)."""
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.suite import _finetuned_name
+    from bgs_hf.hub.space_app import recorded_run
+
+    _, data_dir, _ = tiny_sets
+    run = _saved_run(tmp_path / "run")
+    hub_cache("org/name", run)
+    flags = ["--data", str(data_dir), "--analyses", "fit", "--n-boot", "5"]
+    with caplog.at_level("WARNING", logger="bgs_hf.eval.suite"):
+        assert main(["evaluate", *flags, "--model", "org/name", "--report", str(tmp_path / "hub")]) == 0
+    assert [r.getMessage().split(" (")[0] for r in caplog.records if "records no splits" in r.getMessage()] == [
+        "org/name records no splits"]
+    data = load(data_dir, seed=0)
+    ids = list(data.clips["clip_id"])
+    (run / "run_config.json").write_text(json.dumps({"splits": {  # trained on the clips scored as test
+        "train": [ids[i] for i in data.splits["test"]], "val": [], "test": [ids[i] for i in data.splits["train"]]}}))
+    hub_cache("org/ctrl", run)
+    for control, named in (("org/ctrl", "org/ctrl"), (run, str(run))):
+        with pytest.raises(BGSInputError, match=rf"^{re.escape(named)}: control 'lang' trained on \d+ of the 'test' "
+                                                "clips"):
+            run_suite(data, "tiny-random-videomae", None, controls={"lang": control}, out_dir=tmp_path / "ev",
+                      analyses=("fit",), n_boot=5)
+    snapshot = tmp_path / "hub-cache" / "models--org--ctrl" / "snapshots" / ("0" * 40)
+    (snapshot / "bgs_config.json").write_text("{")
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        _finetuned_name(snapshot, object())
+        assert recorded_run(snapshot) is None
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "org/ctrl: no run records to name the model by"] * 2

@@ -3519,3 +3519,41 @@ def test_a_head_file_of_another_heads_layer_names_is_one_line_not_an_attribute_e
     with pytest.raises(BGSInputError, match=rf"^{re.escape(str(run))}: head\.safetensors does not fit the head "
                                             "bgs_config.json records"):
         load_model(run)
+
+
+def test_a_pushed_models_warnings_and_base_refusals_name_it_by_its_repo_id_inside_the_line(hub_cache, tmp_path,
+                                                                                          caplog, monkeypatch):
+    """208edde named a pushed model by its repo id before the line, but the line itself still named the Hugging Face
+    cache: ``load_model("org/name")`` warned ``/home/u/.cache/huggingface/hub/models--org--name/snapshots/<commit>
+    was saved with peft ...`` and refused ``org/name: cannot load the base model from /home/u/.cache/.../base``, paths
+    the user never typed. The version and other-weights warnings and the base refusals (damaged, of another width)
+    name ``org/name`` and ``org/name/base``; a local folder stays named as typed (``run/base``)."""
+    from bgs_hf.models.loading import write_base
+
+    run = tmp_path / "run"
+    build_embedder("tiny-random-videomae").save_pretrained(str(run))
+    cfg = json.loads((run / "bgs_config.json").read_text())
+    cfg["versions"]["peft"], cfg["base_fingerprint"] = "0.1.0", "another"
+    (run / "bgs_config.json").write_text(json.dumps(cfg))
+    hub_cache("org/name", run)
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.models.loading"):
+        load_model("org/name")
+    lines = [r.getMessage() for r in caplog.records if r.name == "bgs_hf.models.loading"]
+    assert len(lines) == 2 and lines[0].startswith("org/name was saved with peft 0.1.0 but "), lines
+    assert lines[1].startswith("org/name was trained on other weights than the base model folder org/name/base holds "
+                               "now (same shapes"), lines
+    config = transformers.VideoMAEConfig.from_pretrained(run / "base")
+    config.hidden_size *= 2
+    write_base(transformers.VideoMAEModel(config), run / "base")  # a base of another width
+    hub_cache("org/name", run, "1" * 40)
+    with pytest.raises(BGSInputError, match=r"^org/name: the base model folder org/name/base no longer matches the "
+                                            r"adapter \(first: "):
+        load_model("org/name")
+    (run / "base" / "model.safetensors").write_bytes(b"damaged")
+    hub_cache("org/name", run, "2" * 40)
+    with pytest.raises(BGSInputError, match=r"^org/name: cannot load the base model from org/name/base "
+                                            r"\(SafetensorError"):
+        load_model("org/name")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BGSInputError, match=r"^run: cannot load the base model from run/base \(SafetensorError"):
+        load_model("run")

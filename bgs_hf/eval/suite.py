@@ -22,7 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bgs_hf._files import built_in_place, json_safe, write_text_atomic
-from bgs_hf.errors import BGSInputError, hub_model_named
+from bgs_hf.errors import BGSInputError, folder_named, hub_model_named
 from bgs_hf.eval import ANALYSES, check_analyses  # re-exported; defined in the light package for the CLI
 from bgs_hf.eval.fit import unscorable
 
@@ -148,7 +148,7 @@ def _finetuned_name(folder: str | os.PathLike[str], model: Any) -> str:
     try:
         trained = RunInfo.read_records(folder).bgs_trained
     except BGSInputError as err:  # unreadable records claim nothing
-        logger.warning("%s: no run records to name the model by (%s)", folder, err)
+        logger.warning("%s: no run records to name the model by (%s)", folder_named(folder), err)
         trained = False
     return finetuned_name(trained, _has_adapter(model))
 
@@ -188,7 +188,7 @@ def run_data(data: Any, run_dir: str | Path) -> tuple[Any, str | None]:
     if splits is None:
         logger.warning("%s records no splits (no run_config.json there or, for a checkpoint, in its run): the "
                        "val/test clips here are drawn with --seed and may include clips the run trained on",
-                       run_dir)
+                       folder_named(run_dir))
         return data, note
     data = dataclasses.replace(data, splits=splits)
     if held is None and (note := _counts_differ(run_dir, data)) is not None:
@@ -661,7 +661,7 @@ def _refuse_controls_trained_on_scored_clips(controls: dict[str, Any], data: Any
         seen = np.intersect1d(control_splits.get("train", np.zeros(0, dtype=np.int64)), scored.items)
         if len(seen):
             raise BGSInputError(f"control {name!r} trained on {len(seen)} of the {scored.split!r} clips scored here: "
-                                "train it on the same splits as the fine-tuned run", path=m)
+                                "train it on the same splits as the fine-tuned run", path=m, whole=True)
 
 
 def _check_language_sim(language_sim: Any, data: Any, scored: Any) -> None:

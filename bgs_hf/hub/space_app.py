@@ -40,7 +40,7 @@ import numpy as np
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, check_output_folder, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
-from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole
+from bgs_hf.errors import BGSInputError, finite_number, folder_named, is_finite_real, is_whole
 from bgs_hf.metrics.bootstrap import ceiling_disagreement, check_count, positive_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
@@ -1177,7 +1177,7 @@ def recorded_run(folder: str | Path) -> Any:
     try:
         return RunInfo.read_records(folder)
     except BGSInputError as err:
-        logger.warning("%s: no run records to name the model by (%s)", folder, err)
+        logger.warning("%s: no run records to name the model by (%s)", folder_named(folder), err)
         return None
 
 

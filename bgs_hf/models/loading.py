@@ -39,7 +39,7 @@ from bgs_hf._offline import (
     hub_unreachable,
     looks_like_a_path,
 )
-from bgs_hf.errors import BGSInputError, is_whole
+from bgs_hf.errors import BGSInputError, folder_named, is_whole
 from bgs_hf.models.embedder import BGSEmbedder, BGSPeftModel, HeadConfig
 from bgs_hf.models.registry import FAMILIES, BackboneSpec, config_class, spec_from_dict
 from bgs_hf.video.policy import FramePolicy
@@ -258,7 +258,7 @@ def _warn_versions(cfg: dict[str, Any], folder: Path) -> None:
         a, b = saved.get(lib), now[lib]
         if isinstance(a, str) and a and a.split(".")[:2] != b.split(".")[:2]:
             logger.warning("%s was saved with %s %s but %s is installed; embeddings may differ",
-                           folder, lib, a, b)
+                           folder_named(folder), lib, a, b)
 
 
 def base_path(folder: Path, bb: dict[str, Any]) -> Path | None:
@@ -340,7 +340,7 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
         raise
     except (SafetensorError, OSError, ValueError, EOFError, StrictDataclassError) as err:
         # damaged weights, an offline Hub base, a field of another type in base/config.json, ...
-        where = "the Hub base " + bb["name"] if path is None else str(path)
+        where = "the Hub base " + bb["name"] if path is None else folder_named(path)
         raise BGSInputError(f"cannot load the base model from {where} ({type(err).__name__}: "
                             f"{str(err).splitlines()[0][:200] if str(err) else ''})", path=folder, whole=True) from None
     if policy.crop != spec.image_size:  # every clip refused later, told to "preprocess with the frame_policy"
@@ -422,8 +422,9 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
 
 
 def _base_named(spec: BackboneSpec) -> str:
-    """The base a loaded model sits on, as a message names it: its folder, or its Hub id."""
-    return f"the base model folder {spec.path}" if spec.path else f"the Hub base {spec.name}"
+    """The base a loaded model sits on, as a message names it: its folder (a pushed model's ``base/`` by its repo id),
+    or its Hub id."""
+    return f"the base model folder {folder_named(spec.path)}" if spec.path else f"the Hub base {spec.name}"
 
 
 def _load_adapter(base: BGSEmbedder, folder: Path, *, is_trainable: bool) -> BGSPeftModel:
@@ -532,7 +533,8 @@ def warn_other_base(embedder: BGSEmbedder, folder: str | os.PathLike[str], cfg: 
     if not isinstance(recorded, str) or recorded == embedder.base_fingerprint:  # none: saved before it was recorded
         return
     logger.warning("%s was trained on other weights than %s holds now (same shapes, another checkpoint): it will not "
-                   "embed as it did; restore the base it was trained from", folder, _base_named(embedder.spec))
+                   "embed as it did; restore the base it was trained from", folder_named(folder),
+                   _base_named(embedder.spec))
     embedder.base_fingerprint = recorded
 
 
