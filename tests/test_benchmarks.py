@@ -852,22 +852,28 @@ def test_the_loader_share_target_is_judged_and_printed(capsys) -> None:
         capsys.readouterr().out
 
 
+def _bench_io_timed(checked_s: float, unchecked_s: float, repeats: int, tmp_path: Path,
+                    monkeypatch: pytest.MonkeyPatch, capsys) -> tuple[str, dict]:
+    """``bench_io.py --clips 2 --repeats REPEATS`` with each checked cache read timed ``checked_s`` and each unchecked
+    one ``unchecked_s``: what it printed, and its JSON."""
+    import bench_io
+
+    def timed(paths: object, policy: object, cache: object, *, verify: bool) -> float:
+        return checked_s if verify else unchecked_s
+
+    monkeypatch.setattr(bench_io, "cache_read_seconds", timed)
+    out = tmp_path / "io.json"
+    assert bench_io.main(["--clips", "2", "--repeats", str(repeats), "--json", str(out)]) == 0
+    return capsys.readouterr().out, json.loads(out.read_text())
+
+
 def test_bench_io_says_a_checksum_cost_below_timing_noise_as_such(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   capsys) -> None:
     """`bench_io.py --clips 4 --repeats 1` printed "the sha256 check costs -0.88 ms a clip, -0.5% of decoding": the
     cost is a difference of two timed reads, and checked reads that came out faster measured noise, not a cost.
     On fixed timings: checked reads 10 ms a pass against unchecked 30 ms (2 clips), then 30 against 10."""
-    import bench_io
-
     for checked_s, unchecked_s, below in ((0.010, 0.030, True), (0.030, 0.010, False)):
-        def timed(paths: object, policy: object, cache: object, *, verify: bool,
-                  times: tuple[float, float] = (checked_s, unchecked_s)) -> float:
-            return times[0] if verify else times[1]
-
-        monkeypatch.setattr(bench_io, "cache_read_seconds", timed)
-        out = tmp_path / "io.json"
-        assert bench_io.main(["--clips", "2", "--repeats", "1", "--json", str(out)]) == 0
-        printed, res = capsys.readouterr().out, json.loads(out.read_text())
+        printed, res = _bench_io_timed(checked_s, unchecked_s, 1, tmp_path, monkeypatch, capsys)
         if below:
             assert "costs -" not in printed and "-0." not in printed.split("checked / unchecked")[1], printed
             assert ("the sha256 check's cost is below this run's timing noise: checked reads came out 10.00 ms a clip "
@@ -883,17 +889,8 @@ def test_bench_io_says_how_many_passes_its_checksum_cost_took_and_its_share_of_d
     """Mutation audit (of ede32e8): the below-noise line's pass count fixed at 1, and the cost's share of decoding
     printed as a fraction (2.0% for 200%), passed: the test above runs one pass and reads no share. On fixed timings
     (2 clips, 2 passes): checked reads 10 ms a pass against unchecked 30 ms, then 30 against 10."""
-    import bench_io
-
     for checked_s, unchecked_s in ((0.010, 0.030), (0.030, 0.010)):
-        def timed(paths: object, policy: object, cache: object, *, verify: bool,
-                  times: tuple[float, float] = (checked_s, unchecked_s)) -> float:
-            return times[0] if verify else times[1]
-
-        monkeypatch.setattr(bench_io, "cache_read_seconds", timed)
-        out = tmp_path / "io.json"
-        assert bench_io.main(["--clips", "2", "--repeats", "2", "--json", str(out)]) == 0
-        printed, res = capsys.readouterr().out, json.loads(out.read_text())
+        printed, res = _bench_io_timed(checked_s, unchecked_s, 2, tmp_path, monkeypatch, capsys)
         if checked_s < unchecked_s:
             assert "faster than unchecked ones over the median of 2 pass(es)" in printed, printed
         else:

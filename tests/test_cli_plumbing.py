@@ -2198,6 +2198,11 @@ def _data_stats_into_a_closed_pipe(release: Path, extra: list[str], cwd: Path, e
                         stdout)
 
 
+def _block_buffered_env() -> dict[str, str]:
+    """This environment without ``PYTHONUNBUFFERED``: a child's stdout block-buffered, as a user's is."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
 def _python_into(args: list[str], cwd: Path, env: dict[str, str] | None = None,
                  stdout: str | None = None) -> subprocess.CompletedProcess[str]:
     """``python *args`` (this checkout's bgs_hf importable) run as a user runs it, its stdout a pipe whose reader is
@@ -2256,7 +2261,7 @@ def test_lines_still_buffered_for_a_gone_reader_keep_the_exit_status_and_print_n
     120), and keeps its own exit status and one error line when it fails (here its plot onto a full disk): it was
     the error line, then "Exception ignored in: <_io.TextIOWrapper name='<stdout>'...> BrokenPipeError", and 120.
     A stdout onto a full disk is said once (the lines it kept, flushed again, said it a second time)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env = _block_buffered_env()
     full = ["error: OSError: No space left on device: /dev/full"]  # (the plot's file: it named none)
     stdout_full = ["error: OSError: No space left on device: the standard output (/dev/full)"]
     for extra, stdout, status, lines in ((["--no-png"], None, 141, []), (["--png", "/dev/full"], None, 2, full),
@@ -2274,7 +2279,7 @@ def test_a_stdout_that_fails_is_named_as_the_standard_output_once(tmp_path: Path
     script = ("import sys\nfrom bgs_hf.cli.main import run_guarded\nfrom bgs_hf.errors import BGSInputError\n"
               "def command():\n    print('a table line')\n    if sys.argv[1] == 'fail':\n"
               "        raise BGSInputError('bad input')\nsys.exit(run_guarded(command))\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as for a user
+    env = _block_buffered_env()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
                                                       env.get("PYTHONPATH")]))
     named = "error: OSError: No space left on device: the standard output (/dev/full)"
@@ -2295,7 +2300,7 @@ def test_a_failing_stdout_is_named_by_a_path_alone_and_by_no_path_where_the_syst
               "def refused(name):\n    raise PermissionError(errno.EACCES, 'Permission denied', name)\n"
               "os.readlink = {'pipe': pipe, 'refused': refused}[sys.argv[1]]\n"
               "sys.exit(run_guarded(lambda: print('a table line')))\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as for a user
+    env = _block_buffered_env()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
                                                       env.get("PYTHONPATH")]))
     for case in ("pipe", "refused"):
@@ -2321,7 +2326,7 @@ def test_a_stdout_that_fills_mid_command_is_named_as_one_that_fails_at_the_last_
               "def listing():\n    for i in range(5000):\n        print('a table line', i)\n"
               "def caught():\n    try:\n        listing()\n    except OSError:\n        pass\n"
               "sys.exit(run_guarded({'listing': listing, 'caught': caught}[sys.argv[1]]))\n")
-    block_buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    block_buffered = _block_buffered_env()
     block_buffered["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
                                                                  block_buffered.get("PYTHONPATH")]))
     for case, env in (("listing", block_buffered), ("caught", block_buffered),
@@ -2363,7 +2368,7 @@ def test_a_stdout_flushed_or_written_in_lines_mid_command_fails_as_one_named_lin
               "def flushed():\n    print('serving the BGS Space', flush=True)\n"
               "def lines():\n    sys.stdout.writelines(['a table line\\n'] * 5000)\n"
               "sys.exit(run_guarded({'flushed': flushed, 'lines': lines}[sys.argv[1]]))\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env = _block_buffered_env()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH")]))
     for case in ("flushed", "lines"):
         with open("/dev/full", "w") as full:
@@ -2380,7 +2385,7 @@ def test_help_and_version_onto_a_full_disk_or_a_closed_pipe_end_as_a_commands_li
     (its flags' help parsed inside the command) ended 0, its help lost. Each says the one line, exit 2; a reader
     gone ends it quietly, 141, as for a command's own lines."""
     named = ["error: OSError: No space left on device: the standard output (/dev/full)"]
-    block_buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    block_buffered = _block_buffered_env()
     unbuffered = {**block_buffered, "PYTHONUNBUFFERED": "1"}
     for argv, env in ((["--help"], block_buffered), (["--version"], block_buffered), ([], block_buffered),
                       (["data", "stats", "--help"], block_buffered), (["--help"], unbuffered),
@@ -2401,7 +2406,7 @@ def test_a_command_run_inside_another_says_its_stdouts_failure_once(tmp_path):
     script = ("import sys\nfrom bgs_hf.cli.main import run_guarded\n"
               "def listing():\n    for i in range(5000):\n        print('a table line', i)\n"
               "sys.exit(run_guarded(lambda: run_guarded(listing)))\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as for a user
+    env = _block_buffered_env()
     run = _python_into(["-c", script], tmp_path, env, "/dev/full")
     assert (run.returncode, run.stderr.splitlines()) == (2, named), run.stderr[-2000:]
     run = _python_into(["-c", script], tmp_path, env)  # its reader gone before the first line
@@ -2444,7 +2449,7 @@ def test_a_failed_command_inside_another_keeps_its_status_and_says_its_stdouts_f
               "    if sys.argv[1] == 'diverged':\n        raise BGSDivergedError('the loss diverged')\n"
               "    raise KeyboardInterrupt\n"
               "sys.exit(run_guarded(lambda: run_guarded(run)) if sys.argv[2] == 'nested' else run_guarded(run))\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as for a user
+    env = _block_buffered_env()
     for kind, status, said in (("diverged", 1, "error: the loss diverged"), ("interrupted", 130, "interrupted")):
         for how in ("alone", "nested"):
             run = _python_into(["-c", script, kind, how], tmp_path, env, "/dev/full")
