@@ -553,6 +553,23 @@ def test_a_bare_sentence_model_name_is_looked_up_under_the_one_name_sentence_tra
     assert theirs is None or set(theirs) == language.ORIGINAL_TRANSFORMER_MODELS
 
 
+def test_an_original_transformers_name_in_capitals_is_looked_up_as_given(hub_cache, tmp_path, monkeypatch):
+    """sentence-transformers compares a bare name lower-cased with its original transformers models, and loads
+    ``BERT-base-uncased`` as given (the Hub's name matches whatever the case): looked up as
+    ``sentence-transformers/BERT-base-uncased``, the cached model was missed and the download hint named a repo
+    sentence-transformers never asks for."""
+    from bgs_hf.baselines.language import check_sentence_model, hub_name
+
+    monkeypatch.delenv("SENTENCE_TRANSFORMERS_HOME", raising=False)
+    assert hub_name("BERT-base-uncased") == "BERT-base-uncased"
+    assert hub_name("All-MiniLM-L6-v2") == "sentence-transformers/All-MiniLM-L6-v2"
+    hub_cache("BERT-base-uncased", bundled_minilm_path(), "a" * 40)
+    cache = tmp_path / "hub-cache"
+    assert check_sentence_model("BERT-base-uncased") == cache / "models--BERT-base-uncased" / "snapshots" / ("a" * 40)
+    with pytest.raises(BGSInputError, match=r"\(`hf download GPT2`\)"):
+        check_sentence_model("GPT2")
+
+
 @pytest.mark.parametrize("hub", ["unreachable", "reachable"])
 def test_a_model_name_that_is_no_hub_id_is_one_line_without_a_download_hint(hub, tmp_path, monkeypatch, capsys):
     """``--model 'bad name!!'`` offline was told to ``hf download sentence-transformers/bad name!!``; with the Hub

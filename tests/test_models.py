@@ -1030,6 +1030,25 @@ def test_a_backbone_folder_without_its_weights_is_one_line_naming_the_folder_onc
                               "save_pretrained wrote")
 
 
+def test_a_backbone_folder_with_sharded_pickled_weights_is_told_to_convert_them(tmp_path):
+    """A large model an older transformers saved has its pickled weights in shards (``pytorch_model.bin.index.json``
+    and its parts, no ``pytorch_model.bin``): its folder has weights to convert, and is told so, not that its weights
+    are not there."""
+    from bgs_hf.models.registry import get_backbone_spec
+
+    folder = _videomae_with_pickled_weights_only(tmp_path / "videomae")
+    weights = torch.load(folder / "pytorch_model.bin")
+    (folder / "pytorch_model.bin").unlink()
+    names = sorted(weights)
+    shards = {k: f"pytorch_model-0000{1 + (i >= len(names) // 2)}-of-00002.bin" for i, k in enumerate(names)}
+    for shard in set(shards.values()):
+        torch.save({k: v for k, v in weights.items() if shards[k] == shard}, folder / shard)
+    (folder / "pytorch_model.bin.index.json").write_text(json.dumps({"metadata": {}, "weight_map": shards}))
+    with pytest.raises(BGSInputError, match=r"has no model\.safetensors, and bgs-hf loads no pickled weights") as err:
+        get_backbone_spec(str(folder)).load_backbone()
+    assert "are not there" not in str(err.value)
+
+
 @pytest.mark.parametrize("mean_pooling", [True, False])
 def test_a_videomae_classifier_checkpoint_says_its_fc_norm_is_not_applied(mean_pooling, hub_cache, tmp_path, caplog):
     """A fine-tuned VideoMAE (``MCG-NJU/videomae-base-finetuned-kinetics``: ``use_mean_pooling`` true) has no final

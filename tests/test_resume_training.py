@@ -932,3 +932,18 @@ def test_resume_last_names_the_run_folder_of_the_half_written_checkpoints_it_ign
         assert resolve_resume("last", run) == str(run / "checkpoint-4")
     lines = [r.getMessage() for r in caplog.records if "incompletely written" in r.getMessage()]
     assert lines == [f"{run}: ignoring 1 incompletely written checkpoint: checkpoint-7"], lines
+
+
+def test_a_trainer_trained_afresh_after_a_resume_names_its_loss_train_loss_again(tmp_path) -> None:
+    """A trainer resumed once and then trained again without a resume (a notebook's second ``train()``) trains the
+    run from step 0: its loss, time and rates are the run's, ``train_loss`` as in any run in one call, not named
+    ``..._since_resume`` after the earlier call's resume."""
+    run = tmp_path / "r"
+    _own_trainer(run, 6, max_steps=2).train()
+    trainer = _own_trainer(run, 6, max_steps=3)
+    resumed = trainer.train(resume_from_checkpoint=True).metrics
+    assert "train_loss_since_resume" in resumed and "train_loss" not in resumed
+    again = trainer.train().metrics
+    assert {"train_loss", "train_runtime", "train_steps_per_second"} <= set(again), again
+    assert not any(k.endswith("_since_resume") for k in again), again
+    assert "train_loss" in trainer.state.log_history[-1]
