@@ -1844,6 +1844,64 @@ def test_the_spaces_check_refuses_an_mp4_cut_inside_its_last_frame_where_its_dec
             assert _assert_one_line_error(path, lambda q: check_video(q, num_frames=16)).endswith(ONE_FRAME)
 
 
+def test_the_spaces_last_frame_check_refuses_exactly_where_its_decode_reads_the_cut_frame(tmp_path: Path) -> None:
+    """Mutation audit of f67b0c4: the reach of the decode (the last sample, the frame shown after it, the 16 frames an
+    H.264 decoder's stream of rising stamps is held for) bounded one frame short or long, the frame count not the
+    samples', ``check_video``'s ``num_frames`` unchecked or the bytes present misstated all passed its tests. Two
+    samples of 72 frames (no B-frames) reach the last one, 17 frames past the last sample, and both the check and
+    the decode refuse the file cut 1 byte short; of 73 frames they stop before it, and both take it."""
+    import re
+
+    from bgs_hf.video import write_video
+    from bgs_hf.video.decode import RECOPY_HINT
+
+    for n, reached in ((72, True), (73, False)):
+        frames = np.random.default_rng(n).integers(0, 255, (n, 16, 16, 3), np.uint8)
+        whole = write_video(tmp_path / f"{n}.mp4", frames, fps=25, options={"bf": "0"},
+                            container_options={"movflags": "faststart"})
+        cut = tmp_path / f"cut{n}.mp4"
+        cut.write_bytes(whole.read_bytes()[:-1])
+        if reached:
+            line = _assert_one_line_error(cut, lambda q: check_video(q, num_frames=2))
+            said = re.fullmatch(rf"{cut.name}: truncated video: the file ends inside the last frame it holds \(([\d,]+) "
+                                rf"of ([\d,]+) bytes of it present\); {re.escape(RECOPY_HINT)}", line)
+            assert said and int(said[2].replace(",", "")) - int(said[1].replace(",", "")) == 1, line  # 1 byte cut
+            assert "the file ends inside the last frame" in _assert_one_line_error(cut, lambda q: decode_frames(q, 2))
+        else:
+            assert check_video(cut, num_frames=2).frames == n
+            assert decode_frames(cut, 2).shape[0] == 2
+        with pytest.raises(BGSInputError, match=r"num_frames must be >= 1, got 0"):  # as the decoder says it
+            check_video(whole, num_frames=0)
+
+
+def test_a_vp9_mp4_cut_inside_its_last_frame_that_training_decodes_passes_the_spaces_check(tmp_path: Path) -> None:
+    """A VP9 frame is predicted from others and does not decode alone even whole, so the check's one-frame decode
+    said nothing of the cut: a VP9 MP4 cut 10 or 50 bytes short, which training decodes, was refused as truncated by
+    the Space's check. Now a cut frame that fails alone is refused only where the whole frame stored before it decodes
+    alone (H.264, HEVC); the Space takes what training takes, and an H.264 copy so cut is still refused."""
+    from bgs_hf.video import write_video
+
+    frames = np.random.default_rng(1).integers(0, 255, (40, 32, 32, 3), np.uint8)
+    fast = {"movflags": "faststart"}
+    vp9 = write_video(tmp_path / "vp9.mp4", frames, fps=25, codec="libvpx-vp9", container_options=fast)
+    h264 = write_video(tmp_path / "h264.mp4", frames, fps=25, container_options=fast)
+    decoded = 0
+    for cut in (1, 10, 50):
+        path = tmp_path / f"cut{cut}_{vp9.name}"
+        path.write_bytes(vp9.read_bytes()[:-cut])
+        try:
+            decode_frames(path, 16)
+        except BGSInputError:
+            continue
+        decoded += 1
+        assert check_video(path, num_frames=16).frames == 40  # training decodes it: so does the Space
+    assert decoded  # libvpx's decoder reads a frame so cut (10 and 50 bytes)
+    assert check_video(vp9, num_frames=16).frames == 40
+    path = tmp_path / "cut_h264.mp4"
+    path.write_bytes(h264.read_bytes()[:-10])
+    assert "the file ends inside the last frame" in _assert_one_line_error(path, lambda q: check_video(q, num_frames=16))
+
+
 def test_an_unfinished_or_64_bit_mdat_is_called_truncated_and_a_web_page_saved_as_mp4_is_not(tmp_path: Path) -> None:
     """Mutation audit of eb1e199: ``_cut_box`` reading a 64-bit box size as a damaged box, an open-ended ``mdat`` (size
     0: a recording that never finished) as no MP4, a file not starting with ``ftyp`` as one, or a box of under 8 bytes

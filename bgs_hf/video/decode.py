@@ -240,22 +240,34 @@ def _check_last_frame_whole(p: Path, samples: list[tuple[int, int]], num_frames:
     few bytes short), where decoding ``num_frames`` samples may read that frame and the decoder fails on what is left
     of it (an H.264 frame's length prefix runs past the cut): the decode after the check refused it, once the upload
     was hashed and demuxed. Found from the sample table and that one frame decoded alone; a cut frame the decoder
-    reads (MPEG-4 Part 2), or one a long clip's samples end well before, passes, as training decodes it."""
-    import av
-
+    reads (MPEG-4 Part 2), or one a long clip's samples end well before, passes, as training decodes it. So does one
+    whose codec decodes no frame alone, whole or cut (VP9, AV1: predicted from frames before), which the decoder, given
+    those frames, may read: the whole frame stored before it, decoded alone too, says which."""
     pos, nbytes = max(samples)  # the frame stored last (``samples``: each one's offset and size): the one cut short
     size = p.stat().st_size
     if not (pos < size < pos + nbytes and _may_read_last_frame(len(samples), num_frames)):
         return
+    if _decodes_alone(p, pos, nbytes):
+        return
+    # the frame stored before it, whole: where it fails alone too (VP9), the cut one's failure says nothing of the cut
+    # (a VP9 MP4 so cut, which training decodes, was refused)
+    before = sorted(samples)[-2:-1]
+    if not before or _decodes_alone(p, *before[0]):
+        raise BGSInputError(f"truncated video: the file ends inside the last frame it holds ({size - pos:,} of "
+                            f"{nbytes:,} bytes of it present); {RECOPY_HINT}", path=p)
+
+
+def _decodes_alone(p: Path, pos: int, nbytes: int) -> bool:
+    """Whether the decoder reads the sample at ``pos`` (``nbytes`` long, or what the file holds of it) given it alone:
+    a fresh decoder each time, as one flushed takes no more packets."""
+    import av
+
     try:
         with open(p, "rb") as f, _open(p) as container:
             f.seek(pos)
-            decodes = _decodes(_video_stream(container, p), [av.Packet(f.read())])
+            return _decodes(_video_stream(container, p), [av.Packet(f.read(nbytes))])
     except OSError as err:
         raise BGSInputError(f"cannot read file ({error_reason(err)})", path=p) from None
-    if not decodes:
-        raise BGSInputError(f"truncated video: the file ends inside the last frame it holds ({size - pos:,} of "
-                            f"{nbytes:,} bytes of it present); {RECOPY_HINT}", path=p)
 
 
 def _may_read_last_frame(n_frames: int, num_frames: int) -> bool:
