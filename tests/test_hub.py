@@ -4051,3 +4051,49 @@ def test_the_cards_best_metric_is_rounded_as_its_other_figures(tmp_path: Path) -
         info.training_args = {"metric_for_best_model": "eval_rsa"}
         text = ModelCard(str(render_model_card(card_data_from_run(info)))).text
         assert f"`best_metric={shown}`, `metric_for_best_model=eval_rsa`" in text, (recorded, text)
+
+
+def test_the_cards_seed_sentence_and_header_hold_for_older_runs_nan_accuracies_and_whole_step_counts(
+        tiny_run: Path, tmp_path: Path) -> None:
+    """Mutants of 3acdcb9 that passed: the seed sentence shown where no seed is recorded (a run of an older bgs-hf:
+    "drawn with seed None") or where a card has no ceiling; `metrics: [accuracy]` declared for an accuracy recorded as
+    NaN (the table's "—", left out of the model-index); best_metric's rounding applied to every trainer-state value
+    (`global_step=6.0`). And the sentence's "(unless given `--seed`)" read as a dataset card's flag: `data push --seed`
+    is the train/test draw's, and never the ceiling's."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.card import BGSModelCardData, card_data_from_run, render_model_card
+
+    old = _copy_run(tiny_run, tmp_path / "old")  # a ceiling recorded, but no seed: neither run_config nor args has one
+    (old / "run_config.json").unlink()
+    (old / "training_args.json").write_text(json.dumps({"learning_rate": 1e-4, "max_steps": 2}))
+    push_run(old, REPO, local_dir=tmp_path / "staged")
+    text = ModelCard.load(tmp_path / "staged" / "README.md").text
+    assert "noise ceiling (split-half; brackets: 95% range over splits) | 0.210 [0.170, 0.250]" in text
+    assert "split-halves were drawn" not in text and "seed None" not in text, text
+    bare = render_model_card(BGSModelCardData(fit={"r2": 0.1}, ceiling=None, ceiling_seed=42)).text
+    assert "split-halves were drawn" not in bare and "No noise ceiling was recorded" in bare
+    recorded = tmp_path / "recorded"  # a seed recorded, but no ceiling: no seed of one
+    recorded.mkdir()
+    (recorded / "run_config.json").write_text(json.dumps({"training": {"seed": 7}}))
+    ceiling = {"ceiling_r2": 0.2, "ceiling_r2_ci": [0.1, 0.3]}
+    assert card_data_from_run(_info(recorded, {}, metrics={"test": {"r2": 0.1, **ceiling}})).ceiling_seed == 7
+    assert card_data_from_run(_info(recorded, {}, metrics={"test": {"r2": 0.1}})).ceiling_seed is None
+
+    seeded = _copy_run(tiny_run, tmp_path / "seeded")
+    (seeded / "training_args.json").write_text(json.dumps({"seed": 42, "max_steps": 2}))
+    push_run(seeded, REPO, local_dir=tmp_path / "seeded-staged")
+    said = ModelCard.load(tmp_path / "seeded-staged" / "README.md").text
+    assert "(`bgs-hf data stats --seed N` with N; `data export`/`data push --seed` is the train/test draw's)" in said
+    assert "unless given `--seed`" not in said
+
+    for nan in (float("nan"), float("inf")):
+        fit = {"r2": 0.1, "ooo_acc_3way": nan, "ooo_acc_2way": nan}
+        text = str(render_model_card(card_data_from_run(_info(tmp_path, {}, metrics={"test": fit}))))
+        assert ModelCard(text).data.metrics is None, text
+
+    info = _info(tmp_path, {}, state={"global_step": 6, "best_global_step": 5, "best_metric": -0.0381, "epoch": 1.2})
+    info.training_args = {"metric_for_best_model": "eval_rsa"}
+    text = ModelCard(str(render_model_card(card_data_from_run(info)))).text
+    assert "`global_step=6`, `best_global_step=5`, `best_metric=-0.038`, `metric_for_best_model=eval_rsa`" in text, text
