@@ -1711,6 +1711,50 @@ def test_an_evaluation_records_a_hub_backbones_commit(tiny_sets, tmp_path):
                                            "revision": "c" * 40}
 
 
+def test_a_report_of_a_json_whose_entries_record_no_model_keeps_every_rows_name(tmp_path):
+    """A JSON whose ``models`` entries record no backbone (trimmed by hand, or written by another tool: the report
+    reads it) is no frozen model of any name: beside runs on two bases it keeps its own row name while theirs are
+    named by their backbones, and alone it is reported as it was (a mutant that read its entry's backbone stopped
+    with ``KeyError: 'backbone'``)."""
+    from bgs_hf.eval.report import write_report
+
+    def standard(backbone: str) -> dict:
+        return _frozen_rows({"pretrained": {"backbone": backbone}, "bgs": {"backbone": backbone}})
+
+    unnamed = _frozen_rows({"pretrained": {}, "bgs": {}})
+    runs = [("r0", unnamed, tmp_path), ("r1", standard("tiny-random-videomae"), tmp_path),
+            ("r2", standard("tiny-random-clip"), tmp_path)]
+    md = write_report(runs, tmp_path / "rep")[0].read_text()
+    assert "| r0 | pretrained video model (frozen) |" in md
+    assert "| r1 | tiny-random-videomae (frozen) |" in md and "| r2 | tiny-random-clip (frozen) |" in md
+    md = write_report(runs[:1], tmp_path / "alone")[0].read_text()
+    assert "| pretrained video model (frozen) |" in md and "| BGS fine-tuned (LoRA) |" in md
+
+
+def test_a_report_that_renames_a_frozen_row_says_its_figures_keep_their_evaluations_names(tmp_path):
+    """The report renames a run's frozen base beside that backbone evaluated alone, but each figure was drawn by its
+    evaluation with the name it gave ("pretrained video model (frozen)" in the legend beside a table row
+    "tiny-random-videomae (frozen)"): the report says so under its key line; a report that renames nothing, and a
+    run without figures, add no such line."""
+    from bgs_hf.eval.report import write_report
+
+    def run(folder: str, entry: dict, figures: bool = True) -> tuple:
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / "fit.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+        res = _frozen_rows({"pretrained": entry})
+        return folder, {**res, "figures": {"fit": "fit.png"}} if figures else res, tmp_path / folder
+
+    base = {"backbone": "tiny-random-videomae"}
+    alone = run("alone", {**base, "label": "tiny-random-videomae (frozen)"})
+    md = write_report([run("run-eval", base), alone], tmp_path / "rep")[0].read_text()
+    note = ("*Each evaluation drew its figures with its own row names: run-eval's name tiny-random-videomae (frozen) "
+            "(the `pretrained` row) as its evaluation did.*")
+    assert note in md and "alone's" not in md
+    assert "drew its figures" not in write_report([run("other", base)], tmp_path / "one")[0].read_text()
+    md = write_report([run("bare", base, figures=False), alone], tmp_path / "bare")[0].read_text()
+    assert "| bare | tiny-random-videomae (frozen) |" in md and "drew its figures" not in md
+
+
 def test_the_fine_tuned_row_is_called_bgs_only_for_a_run_that_recorded_the_bgs_loss_with_lora(tiny_sets, tmp_path):
     """evaluation.md, its JSON's names and every figure called any fine-tuned model "BGS fine-tuned (LoRA)": also a run
     that recorded another loss or none (saved by another training loop), and a full fine-tune with no LoRA. By the

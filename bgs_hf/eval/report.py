@@ -129,6 +129,17 @@ def _one_name_per_model(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, d
     return named
 
 
+def _figure_names_note(runs: list[tuple[str, dict, Path]], named: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Which rows :func:`_one_name_per_model` renamed in runs that have figures: each evaluation drew its figures with
+    its own names, so a legend and the table beside it named one model two ways without a word."""
+    renamed = [f"{label}'s name {row_name(key, new)} (the `{key}` row) as its evaluation did"
+               for (label, res, _), (_, new, _) in zip(runs, named) if res.get("figures")
+               for key in res.get("models") or {} if row_name(key, res) != row_name(key, new)]
+    if not renamed:
+        return []
+    return [("text", "*Each evaluation drew its figures with its own row names: " + "; ".join(renamed) + ".*")]
+
+
 def _comparison(pair: str, res: dict) -> str:
     """``"bgs - pretrained"`` (a paired result's key) in display names. The first is always the suite's own ``bgs``
     row, so the key splits at its first " - ": a control named ``lang - distilled`` keeps its name (it was cut in
@@ -903,10 +914,13 @@ def write_report(runs: Sequence[tuple[str, dict, Path]], out_dir: str | Path, *,
     those names that no report of ours wrote is refused (:func:`check_report_targets`), never replaced."""
     check_report_targets(out_dir, stem)
     fixed = [_reportable(label, res, Path(folder)) for label, res, folder in runs]  # before anything is written
-    fixed = _one_name_per_model(fixed)
+    named = _one_name_per_model(fixed)
+    sections = build_sections(named)
+    title_of_data, data_blocks = sections[0]
+    sections[0] = (title_of_data, data_blocks + _figure_names_note(fixed, named))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    md, page = render(build_sections(fixed), out, title)
+    md, page = render(sections, out, title)
     md_path, html_path = _report_paths(out, stem)
     write_text_atomic(md_path, md + WRITTEN_MARK + "\n")  # cut short, it would lack the mark: a rerun refused it
     write_text_atomic(html_path, page + WRITTEN_MARK + "\n")
