@@ -2696,3 +2696,40 @@ def test_a_file_named_like_a_video_that_is_none_is_an_import_problem_and_nothing
     _videos(tmp_path)
     assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(videos), str(out), "--test-fraction",
                 "0.4"]) == 0 and len(load(out, val_fraction=0).judgments) == 90
+
+
+def test_an_import_whose_table_cannot_be_read_lists_its_problem_without_checking_videos(tmp_path: Path,
+                                                                                      capsys) -> None:
+    """Mutation audit of dde7bf1: the video check run without asking whether the table was read passed. A table
+    missing a column (no data to check videos of) failed with an AttributeError of None after the import began
+    decoding; it is the one problem line, exit 1, nothing written."""
+    out = tmp_path / "ds"
+    table = _csv(tmp_path, ["1,b.mp4,c.mp4,d.mp4,b.mp4"], header="subject,v1,v2,v3,choice")
+    assert cli(["data", "import", str(table), str(_videos(tmp_path)), str(out)]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("problem: judgments.csv: column 'video1' missing (columns: subject, v1, v2, v3")
+    assert printed[-1].endswith("; nothing written") and not out.exists()
+
+
+def test_a_large_import_decodes_only_the_first_frame_of_each_video(tmp_path: Path, monkeypatch, capsys) -> None:
+    """dde7bf1's video check decoded the frame mid-clip, so half of every clip: about 140 ms a 3-s 224-px clip, ten
+    times a demux and one frame (12 ms), and far more for long clips, on every clip of a large import. It decodes each
+    file's first frame only (a text file saved as .mp4 and a still image are still refused, in the same words)."""
+    from bgs_hf.video import decode
+
+    decoded: list[int] = []
+    real = decode._decoded
+
+    def counted(*args, **kwargs):  # noqa: ANN202
+        for frame in real(*args, **kwargs):
+            decoded.append(1)
+            yield frame
+
+    monkeypatch.setattr(decode, "_decoded", counted)
+    videos = tmp_path / "my videos"
+    for k, name in enumerate(NAMES):  # 40 frames each
+        (videos / name).parent.mkdir(parents=True, exist_ok=True)
+        write_video(videos / name, np.full((40, 16, 16, 3), 30 * k, dtype=np.uint8), fps=10)
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(videos), str(tmp_path / "ds"),
+                "--test-fraction", "0.4"]) == 0, capsys.readouterr().out
+    assert len(NAMES) <= len(decoded) <= 2 * len(NAMES), len(decoded)  # the first frame, and the next to see it end

@@ -1409,6 +1409,20 @@ def test_a_frozen_backbone_given_by_its_folder_is_named_by_the_folder(tmp_path):
             "pretrained": f"{'my-videomae' if folder == local else 'someone/their-vit'} (frozen)"}
 
 
+def test_a_backbone_in_a_users_own_folder_named_snapshots_is_named_by_its_folder(tmp_path):
+    """Mutation audit of 208edde: ``_short`` taking any folder under a ``snapshots`` folder for a Hub snapshot passed:
+    weights a user keeps in ``weights/snapshots/v2`` (no ``models--`` cache folder above) were labelled
+    "None (frozen)"."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.suite import model_labels
+
+    folder = tmp_path / "weights" / "snapshots" / "v2"
+    folder.mkdir(parents=True)
+    model = SimpleNamespace(spec=SimpleNamespace(name=str(folder)))
+    assert model_labels(str(folder), None, {"pretrained": model}) == {"pretrained": "v2 (frozen)"}
+
+
 def test_attention_over_no_clips_is_refused_before_any_work(tmp_path):
     """``run_suite(attention_clips=0)`` mapped ``test.items[:0]``, no clip, and failed with an IndexError in the
     attention analysis after every model had embedded the clips; it is refused first, with the way to skip the maps

@@ -1883,6 +1883,40 @@ def test_push_of_a_file_says_it_is_a_file_and_names_the_run_folder_holding_it(tm
     assert not (tmp_path / "staged").exists()
 
 
+def test_a_file_given_as_a_run_folder_names_the_run_whose_model_lies_in_a_sub_folder_as_typed(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of 75f64b6: the hint looking for bgs_config.json only beside the file, the folder hinted as
+    expanded, and an absolute file named whole, passed. `push ~/runs/ss/metrics.json` of a run whose model lies in
+    `model/` got no hint; a tilde's folder is named as typed and an absolute file by its name, as a missing run folder
+    is."""
+    from bgs_hf.hub.run_info import find_model_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "home" / "runs" / "ss"
+    _records(run / "model")
+    (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.5}}))
+    for given, named, hint in (("~/runs/ss/metrics.json", "~/runs/ss/metrics.json", "~/runs/ss"),
+                               (str(run / "metrics.json"), "metrics.json", str(run))):
+        with pytest.raises(BGSInputError) as err:
+            find_model_dir(given)
+        assert str(err.value) == f"{named}: a file, not a run folder (did you mean its folder '{hint}'?)"
+    assert find_model_dir("~/runs/ss") == run / "model"
+
+
+def test_another_runs_metrics_json_recording_its_own_baseline_is_refused_as_a_runs_metrics(
+        tiny_run: Path, tmp_path: Path) -> None:
+    """Mutation audit of 75f64b6: `_other_models_figures` reading any `baseline` value as a `bgs-hf baseline` kind
+    passed. A training run's metrics.json that records its pretrained model's fit (a dict under `baseline`) is named as
+    a run's metrics.json, not "`bgs-hf baseline {'r2': ...}`'s figures"."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    (tmp_path / "metrics.json").write_text(json.dumps({**METRICS, "baseline": BASELINE}))
+    with pytest.raises(BGSInputError, match=r"^metrics\.json: it is a training run's metrics\.json \(the fine-tuned "
+                                            r"model's figures\), not the pretrained backbone's"):
+        RunInfo.from_run_dir(tiny_run, baseline=tmp_path / "metrics.json")
+
+
 def test_a_run_folder_given_with_a_tilde_is_read_in_the_home_folder(tmp_path: Path, monkeypatch) -> None:
     """`bgs-hf evaluate --model=~/runs/ss` (bash keeps a tilde after `=` as typed) or `push_run("~/runs/ss", ...)`:
     the model loaded (load_model expands the tilde) but its records were looked for in a folder named `~`: the run

@@ -3576,3 +3576,17 @@ def test_a_pushed_models_warnings_and_base_refusals_name_it_by_its_repo_id_insid
     monkeypatch.chdir(tmp_path)
     with pytest.raises(BGSInputError, match=r"^run: cannot load the base model from run/base \(SafetensorError"):
         load_model("run")
+
+
+def test_a_users_own_folder_named_snapshots_is_named_as_given_and_a_nested_cache_by_its_innermost_repo(tmp_path):
+    """Mutation audit of 208edde: ``hub_model_named`` without its ``models--`` check, or searching from the outermost
+    ``snapshots``, passed. A run a researcher keeps under ``runs/snapshots/epoch3`` was then named ``runs/bgs``, a
+    folder that does not exist; a Hub cache inside another's snapshot names the model loaded, the innermost."""
+    from bgs_hf.errors import hub_model_named
+
+    mine = tmp_path / "runs" / "snapshots" / "epoch3" / "bgs"
+    assert hub_model_named(mine) is None
+    assert str(BGSInputError("x", path=mine, whole=True)) == f"{mine}: x"
+    nested = (tmp_path / "models--a--b" / "snapshots" / "c1" / "cache" / "models--org--name" / "snapshots" / "c2" /
+              "base")
+    assert hub_model_named(nested) == "org/name/base"

@@ -950,8 +950,9 @@ def collect_problems(table: str | Path, video_dir: str | Path, *, decode_videos:
                      **kwargs: object) -> tuple[OddOneOutData | None, list[BGSInputError]]:
     """Every problem in the CSV at once (what ``bgs-hf data import`` prints before writing anything). A path given that
     is not there raises :class:`~bgs_hf.errors.NoSuchSource` instead: bad input (exit 2), no data to check.
-    ``decode_videos`` (the import's) also lists each named video no frame decodes from, as ``data validate`` does: a
-    text file saved as 'b.mp4' was copied in and written, and met only once OUT existed."""
+    ``decode_videos`` (the import's) also lists each named video whose first frame does not decode, or that shows one
+    frame, in ``data validate``'s words: a text file saved as 'b.mp4' was copied in and written, and met only once OUT
+    existed. Only the first frame is decoded: a frame mid-clip decoded half of every clip of a large import."""
     problems = Problems(collect=True)
     try:
         data = read_triplet_table(table, video_dir, problems=problems, **kwargs)  # type: ignore[arg-type]
@@ -968,5 +969,5 @@ def collect_problems(table: str | Path, video_dir: str | Path, *, decode_videos:
                   else "change --test-fraction (or --split-seed)")
         check_splits(data, problems, hint=f"; a split counts only the trials whose three videos all lie in it: {change}")
     if data is not None and decode_videos:
-        check_videos(data, problems)
+        check_videos(data, problems, first_frame=True)
     return data, problems.items

@@ -13,20 +13,22 @@ from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 
 
-def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True) -> None:
+def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True,
+                 first_frame: bool = False) -> None:
     """Videos named but missing, and (with ``decode``) files PyAV cannot decode a frame from or that show one frame (a
-    still image): the decoder's own refusals, which `train` and the Space would meet."""
+    still image): the decoder's own refusals, which `train` and the Space would meet. ``first_frame`` (`data import`'s,
+    over every clip it copies) decodes each file's first frame only, not the frame mid-clip (half the clip)."""
     for row, cid, value in data.meta.get("videos_missing", []):
         problems.add(f"clip {cid!r}: video {value!r} missing", path=Path(data.root or ".") / "clips", row=row)
     if not decode:
         return
     from bgs_hf._bars import delayed_bar
-    from bgs_hf.video import decode_frames  # the one PyAV decoding path, so validate agrees with training
+    from bgs_hf.video.decode import check_first_frame, decode_frames  # the one PyAV path, as training's
 
     named = [(cid, v) for cid, v in zip(data.clips["clip_id"], data.clips["video"]) if v]
     for cid, path in delayed_bar(named, desc="check videos", unit="clip", disable=len(named) < 20):
         try:
-            decode_frames(path, 1)
+            check_first_frame(path) if first_frame else decode_frames(path, 1)
         except BGSInputError as err:
             problems.add(f"clip {cid!r}: {err.detail}", path=path)
 

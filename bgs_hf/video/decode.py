@@ -29,7 +29,7 @@ import logging
 import math
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -498,18 +498,31 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
     shown width: see the module's docstring). ``size`` resizes the short side (antialiased bilinear).
     Any unreadable input raises ``BGSInputError`` naming the file.
     """
+    num_frames = checked_num_frames(num_frames)  # 2.5 failed in a TypeError after opening the file, True read as 1
+    picked = _frames_at(check_file(path), lambda t: sample_times(t.start, t.end, num_frames), size)
+    # a resolution change mid-stream: every frame is brought to the first one's shape, so they stack
+    first = picked[0].shape
+    return np.stack([a if a.shape == first else resize_frames_uint8_to(a, first[:2]) for a in picked])
+
+
+def check_first_frame(path: str | Path) -> None:
+    """Refuse, in :func:`decode_frames`' words, a file no frame decodes from or that shows one frame (a still image),
+    decoding its first frame only. Why: ``bgs-hf data import`` checks every clip it copies, and sampling one frame
+    mid-clip decoded half of each (about ten times the cost on short clips, far more on long ones)."""
+    _frames_at(check_file(path), lambda t: np.array([t.start], dtype=np.float64), None)
+
+
+def _frames_at(p: Path, at: Callable[[_Timeline], np.ndarray], size: int | None) -> list[np.ndarray]:
+    """The frames on screen at the times ``at`` picks on the clip's timeline (rising), every failure one line."""
     import av
 
-    num_frames = checked_num_frames(num_frames)  # 2.5 failed in a TypeError after opening the file, True read as 1
-    p = check_file(path)
     timeline = None
     try:
         with _open(p) as container:  # pass 1: demux only, for the timeline the samples divide
             timeline = _timeline(container, _video_stream(container, p), p)
         check_frame_count(timeline.n_frames, p)
-        targets = sample_times(timeline.start, timeline.end, num_frames)
         with _open(p) as container:  # pass 2: decode in order, converting only the frames kept
-            picked = _frames_on_screen(container, timeline, targets, size, p)
+            return _frames_on_screen(container, timeline, at(timeline), size, p)
     except BGSInputError:
         raise
     except (av.FFmpegError, OSError, MemoryError, ValueError) as err:  # ValueError: unsupported pix_fmt
@@ -518,9 +531,6 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
             raise BGSInputError(f"truncated video: the file ends inside the last frame it holds ({error_reason(err)}); "
                                 f"{RECOPY_HINT}", path=p) from None
         raise BGSInputError(f"corrupt video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
-    # a resolution change mid-stream: every frame is brought to the first one's shape, so they stack
-    first = picked[0].shape
-    return np.stack([a if a.shape == first else resize_frames_uint8_to(a, first[:2]) for a in picked])
 
 
 #: FFmpeg's own VP8/VP9 decoders drop the alpha a WebM stores beside each frame (``alpha_mode`` 1, Matroska's
