@@ -4098,12 +4098,9 @@ def test_a_host_with_spaces_around_it_is_served_stripped_as_the_spaces_server_na
     assert asked == ["0.0.0.0"] and served["server_name"] == "0.0.0.0"
 
 
-def test_the_launcher_says_the_address_it_serves_on_as_bgs_hf_space_does(tmp_path: Path, monkeypatch, capsys) -> None:
-    """`BGS_MODEL=RUN_DIR python app.py` (the Space README's way to run it) printed nothing once it served: gradio's
-    banner is off (``quiet``) and only `bgs-hf space` printed its address. Now the same line, once the page answers,
-    from the blocking launch itself (nothing after it runs until the server stops)."""
-    import urllib.request
-
+def _launcher_on_a_free_port(tmp_path: Path, monkeypatch) -> tuple[types.ModuleType, int, list]:
+    """The Space's ``app.py`` module set to launch ``me/model`` on a free port with a hand-made backend (no model
+    loads): the module, the port, and the list the launched Blocks lands in (close it when done)."""
     from bgs_hf.hub import space_app
 
     app = _space_app()
@@ -4117,6 +4114,18 @@ def test_the_launcher_says_the_address_it_serves_on_as_bgs_hf_space_does(tmp_pat
     build = space_app.build_demo
     monkeypatch.setattr(space_app, "build_demo", lambda backend: built.append(build(backend)) or built[-1])
     monkeypatch.setattr(app, "launch", lambda config, **kw: space_app.launch(config, backend=hand, **kw))
+    return app, port, built
+
+
+def test_the_launcher_says_the_address_it_serves_on_as_bgs_hf_space_does(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`BGS_MODEL=RUN_DIR python app.py` (the Space README's way to run it) printed nothing once it served: gradio's
+    banner is off (``quiet``) and only `bgs-hf space` printed its address. Now the same line, once the page answers,
+    from the blocking launch itself (nothing after it runs until the server stops)."""
+    import urllib.request
+
+    from bgs_hf.hub import space_app
+
+    app, port, built = _launcher_on_a_free_port(tmp_path, monkeypatch)
     with ThreadPoolExecutor(1) as pool:
         served = pool.submit(app.main)
         out, deadline = "", time.time() + 60
@@ -4152,20 +4161,10 @@ def test_the_launcher_says_its_address_once_where_gradio_does_not_block(tmp_path
 
     from bgs_hf.hub import space_app
 
-    app = _space_app()
-    monkeypatch.setattr(app, "HERE", tmp_path)
-    monkeypatch.setenv("BGS_MODEL", "me/model")
-    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     monkeypatch.setattr(sys, "ps1", ">>> ", raising=False)  # what gradio reads as an interactive interpreter
     if mode == "GRADIO_DEBUG":
         monkeypatch.setenv("GRADIO_DEBUG", "1")
-    port = _free_port()
-    monkeypatch.setenv("GRADIO_SERVER_PORT", str(port))
-    hand = _hand_backend(tmp_path)
-    built: list = []
-    build = space_app.build_demo
-    monkeypatch.setattr(space_app, "build_demo", lambda backend: built.append(build(backend)) or built[-1])
-    monkeypatch.setattr(app, "launch", lambda config, **kw: space_app.launch(config, backend=hand, **kw))
+    app, port, built = _launcher_on_a_free_port(tmp_path, monkeypatch)
     said = f"http://127.0.0.1:{port}/"
     with ThreadPoolExecutor(1) as pool:
         served = pool.submit(app.main)
