@@ -1096,6 +1096,41 @@ def test_a_lost_video_without_the_flag_points_to_skip_missing_videos_where_the_f
         "names are case-sensitive)"]
 
 
+def test_a_lost_numbered_clip_spelt_like_another_names_skip_missing_videos_once_per_import(tmp_path: Path) -> None:
+    """'clip_39.mp4' lost from a folder of clip_01..clip_40 was told only "did you mean 'clip_09.mp4'?" (another
+    clip, spelt alike), never that `--skip-missing-videos` exists. Its line now names the flag, once per import: not
+    again on the next lost clip's line nor on the captions' line. A letter typed twice ('clipp_01.mp4') is a typo,
+    told the flag only where several videos are lost."""
+    names = [f"clip_{k:02d}.mp4" for k in range(1, 13)]
+    videos = tmp_path / "my videos"
+    videos.mkdir()
+    for name in names:
+        (videos / name).write_bytes(b"")
+    rows = [f"P0,{t},clip_01.mp4,clip_02.mp4,clip_03.mp4,clip_01.mp4,1" for t in range(1, 5)]
+    rows[1] = "P0,2,clip_01.mp4,clip_02.mp4,clip_39.mp4,clip_01.mp4,1"
+    rows[2] = "P0,3,clip_01.mp4,clip_38.mp4,clip_03.mp4,clip_01.mp4,1"
+    captions = tmp_path / "captions.csv"
+    captions.write_text("video,caption\nclip_01.mp4,two people\nclip_39.mp4,a lost one\n", encoding="utf-8")
+    _, problems = collect_problems(_csv(tmp_path, rows), videos, captions=captions)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv row 2: column 'Video3': no video 'clip_39.mp4' in {videos} (did you mean 'clip_09.mp4'? if "
+        "the video is lost, pass --skip-missing-videos to drop the trials naming it)",
+        f"judgments.csv row 3: column 'Video2': no video 'clip_38.mp4' in {videos} (did you mean 'clip_08.mp4'?)",
+        f"captions.csv row 2: column 'video': no video 'clip_39.mp4' in {videos} (did you mean 'clip_09.mp4'?)"]
+    # one misspelt name alone is a typo; two lost names are told the flag (once)
+    rows[1], rows[2] = ("P0,2,clip_01.mp4,clip_02.mp4,clipp_01.mp4,clip_01.mp4,1",
+                        "P0,3,clip_01.mp4,clip_03.mp4,clip_04.mp4,clip_01.mp4,1")
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv row 2: column 'Video3': no video 'clipp_01.mp4' in {videos} (did you mean 'clip_01.mp4'?)"]
+    rows[2] = "P0,3,clip_01.mp4,clipp_02.mp4,clip_04.mp4,clip_01.mp4,1"
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv row 2: column 'Video3': no video 'clipp_01.mp4' in {videos} (did you mean 'clip_01.mp4'? if "
+        "the video is lost, pass --skip-missing-videos to drop the trials naming it)",
+        f"judgments.csv row 3: column 'Video2': no video 'clipp_02.mp4' in {videos} (did you mean 'clip_02.mp4'?)"]
+
+
 def test_skip_missing_videos_still_refuses_a_name_that_is_a_file_spelt_otherwise(tmp_path: Path, capsys) -> None:
     """Only a lost video is dropped: a name that is a file's in another case, extension or folder is a typo and stays
     a problem with its did-you-mean, as does an odd video none of the trial's three and an odd given by position;

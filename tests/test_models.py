@@ -2389,6 +2389,27 @@ def test_a_windows_path_is_a_missing_folder_not_a_hub_id(monkeypatch):
         get_backbone_spec("models\\mine")
 
 
+@pytest.mark.parametrize("name", ["runs\\demo\\bgs", "runs\\demo/bgs", "runs/demo\\bgs"])
+def test_a_windows_path_given_as_a_saved_model_is_a_missing_folder_without_a_hub_lookup(monkeypatch, name):
+    """``load_model("runs\\demo/bgs")`` (a Windows path, pasted or half retyped) was taken for a Hub repo id and
+    refused as a malformed one ("Repo id must use alphanumeric chars"), where the backbone registry calls any name with
+    a backslash a path. Both now decide by one rule: a missing folder, as typed, and no Hub lookup."""
+    import huggingface_hub
+
+    import bgs_hf.models.loading as loading
+
+    def no_lookup(*args: object, **kwargs: object) -> None:
+        pytest.fail("a Windows path was looked up on the Hub")
+
+    monkeypatch.setattr(loading, "hub_unreachable", no_lookup)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", no_lookup)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", no_lookup)
+    with pytest.raises(BGSInputError) as err:
+        load_model(name)
+    assert str(err.value) == f"{name}: not a BGS model folder or Hub repo id"
+    assert loading.saved_model_folder(name) is None
+
+
 @pytest.mark.parametrize(("name", "why"), [("org/a--b", "Cannot have -- or .. in repo_id"),
                                            ("runs/x..y", "Cannot have -- or .. in repo_id"),
                                            ("org/model.git", "Repo_id cannot end by '.git'")])

@@ -56,6 +56,14 @@ class Problems:
     items: list[BGSInputError] = field(default_factory=list)
     #: per source read from several files, each file and its row count in reading order (see :meth:`shards`)
     files_of: dict[Path, tuple[tuple[Path, int], ...]] = field(default_factory=dict)
+    #: the hints given once in a run of checks (a flag to pass), where a line of each problem they fit is too many
+    said: set[str] = field(default_factory=set)
+
+    def first_time(self, hint: str) -> bool:
+        """Whether ``hint`` is given here for the first time in this run of checks (it is then marked given)."""
+        new = hint not in self.said
+        self.said.add(hint)
+        return new
 
     def shards(self, source: str | Path, files: Sequence[tuple[Path, int]]) -> None:
         """Rows of ``source`` are numbered across ``files`` (file, rows) read one after the other; a problem then

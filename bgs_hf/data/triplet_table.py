@@ -191,6 +191,14 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
     return same_file
 
 
+def _another_numbered_clip(name: str, near: str) -> bool:
+    """Whether ``name`` and the file spelt most like it differ only in the values of their numbers ('clip_99.mp4',
+    'clip_09.mp4'): numbered stimuli are all spelt alike, so that file is another clip, not the one meant, and the
+    video may be lost. A number padded ('clip 1.MP4' for 'clip 01.MP4') is the same clip."""
+    a, b = re.split(r"(\d+)", name.casefold()), re.split(r"(\d+)", near.casefold())
+    return len(a) == len(b) and a[::2] == b[::2] and [int(x) for x in a[1::2]] != [int(x) for x in b[1::2]]
+
+
 def _resolve_names(
     df: pd.DataFrame, cols: list[str], files: dict[str, str], video_dir: Path, path: Path, problems: Problems,
     *, odd: bool = False, column_label: bool = True, lost: LostVideos | None = None, noun: str = "trial",
@@ -204,7 +212,8 @@ def _resolve_names(
     extension or in another folder, it stays inside the folder, and (odd column) it is one of the row's three: those
     are a misspelling, not a missing video, and stay a problem with their did-you-mean. A name merely spelt alike
     ('clip_07.mp4' beside 'clip_06.mp4') is lost: numbered stimuli are all spelt alike. Without ``lost``, a row the
-    flag would drop and whose name has no close file points to it (``noun``: what it drops, as ``LostVideos.warn``).
+    flag would drop and whose name has no close file points to it (``noun``: what it drops, as ``LostVideos.warn``),
+    and so does, once in the run of ``problems``, one whose close file is another numbered clip or where several are lost.
     An empty cell (a captions or ratings row without its video) is a problem with or without ``lost``: it names no
     video to lose."""
     same_file = _did_you_mean(files)
@@ -245,6 +254,14 @@ def _resolve_names(
         k = int(np.argmax(shown[i]))
         missing[int(i)] = (cols[k], typed[i, k], cell_names[i, k])
 
+    # listed like every other per-row problem (the first max_rows, then a count): a wrong video folder misses
+    # every name, and printed one line per row of a 100 000-trial CSV; hints are built only for the rows shown
+    where = sorted(missing)
+    # a lost video spelt like another file ('clip_99.mp4' beside 'clip_09.mp4') was told only its did-you-mean, never
+    # that the flag exists: it is named once per import where the name is another numbered clip or several are lost
+    several_lost = len({missing[i][2] for i in where if losing[i]}) > 1
+    flag = "--skip-missing-videos"
+
     def hint(col: str, name: str, i: int) -> str:
         if odd and col == cols[-1] and _names_a_position(name, cols[:3]):
             # it was told to give paths relative to the video folder, which the three videos already were
@@ -257,14 +274,17 @@ def _resolve_names(
         # a typo ('clip1.mp4' for 'clip_1.mp4') was told to give paths relative to the folder, which it did
         close = closest(name, files.values(), cutoff=0.8)
         if close:
-            return f" (did you mean {close!r}?)"
-        # a lost video, as the empty cell points to --skip-incomplete: the row is one the flag would drop
-        skip = f", or pass --skip-missing-videos to drop the {noun}s naming it" if losing[i] else ""
-        return f" (give paths relative to the video folder, e.g. 'sub/clip.mp4'{skip})"
-
-    # listed like every other per-row problem (the first max_rows, then a count): a wrong video folder misses
-    # every name, and printed one line per row of a 100 000-trial CSV; hints are built only for the rows shown
-    where = sorted(missing)
+            lost_one = losing[i] and (several_lost or _another_numbered_clip(name, close))
+            skip = (f" if the video is lost, pass {flag} to drop the {noun}s naming it"
+                    if lost_one and problems.first_time(flag) else "")
+            return f" (did you mean {close!r}?{skip})"
+        relative = " (give paths relative to the video folder, e.g. 'sub/clip.mp4'"
+        if not losing[i]:
+            return relative + ")"
+        # a lost video, as the empty cell points to --skip-incomplete: the row is one the flag would drop (said on
+        # each such line; a did-you-mean line after it need not say it again)
+        problems.first_time(flag)
+        return f"{relative}, or pass {flag} to drop the {noun}s naming it)"
 
     def column(col: str) -> str:
         return f"column {col!r}: " if column_label else ""

@@ -165,7 +165,8 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
     p = expand_user(dir_or_repo)
     if p.is_dir():
         return p
-    if p.exists() or str(dir_or_repo).startswith((".", "/", "~")) or str(dir_or_repo).count("/") != 1:
+    # the registry's rule of a path (a backslash too: 'runs\\demo/bgs' was refused as a malformed Hub id)
+    if p.exists() or looks_like_a_path(str(dir_or_repo)) or str(dir_or_repo).count("/") != 1:
         raise BGSInputError("not a BGS model folder or Hub repo id", path=p, whole=True)
     if (why := hub_id_problem(str(dir_or_repo))) is not None:  # was "cannot download ...: HFValidationError"
         raise BGSInputError(f"model {str(dir_or_repo)!r} is neither a folder here nor a Hub repo id (ORG/NAME): {why}")
@@ -216,14 +217,12 @@ def saved_model_folder(model: Any) -> Path | None:
     for a backbone it failed as one that cannot be resolved; evaluation scores it as it scores the run's folder."""
     if not isinstance(model, (str, os.PathLike)):
         return None
-    name, p = str(model), expand_user(model)
+    p = expand_user(model)
     if p.is_dir():
         return p if (p / BGS_CONFIG).is_file() else None
-    if p.exists() or looks_like_a_path(name) or name.count("/") != 1:
-        return None
     try:
-        return resolve_model_folder(name)
-    except BGSInputError:  # no such file or repo, gated, offline: not a saved model (maybe a backbone)
+        return resolve_model_folder(model)
+    except BGSInputError:  # a path not there, no such repo, gated, offline: not a saved model (maybe a backbone)
         return None
 
 
