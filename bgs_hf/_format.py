@@ -85,10 +85,24 @@ def _unsigned_zero(text: str, spec: str = "") -> str:
     return (sign if sign in ("+", " ") else "") + text[1:]
 
 
+def numbered_key(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``name`` case-folded as its text between numbers and its numbers' values (zero-padding dropped; compared as
+    digit strings, so a 5,000-digit run is no int() error): 'Clip_01.MP4' and 'clip_1.mp4' have one key, the same
+    clip of a numbered stimulus set."""
+    parts = re.split(r"(\d+)", name.casefold())
+    return tuple(parts[::2]), tuple(n.lstrip("0") or "0" for n in parts[1::2])
+
+
 def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The candidate a typo most likely meant, or None: one rule for flags, choices, registry names and file names
-    (here, so library modules need not import the CLI for it)."""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
+    (here, so library modules need not import the CLI for it). A candidate equal to ``word`` but for case and
+    zero-padding (:func:`numbered_key`) is meant before any other: difflib rates 'clip_12.mp4' as close to
+    'clip_1.mp4' as 'clip_01.mp4' is, and broke the tie by order."""
+    pool = list(candidates)
+    key = numbered_key(word)
+    same = [c for c in pool if numbered_key(c) == key]
+    found = difflib.get_close_matches(word, same, n=1, cutoff=0) if same else []
+    found = found or difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
     return found[0] if found else None
 
 

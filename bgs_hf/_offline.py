@@ -7,6 +7,7 @@ registry imports torch, transformers and peft (about 3-6 s on a small machine) b
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 from urllib.parse import urlparse
@@ -100,7 +101,9 @@ def mistyped_folder_hint(name: str) -> str:
 
 def sibling_folder_hint(name: str) -> str:
     """``" (did you mean 'runs/ss'?)"`` for a folder ``name`` (``runs/sss``) that is not there, naming the folder
-    beside it it most likely meant as ``name`` is spelled, else ``""``."""
+    beside it it most likely meant as ``name`` is spelled, else ``""``. A Windows path pasted here (``runs\\demo\\bgs``
+    on Linux) is read with its backslashes as slashes: it was refused as missing beside the folder it names."""
+    name = name.replace("\\", "/") if os.sep == "/" else name
     parent, _, leaf = name.rpartition("/")
     where = expand_user(parent or ".")
     try:

@@ -1131,6 +1131,24 @@ def test_a_lost_numbered_clip_spelt_like_another_names_skip_missing_videos_once_
         f"judgments.csv row 3: column 'Video2': no video 'clipp_02.mp4' in {videos} (did you mean 'clip_02.mp4'?)"]
 
 
+def test_an_unpadded_clip_number_is_pointed_to_the_padded_file_not_another_clip(tmp_path: Path) -> None:
+    """'clip_1.mp4' beside clip_01..clip_12 was told "did you mean 'clip_12.mp4'?" (difflib rates clip_12 and clip_01
+    alike and broke the tie by order): the file whose numbers have the same values, zero-padding aside, is the one
+    meant, in any case ('CLIP_2.MP4' is clip_02.mp4)."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for k in range(1, 13):
+        (videos / f"clip_{k:02d}.mp4").write_bytes(b"")
+    rows = [f"P0,{t},clip_03.mp4,clip_04.mp4,clip_05.mp4,clip_03.mp4,1" for t in range(1, 5)]
+    for typed, column, meant in (("clip_1.mp4", "Video1", "clip_01.mp4"), ("CLIP_2.MP4", "Video3", "clip_02.mp4")):
+        cells = ["clip_03.mp4", "clip_04.mp4", "clip_05.mp4"]
+        cells[int(column[-1]) - 1] = typed
+        rows[1] = f"P0,2,{','.join(cells)},clip_04.mp4,1"
+        _, problems = collect_problems(_csv(tmp_path, rows), videos)
+        assert [str(p) for p in problems] == [
+            f"judgments.csv row 2: column {column!r}: no video {typed!r} in {videos} (did you mean {meant!r}?)"]
+
+
 def test_skip_missing_videos_still_refuses_a_name_that_is_a_file_spelt_otherwise(tmp_path: Path, capsys) -> None:
     """Only a lost video is dropped: a name that is a file's in another case, extension or folder is a typo and stays
     a problem with its did-you-mean, as does an odd video none of the trial's three and an odd given by position;

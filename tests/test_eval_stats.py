@@ -2039,6 +2039,20 @@ def test_a_count_of_zero_is_plural_and_a_guess_needs_a_close_match():
     assert closest("fit", ["fast"]) is None and closest("fsat", ["fast", "fit"]) == "fast"
 
 
+def test_a_guess_prefers_the_name_equal_but_for_zero_padding_and_case():
+    """``closest`` of 'clip_1.mp4' was 'clip_12.mp4' where 'clip_01.mp4' exists: difflib's ratio ties the two and
+    the first listed won. A name equal once numbers are read by value and case folded comes first, an exact one first
+    of all, and a different number stays a mere difflib guess (a 5,000-digit number is no int() error)."""
+    from bgs_hf._format import closest
+
+    assert closest("clip_1.mp4", ["clip_12.mp4", "clip_01.mp4"]) == "clip_01.mp4"
+    assert closest("Clip_2.MP4", ["clip_12.mp4", "clip_002.mp4", "clip_20.mp4"]) == "clip_002.mp4"
+    assert closest("clip_1", ["Clip_01", "clip_1", "CLIP_1"]) == "clip_1"
+    assert closest("s1_t10", ["s1_t01", "s01_t010"]) == "s01_t010"
+    assert closest("clip_99.mp4", ["clip_09.mp4"]) == "clip_09.mp4"
+    assert closest("x" + "9" * 5000, ["y"]) is None
+
+
 
 def test_a_why_is_given_only_beside_an_undefined_value_and_a_list_of_exactly_its_shown_length_has_no_tail():
     """Mutation audit (``_format``, fourth pass): ``fmt_why`` writing its reason beside a defined value (``0.250: few

@@ -2390,7 +2390,7 @@ def test_a_windows_path_is_a_missing_folder_not_a_hub_id(monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["runs\\demo\\bgs", "runs\\demo/bgs", "runs/demo\\bgs"])
-def test_a_windows_path_given_as_a_saved_model_is_a_missing_folder_without_a_hub_lookup(monkeypatch, name):
+def test_a_windows_path_given_as_a_saved_model_is_a_missing_folder_without_a_hub_lookup(monkeypatch, tmp_path, name):
     """``load_model("runs\\demo/bgs")`` (a Windows path, pasted or half retyped) was taken for a Hub repo id and
     refused as a malformed one ("Repo id must use alphanumeric chars"), where the backbone registry calls any name with
     a backslash a path. Both now decide by one rule: a missing folder, as typed, and no Hub lookup."""
@@ -2404,10 +2404,30 @@ def test_a_windows_path_given_as_a_saved_model_is_a_missing_folder_without_a_hub
     monkeypatch.setattr(loading, "hub_unreachable", no_lookup)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", no_lookup)
     monkeypatch.setattr(huggingface_hub, "snapshot_download", no_lookup)
+    monkeypatch.chdir(tmp_path)  # no runs/demo/bgs here (a demo run in the working folder would be pointed to)
     with pytest.raises(BGSInputError) as err:
         load_model(name)
     assert str(err.value) == f"{name}: not a BGS model folder or Hub repo id"
     assert loading.saved_model_folder(name) is None
+
+
+@pytest.mark.parametrize("name", ["runs\\demo\\bgs", "runs\\demo/bgs", "runs\\demo\\bgz"])
+def test_a_windows_path_of_a_folder_that_exists_with_slashes_points_to_it(monkeypatch, tmp_path, name):
+    """``load_model("runs\\demo\\bgs")`` (a Windows path pasted on Linux, where ``runs/demo/bgs`` exists) was refused
+    as a missing folder without naming the folder it means; so were ``evaluate --model`` and ``train --backbone``
+    (the registry's "no such backbone folder"). Each now says "(did you mean 'runs/demo/bgs'?)"."""
+    import bgs_hf.models.loading as loading
+
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: pytest.fail("a Windows path was looked up on the Hub"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "demo" / "bgs").mkdir(parents=True)
+    with pytest.raises(BGSInputError) as err:
+        load_model(name)
+    assert str(err.value) == f"{name}: not a BGS model folder or Hub repo id (did you mean 'runs/demo/bgs'?)"
+    assert loading.saved_model_folder(name) is None
+    with pytest.raises(BGSInputError, match=re.escape(f"{name}: no such backbone folder (did you mean "
+                                                      "'runs/demo/bgs'?) (and not a Hub id)")):
+        get_backbone_spec(name)
 
 
 @pytest.mark.parametrize(("name", "why"), [("org/a--b", "Cannot have -- or .. in repo_id"),

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bgs_hf._files import expand_user, resolved_if_other
-from bgs_hf._format import agree, closest, count, first_few
+from bgs_hf._format import agree, closest, count, first_few, numbered_key
 from bgs_hf.data.build import copied_trials, finish, non_distinct, warn_relisted_trials
 from bgs_hf.data.checks import (
     EXPORT_MISSING,
@@ -195,8 +195,8 @@ def _another_numbered_clip(name: str, near: str) -> bool:
     """Whether ``name`` and the file spelt most like it differ only in the values of their numbers ('clip_99.mp4',
     'clip_09.mp4'): numbered stimuli are all spelt alike, so that file is another clip, not the one meant, and the
     video may be lost. A number padded ('clip 1.MP4' for 'clip 01.MP4') is the same clip."""
-    a, b = re.split(r"(\d+)", name.casefold()), re.split(r"(\d+)", near.casefold())
-    return len(a) == len(b) and a[::2] == b[::2] and [int(x) for x in a[1::2]] != [int(x) for x in b[1::2]]
+    (text, values), (near_text, near_values) = numbered_key(name), numbered_key(near)
+    return text == near_text and values != near_values
 
 
 def _resolve_names(

@@ -38,6 +38,7 @@ from bgs_hf._offline import (
     hub_id_problem,
     hub_unreachable,
     looks_like_a_path,
+    sibling_folder_hint,
 )
 from bgs_hf.errors import BGSInputError, folder_named, is_whole
 from bgs_hf.models.embedder import BGSEmbedder, BGSPeftModel, HeadConfig
@@ -167,7 +168,8 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
         return p
     # the registry's rule of a path (a backslash too: 'runs\\demo/bgs' was refused as a malformed Hub id)
     if p.exists() or looks_like_a_path(str(dir_or_repo)) or str(dir_or_repo).count("/") != 1:
-        raise BGSInputError("not a BGS model folder or Hub repo id", path=p, whole=True)
+        hint = "" if p.exists() else sibling_folder_hint(str(dir_or_repo))  # 'runs\\demo\\bgs' for runs/demo/bgs
+        raise BGSInputError(f"not a BGS model folder or Hub repo id{hint}", path=p, whole=True)
     if (why := hub_id_problem(str(dir_or_repo))) is not None:  # was "cannot download ...: HFValidationError"
         raise BGSInputError(f"model {str(dir_or_repo)!r} is neither a folder here nor a Hub repo id (ORG/NAME): {why}")
     import huggingface_hub

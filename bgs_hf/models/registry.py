@@ -33,6 +33,7 @@ from bgs_hf._offline import (
     hub_unreachable,
     looks_like_a_path,
     mistyped_folder_hint,
+    sibling_folder_hint,
 )
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy, checked_num_frames
@@ -676,7 +677,8 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
         folder = expand_user(name).resolve()
         return _from_folder(folder, str(folder), "local", trust_remote_code, given=name)
     if looks_like_a_path(name):
-        what = "is a file, not a backbone folder" if expand_user(name).exists() else "no such backbone folder"
+        what = ("is a file, not a backbone folder" if expand_user(name).exists()
+                else f"no such backbone folder{sibling_folder_hint(name)}")  # 'runs\\ss' for runs/ss
         raise BGSInputError(f"{name}: {what} (and not a Hub id); known names: {list_families()}")
     if "/" in name and (why := hub_id_problem(name)) is not None:  # a bare name stays a mistyped registry name
         raise BGSInputError(f"backbone {name!r} is neither a folder here nor a Hub model id (ORG/NAME): {why}")
