@@ -1149,6 +1149,36 @@ def test_an_unpadded_clip_number_is_pointed_to_the_padded_file_not_another_clip(
             f"judgments.csv row 2: column {column!r}: no video {typed!r} in {videos} (did you mean {meant!r}?)"]
 
 
+def test_a_did_you_mean_names_skip_missing_videos_only_for_another_numbered_clip_or_several_lost(tmp_path: Path) -> None:
+    """Mutation audit of 3841920: mutants passed that named `--skip-missing-videos` on the did-you-mean line of a
+    padded number ('clip_1.mp4' for 'clip_01.mp4': the same clip, a typo), of one typo named in two trials (several
+    rows, one video: every video is named in many trials), of a typo whose number differs too ('clip-19.mp4'), or of a
+    row the flag keeps (its case typo 'CLIP_02.mp4' stays a problem), and that counted such a row as a lost video;
+    others named the flag on no line, or missed a name typed in another case ('Clip_19.mp4')."""
+    videos = tmp_path / "my videos"
+    videos.mkdir()
+    for k in range(1, 10):
+        (videos / f"clip_{k:02d}.mp4").write_bytes(b"")
+
+    def told(*rows: str) -> list[str]:
+        table = _csv(tmp_path, ["P0,1,clip_01.mp4,clip_02.mp4,clip_03.mp4,clip_01.mp4,1", *rows])
+        return [str(p).split(": ", 2)[2].replace(f" in {videos} ", " ") for p in collect_problems(table, videos)[1]]
+
+    def lost(*names: str, start: int = 2) -> list[str]:
+        return [f"P0,{t},clip_01.mp4,{name},clip_03.mp4,clip_01.mp4,1" for t, name in enumerate(names, start=start)]
+
+    flag = " if the video is lost, pass --skip-missing-videos to drop the trials naming it"
+    assert told(*lost("clip_1.mp4", "clip_1.mp4")) == ["no video 'clip_1.mp4' (did you mean 'clip_01.mp4'?)"] * 2
+    assert told(*lost("clip-19.mp4")) == ["no video 'clip-19.mp4' (did you mean 'clip_09.mp4'?)"]
+    assert told(*lost("Clip_19.mp4")) == [f"no video 'Clip_19.mp4' (did you mean 'clip_09.mp4'?{flag})"]
+    kept = "P0,2,clipp_01.mp4,CLIP_02.mp4,clip_03.mp4,clip_03.mp4,1"  # the flag keeps it: a case typo beside
+    assert told(kept, *lost("clipp_04.mp4", start=3)) == [
+        "no video 'clipp_01.mp4' (did you mean 'clip_01.mp4'?)", "no video 'clipp_04.mp4' (did you mean 'clip_04.mp4'?)"]
+    assert told(kept, *lost("clip_38.mp4", "clip_37.mp4", start=3)) == [
+        "no video 'clipp_01.mp4' (did you mean 'clip_01.mp4'?)",
+        f"no video 'clip_38.mp4' (did you mean 'clip_08.mp4'?{flag})", "no video 'clip_37.mp4' (did you mean 'clip_07.mp4'?)"]
+
+
 def test_skip_missing_videos_still_refuses_a_name_that_is_a_file_spelt_otherwise(tmp_path: Path, capsys) -> None:
     """Only a lost video is dropped: a name that is a file's in another case, extension or folder is a typo and stays
     a problem with its did-you-mean, as does an odd video none of the trial's three and an odd given by position;
@@ -2749,6 +2779,22 @@ def test_a_file_named_like_a_video_that_is_none_is_an_import_problem_and_nothing
     _videos(tmp_path)
     assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(videos), str(out), "--test-fraction",
                 "0.4"]) == 0 and len(load(out, val_fraction=0).judgments) == 90
+
+
+def test_an_import_refuses_an_empty_or_one_frame_video_in_the_decoders_words(tmp_path: Path) -> None:
+    """Mutation audit of 9974ac8: the first-frame check (`check_first_frame`) without the decoder's file check, or
+    without its frame count, passed. A clip copied as 0 bytes (a copy that failed) then read "not a readable video
+    (...); re-encode it", which nothing can re-encode, and a one-frame clip (a still image) was imported, to be
+    refused by `train`. Both are the decoder's own lines, as `data validate` says them."""
+    videos = _videos(tmp_path)
+    (videos / "b.mp4").write_bytes(b"")
+    write_video(videos / "c.mp4", np.zeros((1, 16, 16, 3), dtype=np.uint8), fps=10)
+    _, problems = collect_problems(_csv(tmp_path, _trials()), videos, decode_videos=True,
+                                   split_config=SplitConfig(test_fraction=0.4))
+    assert [str(p) for p in problems] == [
+        "b.mp4: clip 'b.mp4': video file is empty (0 bytes)",
+        "c.mp4: clip 'c.mp4': 1 frame: a still image, not a video (at least 2 frames; the social content of a clip is "
+        "in how it moves)"]
 
 
 def test_an_import_whose_table_cannot_be_read_lists_its_problem_without_checking_videos(tmp_path: Path,

@@ -2389,7 +2389,7 @@ def test_a_windows_path_is_a_missing_folder_not_a_hub_id(monkeypatch):
         get_backbone_spec("models\\mine")
 
 
-@pytest.mark.parametrize("name", ["runs\\demo\\bgs", "runs\\demo/bgs", "runs/demo\\bgs"])
+@pytest.mark.parametrize("name", ["runs\\demo\\bgs", "runs\\demo/bgs", "runs/demo\\bgs", "runs\\bgs"])
 def test_a_windows_path_given_as_a_saved_model_is_a_missing_folder_without_a_hub_lookup(monkeypatch, tmp_path, name):
     """``load_model("runs\\demo/bgs")`` (a Windows path, pasted or half retyped) was taken for a Hub repo id and
     refused as a malformed one ("Repo id must use alphanumeric chars"), where the backbone registry calls any name with
