@@ -19,7 +19,7 @@ class BGSInputError(ValueError):
 
     ``whole``: name ``path`` as given, not by its last part: a model or run folder's last part (``eval``, ``model``,
     ``final``) names one of many (``runs/ss/eval`` and ``runs/vjepa/eval``), where a data file's name is enough; a
-    Hub model's snapshot folder is named by its repo id (:func:`hub_model_named`)."""
+    Hub model's snapshot folder in huggingface_hub's cache is named by its repo id (:func:`hub_model_named`)."""
 
     def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None, row: int | None = None,
                  whole: bool = False) -> None:
@@ -35,15 +35,39 @@ class BGSInputError(ValueError):
         super().__init__((where + message).replace("\n", " "))
 
 
+_COMMIT = re.compile(r"[0-9a-f]{40}")  # huggingface_hub's REGEX_COMMIT_HASH: a snapshot folder's name
+
+
 def hub_model_named(path: str | os.PathLike[str]) -> str | None:
-    """A path in a Hub model's snapshot folder (``.../models--ORG--NAME/snapshots/<commit>/base``) as the user named
-    it, by the repo id (``ORG/NAME/base``); None for any other path. Why: ``load_model("org/name")`` (and
+    """A path in a Hub model's snapshot folder (``HF_HUB_CACHE/models--ORG--NAME/snapshots/<commit>/base``) as the
+    user named it, by the repo id (``ORG/NAME/base``); None for any other path. Why: ``load_model("org/name")`` (and
     ``evaluate --model org/name``, the Space) refused a pushed model naming the cache's snapshot folder, a path the
-    user never typed, or its commit alone."""
-    parts = Path(path).parts
-    for i in range(len(parts) - 2, 0, -1):  # the innermost ``snapshots`` with a commit folder after it
-        if parts[i] == "snapshots" and parts[i - 1].startswith("models--"):
-            return "/".join((parts[i - 1].removeprefix("models--").replace("--", "/", 1), *parts[i + 2:]))
+    user never typed, or its commit alone. Only in huggingface_hub's own cache, where ``snapshot_download`` puts it
+    (a 40-hex commit folder): a user's folder merely laid out so (``x/models--mine/snapshots/abc``, a cache folder
+    copied) is the path the user must go and fix, and the repo id names another folder."""
+    parts = _in_hub_cache(Path(path))
+    if parts is None or len(parts) < 3 or not parts[0].startswith("models--") or parts[1] != "snapshots" \
+            or not _COMMIT.fullmatch(parts[2]):
+        return None
+    return "/".join((parts[0].removeprefix("models--").replace("--", "/", 1), *parts[3:]))
+
+
+def _in_hub_cache(path: Path) -> tuple[str, ...] | None:
+    """``path``'s parts below huggingface_hub's cache folder (``HF_HUB_CACHE``, read now: it is where
+    ``snapshot_download`` looks), or None outside it. Compared as written, then with links resolved (a cache reached
+    through a link, a path ``resolve``d by its caller), but never ``path``'s last part: a snapshot's files link into
+    ``blobs/``."""
+    from huggingface_hub import constants
+
+    cache = Path(constants.HF_HUB_CACHE).expanduser()
+    pairs = [(Path(os.path.abspath(path)), Path(os.path.abspath(cache)))]
+    try:
+        pairs.append((path.parent.resolve() / path.name, cache.resolve()))
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte: this names a path in an error, never raises
+        pass
+    for given, root in pairs:
+        if given.is_relative_to(root):
+            return given.relative_to(root).parts
     return None
 
 

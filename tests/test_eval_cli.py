@@ -1393,15 +1393,17 @@ def test_a_report_folder_whose_evaluation_json_is_not_an_evaluation_is_refused_n
         assert sorted(p.name for p in tmp_path.iterdir()) == ["evaluation.json", "fit.png"]
 
 
-def test_a_frozen_backbone_given_by_its_folder_is_named_by_the_folder(tmp_path):
-    """A backbone loaded from a local folder is named "<folder> (frozen)", a Hub snapshot by its repo id, not by
-    the whole path (a mutant printing the absolute path passed: every test named a Hub backbone)."""
+def test_a_frozen_backbone_given_by_its_folder_is_named_by_the_folder(tmp_path, monkeypatch):
+    """A backbone loaded from a local folder is named "<folder> (frozen)", a Hub snapshot (in the Hugging Face
+    cache) by its repo id, not by the whole path (a mutant printing the absolute path passed: every test named a Hub
+    backbone)."""
     from types import SimpleNamespace
 
     from bgs_hf.eval.suite import model_labels
 
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
     local = tmp_path / "weights" / "my-videomae"
-    snapshot = tmp_path / "hub" / "models--someone--their-vit" / "snapshots" / "abc123"
+    snapshot = tmp_path / "hub" / "models--someone--their-vit" / "snapshots" / ("abc123" + "0" * 34)
     for folder in (local, snapshot):
         folder.mkdir(parents=True)
         model = SimpleNamespace(spec=SimpleNamespace(name=str(folder)))
@@ -3855,3 +3857,25 @@ def test_a_pushed_models_evaluation_warnings_and_refusals_name_its_repo_id_not_t
         assert recorded_run(snapshot) is None
     assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
         "org/ctrl: no run records to name the model by"] * 2
+
+
+def test_a_users_folder_laid_out_like_the_hub_cache_is_named_by_its_path_in_evaluation_and_the_space(tmp_path,
+                                                                                                      caplog):
+    """A run the user keeps in ``x/models--mine/snapshots/abc`` (named so, or copied out of the Hugging Face cache)
+    whose records cannot be read was warned about as ``mine`` by ``evaluate`` (the report's row name) and the Space,
+    a folder that is nowhere, and labelled ``mine (run folder)`` as a comparison row: each names the folder the user
+    must fix, its path (its last part as a row label, as any local run folder)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.suite import _finetuned_name, model_labels
+    from bgs_hf.hub.space_app import recorded_run
+
+    mine = _saved_run(tmp_path / "x" / "models--mine" / "snapshots" / "abc")
+    (mine / "bgs_config.json").write_text("{")
+    with caplog.at_level("WARNING"):
+        _finetuned_name(mine, object())
+        assert recorded_run(mine) is None
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        f"{mine}: no run records to name the model by"] * 2
+    model = SimpleNamespace(spec=SimpleNamespace(name=str(mine)))
+    assert model_labels(str(mine), None, {"pretrained": model}) == {"pretrained": "abc (run folder)"}

@@ -3619,7 +3619,8 @@ def test_a_pushed_models_warnings_and_base_refusals_name_it_by_its_repo_id_insid
         load_model("run")
 
 
-def test_a_users_own_folder_named_snapshots_is_named_as_given_and_a_nested_cache_by_its_innermost_repo(tmp_path):
+def test_a_users_own_folder_named_snapshots_is_named_as_given_and_a_nested_cache_by_its_innermost_repo(tmp_path,
+                                                                                                      monkeypatch):
     """Mutation audit of 208edde: ``hub_model_named`` without its ``models--`` check, or searching from the outermost
     ``snapshots``, passed. A run a researcher keeps under ``runs/snapshots/epoch3`` was then named ``runs/bgs``, a
     folder that does not exist; a Hub cache inside another's snapshot names the model loaded, the innermost."""
@@ -3628,6 +3629,59 @@ def test_a_users_own_folder_named_snapshots_is_named_as_given_and_a_nested_cache
     mine = tmp_path / "runs" / "snapshots" / "epoch3" / "bgs"
     assert hub_model_named(mine) is None
     assert str(BGSInputError("x", path=mine, whole=True)) == f"{mine}: x"
-    nested = (tmp_path / "models--a--b" / "snapshots" / "c1" / "cache" / "models--org--name" / "snapshots" / "c2" /
-              "base")
+    cache = tmp_path / "models--a--b" / "snapshots" / ("c1" * 20) / "cache"  # HF_HUB_CACHE in another's snapshot
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    nested = cache / "models--org--name" / "snapshots" / ("c2" * 20) / "base"
     assert hub_model_named(nested) == "org/name/base"
+
+
+def test_only_a_snapshot_in_the_hugging_face_cache_is_named_by_its_repo_id(tmp_path, monkeypatch):
+    """Since 208edde any folder laid out like the Hub cache's was named by a repo id: a user's own
+    ``x/models--mine/snapshots/abc`` (named so, or a cache folder copied, ``refs/`` and 40-hex commit too) was
+    ``mine`` in every refusal and warning, hiding the path the user must go and fix. Only a snapshot that
+    huggingface_hub's cache (``HF_HUB_CACHE``) holds, in the layout ``snapshot_download`` writes there, is named by
+    its repo id, whether the cache is reached through a link or the path was resolved."""
+    import os
+
+    from bgs_hf.errors import folder_named, hub_model_named
+
+    real = tmp_path / "real-cache"
+    (real / "models--org--name" / "refs").mkdir(parents=True)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    os.symlink(real, tmp_path / "hf-cache")  # ~/.cache a link to another disk
+    commit = "0123456789abcdef" * 2 + "01234567"
+    for cache in (tmp_path / "hf-cache", real):
+        snapshot = cache / "models--org--name" / "snapshots" / commit
+        assert hub_model_named(snapshot) == "org/name"
+        assert folder_named(snapshot / "base") == "org/name/base"
+        assert str(BGSInputError("x", path=snapshot, whole=True)) == "org/name: x"
+    copied = tmp_path / "backup" / "models--org--name"  # a whole cache folder copied, refs/ and all
+    (copied / "refs").mkdir(parents=True)
+    lookalikes = (tmp_path / "x" / "models--mine" / "snapshots" / "abc", copied / "snapshots" / commit,
+                  real / "models--org--name" / "snapshots" / "abc",  # in the cache, no commit folder
+                  real / "models--org--name" / "snapshots", real / "models--org--name")
+    for folder in lookalikes:
+        assert hub_model_named(folder) is None
+        assert folder_named(folder) == str(folder)
+        assert str(BGSInputError("x", path=folder / "base", whole=True)) == f"{folder / 'base'}: x"
+
+
+def test_load_model_names_a_users_folder_laid_out_like_the_hub_cache_by_its_path(hub_cache, tmp_path):
+    """``load_model`` of a damaged model in the user's own ``x/models--mine/snapshots/abc`` (or a pushed model's
+    cache folder copied out of the cache) refused naming ``mine`` (``org/name``), a folder that is nowhere: it names
+    the path given; the same model in the Hugging Face cache is still named ``org/name``."""
+    import shutil
+
+    run = tmp_path / "run"
+    build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(run))
+    (run / "head.safetensors").unlink()
+    hub_cache("org/name", run)
+    mine = tmp_path / "x" / "models--mine" / "snapshots" / "abc"
+    shutil.copytree(run, mine)
+    copied = tmp_path / "backup" / "models--org--name"
+    shutil.copytree(tmp_path / "hub-cache" / "models--org--name", copied)
+    for given, named in (("org/name", "org/name"), (mine, str(mine)), (copied / "snapshots" / ("0" * 40),
+                                                                      str(copied / "snapshots" / ("0" * 40)))):
+        with pytest.raises(BGSInputError) as err:
+            load_model(given)
+        assert str(err.value) == f"{named}: model has a head but no adapter and no head.safetensors"

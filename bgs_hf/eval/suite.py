@@ -90,7 +90,7 @@ def frozen_label(backbone: str) -> str:
 
 def _short(path: str | os.PathLike[str]) -> str:
     """A folder's name as a reader knows it (a run's ``checkpoint-N`` with its run's name; a pushed model's Hub
-    snapshot, ``models--USER--NAME/snapshots/<commit>``, by its repo id)."""
+    snapshot in the Hugging Face cache, ``models--USER--NAME/snapshots/<commit>``, by its repo id)."""
     folder = Path(path).resolve()
     repo = hub_model_named(folder)
     if repo is not None and folder.parent.name == "snapshots":  # the snapshot itself, not a folder in it
