@@ -1916,3 +1916,64 @@ def test_a_triplet_arrays_with_odd_given_too_says_to_name_the_arguments_after_it
                                    "name the arguments after it, e.g. n_items=... or items=...")
     np.testing.assert_array_equal(human_similarity(trip, n_items=4).n, human_similarity(IDX, ODD, 4).n)
     assert ooo_acc_3way(sim, trip, items=np.arange(4)) == ooo_acc_3way(sim, IDX, ODD, np.arange(4))
+
+
+def test_a_models_torch_embeddings_are_scored_as_their_numbers():
+    """Python journey: ``cosine_similarity_matrix(model(pixel_values))``, the README's embeddings (a tensor that
+    requires grad), failed inside torch ("Can't call numpy() on Tensor that requires grad"), and a bf16 run's
+    embeddings in numpy's conversion ("Got unsupported ScalarType BFloat16"). Every metric now reads a tensor's
+    numbers: detached, on the CPU, bfloat16 widened; the graph is left as it was."""
+    import torch
+
+    emb = torch.randn(4, 8, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    np.testing.assert_array_equal(cosine_similarity_matrix(emb), cosine_similarity_matrix(emb.detach().numpy()))
+    unit = torch.nn.functional.normalize(emb, dim=-1)
+    sim = unit @ unit.T  # requires grad, as a model's similarity matrix does
+    plain = sim.detach().numpy()
+    h = human_similarity(torch.tensor(IDX), torch.tensor(ODD), 4)
+    np.testing.assert_array_equal(h.n, human_similarity(IDX, ODD, 4).n)
+    assert ooo_acc_3way(sim, IDX, ODD) == ooo_acc_3way(plain, IDX, ODD)
+    assert ooo_acc_2way(sim, IDX, ODD) == ooo_acc_2way(plain, IDX, ODD)
+    assert r2(sim, h) == r2(plain, h)
+    assert spearman(emb[:, 0], emb[:, 1]) == spearman(emb.detach().numpy()[:, 0], emb.detach().numpy()[:, 1])
+    fit = behavioural_fit(sim, h, IDX, ODD, n_boot=5)
+    assert fit["rsa_spearman"] == behavioural_fit(plain, h, IDX, ODD, n_boot=5)["rsa_spearman"]
+    half = emb.detach().bfloat16()
+    np.testing.assert_array_equal(cosine_similarity_matrix(half), cosine_similarity_matrix(half.float().numpy()))
+    assert emb.requires_grad and emb.grad is None and sim.requires_grad
+
+
+def test_a_judgments_table_with_a_count_in_odds_place_says_to_name_the_arguments_after_it():
+    """Python journey: ``human_similarity(judgments, n_clips)`` on a ``datasets`` judgments table (as
+    ``split_half_ceiling(judgments, n_clips)`` is called) put the count in ``odd`` and said "odd must have shape
+    (348,), got ()"; ``ooo_acc_3way(sim, table, items)`` put the items there. Now one line, as for a TripletArrays;
+    the table's own ``odd`` column given again (one per row) is read as before."""
+    import datasets
+    import pandas as pd
+
+    df = pd.DataFrame({"clip_a": IDX[:, 0], "clip_b": IDX[:, 1], "clip_c": IDX[:, 2], "odd": ODD,
+                       "participant": ["a", "b", "a"]})
+    for table in (df, datasets.Dataset.from_pandas(df)):
+        for call, shown in ((lambda t=table: human_similarity(t, 4), "4"),
+                            (lambda t=table: ooo_acc_3way(S, t, np.arange(4)), "an array of shape (4,)")):
+            with pytest.raises(BGSInputError) as info:
+                call()
+            assert str(info.value) == (f"a judgments table holds its own odd-one-outs, yet `odd` was given too "
+                                       f"({shown}): name the arguments after it, e.g. n_items=... or items=...")
+        np.testing.assert_array_equal(human_similarity(table, n_items=4).n, human_similarity(IDX, ODD, 4).n)
+        np.testing.assert_array_equal(human_similarity(table, table["odd"], 4).k, human_similarity(IDX, ODD, 4).k)
+        assert ooo_acc_3way(S, table, items=np.arange(4)) == ooo_acc_3way(S, IDX, ODD, np.arange(4))
+
+
+def test_the_array_form_of_behavioural_fit_says_why_it_has_no_ceiling():
+    """Python journey: ``behavioural_fit(sim, human, idx, odd)`` without ``ceiling_r2`` reported ``pct_of_ceiling``
+    and ``ceiling_r2`` NaN with no word why (the container form says why beside a NaN ceiling, ``ceiling_why``); now
+    its ``ceiling_why`` says how to get one, and a fit given its ceiling is as before."""
+    h = human_similarity(IDX, ODD, 4)
+    bare = behavioural_fit(S, h, IDX, ODD, n_boot=5)
+    assert np.isnan(bare["pct_of_ceiling"]) and np.isnan(bare["ceiling_r2"])
+    assert bare["ceiling_why"].startswith("no ceiling_r2 given: pass ceiling_r2=split_half_ceiling(")
+    given = behavioural_fit(S, h, IDX, ODD, ceiling_r2=0.2, n_boot=5)
+    assert "ceiling_why" not in given and given["pct_of_ceiling"] == pytest.approx(100 * given["r2"] / 0.2)
+    assert [bare[k] for k in ("r2", "rsa_spearman", "ooo_acc_3way", "n_pairs")] == [
+        given[k] for k in ("r2", "rsa_spearman", "ooo_acc_3way", "n_pairs")]

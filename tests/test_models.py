@@ -3685,3 +3685,26 @@ def test_load_model_names_a_users_folder_laid_out_like_the_hub_cache_by_its_path
         with pytest.raises(BGSInputError) as err:
             load_model(given)
         assert str(err.value) == f"{named}: model has a head but no adapter and no head.safetensors"
+
+
+def test_a_model_without_lora_loads_back_with_its_classes_from_pretrained(tmp_path):
+    """Python journey: ``BGSEmbedder`` had ``save_pretrained`` and no ``from_pretrained`` (an AttributeError), the
+    pair transformers and peft users reach for; it now loads what the save wrote, as ``load_model`` does, and a LoRA
+    run's folder is refused in one line naming its two loaders."""
+    torch.manual_seed(0)
+    model = build_embedder("tiny-random-videomae", lora=None).eval()
+    x = _clips(model)
+    with torch.no_grad():
+        ref = model(x)
+    model.save_pretrained(tmp_path / "plain")
+    back = BGSEmbedder.from_pretrained(tmp_path / "plain")
+    assert type(back) is BGSEmbedder and not back.training
+    with torch.no_grad():
+        assert torch.equal(back(x), ref)
+    assert BGSEmbedder.from_pretrained(tmp_path / "plain", is_trainable=True).training
+    build_embedder("tiny-random-videomae", lora=LoraSettings(r=2, alpha=4)).save_pretrained(tmp_path / "lora")
+    with pytest.raises(BGSInputError) as err:
+        BGSEmbedder.from_pretrained(tmp_path / "lora")
+    assert str(err.value) == (f"{tmp_path / 'lora'}: holds a LoRA adapter, not a model without LoRA: load it with "
+                              "bgs_hf.load_model(folder) or PeftModel.from_pretrained(bgs_hf.models.load_base(folder), "
+                              "folder)")

@@ -1,7 +1,8 @@
 """Human-side statistics and model metrics: the ONLY place they are defined (see docs/CONTRACTS.md).
 
 All functions take plain numpy arrays (a duck-typed ``TripletArrays`` with ``.idx``/``.odd``/
-``.participant`` is accepted where triplets are expected), so they do not depend on the data container.
+``.participant``, or a judgments table, is accepted where triplets are expected), so they do not depend on the data
+container; a torch tensor is read as its numbers (detached, on the CPU), so a model's embeddings score as they come.
 """
 
 from __future__ import annotations

@@ -56,6 +56,11 @@ def _split_order(items: Any, clips: np.ndarray, split: str) -> np.ndarray:
     return items
 
 
+#: ``ceiling_why`` of the array form called without ``ceiling_r2``: its "% of ceiling" is NaN, and this says how to get one
+NO_CEILING_GIVEN = ("no ceiling_r2 given: pass ceiling_r2=split_half_ceiling(<the split's judgments>, n_items).r2, or "
+                    "call behavioural_fit(model_sim, data, split), which computes the split's ceiling")
+
+
 def behavioural_fit(
     model_sim: Any,
     human: HumanSimilarity | Any,
@@ -78,7 +83,8 @@ def behavioural_fit(
       human similarity and its split-half ceiling (100 splits) are computed here, and the result also
       carries ``split``, ``n_clips`` and ``ceiling_r2_ci``, and ``ceiling_why`` beside a NaN ceiling (why it is
       undefined: a pilot's metrics.json read a bare null). ``items``, if given, must be the split's clips,
-      in the row order of an items-local ``model_sim`` (default: the split's own order). In both forms the CI
+      in the row order of an items-local ``model_sim`` (default: the split's own order). The array form without
+      ``ceiling_r2`` gives a NaN ceiling and "% of ceiling", with ``ceiling_why`` saying so. In both forms the CI
       resamples only the clips a judgment pairs with another (:func:`bootstrap_ci`), so they give the same CI.
 
     ``model_sim`` is N×N over all clips, or len(items)×len(items) over ``items``.
@@ -105,6 +111,8 @@ def behavioural_fit(
         extra = {"split": split, "n_clips": int(len(items))}
         if ceiling_r2 is None:
             ceiling_r2, extra["ceiling_r2_ci"], why = ceiling_or_why(trip, data.n_clips, n_splits=100, seed=seed)
+    elif ceiling_r2 is None:  # a bare NaN "% of ceiling" left the caller to guess why
+        why = NO_CEILING_GIVEN
     check_human(human)  # first: triplets in its place were blamed on a missing `odd`
     idx, odd = drop_catch_trials(*as_triplets(idx, odd), what="the behavioural fit")
     vals, p, _, _ = model_pair_values(model_sim, human, items)

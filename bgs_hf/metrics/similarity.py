@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,12 +108,24 @@ def unflagged_rows(table: Any, cols: list[str]) -> np.ndarray | None:
     return ~flag
 
 
+def odd_given_twice(odd: Any, what: str) -> BGSInputError:
+    """The one line for triplets that hold their own odd-one-outs passed with an ``odd`` too: the argument after them
+    was most likely meant as ``n_items`` or ``items``."""
+    shown = repr(odd) if np.ndim(odd) == 0 else f"an array of shape {np.shape(odd)}"
+    return BGSInputError(f"a {what} holds its own odd-one-outs, yet `odd` was given too ({shown}): name the "
+                         "arguments after it, e.g. n_items=... or items=...")
+
+
 def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Accept ``(idx, odd)`` arrays, a duck-typed ``TripletArrays`` (``.idx``, ``.odd``; then no ``odd``), or a
     judgments table (DataFrame or ``datasets.Dataset``) with columns clip_a, clip_b, clip_c and odd."""
     cols = table_columns(idx)
     if cols is not None:
         if all(c in cols for c in CLIP_COLUMNS) and (odd is not None or "odd" in cols):
+            if "odd" in cols and odd is not None and np.shape(odd) != (len(idx),):
+                # human_similarity(judgments, n_clips), as split_half_ceiling(judgments, n_clips) is called, put the
+                # count in `odd`: "odd must have shape (348,), got ()"
+                raise odd_given_twice(odd, "judgments table")
             table, kept = idx, unflagged_rows(idx, cols)
             idx, odd = np.stack([np.asarray(table[c]) for c in CLIP_COLUMNS], axis=1), (
                 np.asarray(table["odd"]) if odd is None else odd)
@@ -127,9 +140,7 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
             idx = np.stack([np.asarray(idx[c]) for c in cols], axis=1)
     if hasattr(idx, "idx") and hasattr(idx, "odd"):
         if odd is not None:  # human_similarity(trip, 250) was refused as "triplet indices must be whole numbers"
-            shown = repr(odd) if np.ndim(odd) == 0 else f"an array of shape {np.shape(odd)}"
-            raise BGSInputError(f"a {type(idx).__name__} holds its own odd-one-outs, yet `odd` was given too ({shown}):"
-                                " name the arguments after it, e.g. n_items=... or items=...")
+            raise odd_given_twice(odd, type(idx).__name__)
         idx, odd = idx.idx, idx.odd
     if odd is None:
         raise BGSInputError("odd-one-out positions missing: pass `odd` or a TripletArrays")
@@ -142,9 +153,21 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
     return idx, odd
 
 
+def host_array(values: Any) -> np.ndarray:
+    """``values`` as a numpy array, a torch tensor read as it holds its numbers: detached, on the CPU, bfloat16
+    widened to float32 (numpy has no bfloat16). ``cosine_similarity_matrix(model(pixel_values))``, the README's
+    embeddings, failed inside torch ("Can't call numpy() on Tensor that requires grad"), and so did a GPU tensor or a
+    bf16 run's embeddings. torch is not imported here: a tensor can only come from a process that imported it."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(values, torch.Tensor):
+        values = values.detach().cpu()
+        return (values.float() if values.dtype == torch.bfloat16 else values).numpy()
+    return np.asarray(values)
+
+
 def whole_numbers(values: Any, what: str) -> np.ndarray:
     """int64 array; float input must hold whole numbers (casting would truncate 1.7 to clip 1 silently)."""
-    arr = np.asarray(values)
+    arr = host_array(values)
     if arr.dtype == object:  # numbers held as Python objects (``df.to_numpy()`` of a table with a text column)
         odd_one = next((v for v in arr.ravel().tolist() if not isinstance(v, numbers.Number)), None)
         if odd_one is not None:
@@ -167,7 +190,7 @@ def real_numbers(values: Any, what: str) -> np.ndarray:
     """``values`` as float64, refused in one line naming ``what`` unless every value is a real number: text was
     ranked as if numbers (``spearman(['a', 'b', 'c'], [1, 2, 3])`` gave 1.0), '0.5' read as 0.5, and a matrix of words
     failed in numpy's float conversion ("could not convert string to float")."""
-    arr = np.asarray(values)
+    arr = host_array(values)
     if arr.dtype == object:  # numbers held as Python objects (a table's column) are numbers still
         bad = [v for v in arr.ravel().tolist() if not isinstance(v, numbers.Real)]
         if bad:

@@ -45,7 +45,8 @@ Embedder (``embedder.py``)
       Trainer checkpoints written through ``save_pretrained`` are therefore complete, loadable folders.
       A plain :class:`BGSEmbedder` writes ``bgs_config.json``, ``head.safetensors`` and, when its backbone is
       trainable or no longer the base (fine-tuned then frozen; ``peft_model.merge_and_unload()``),
-      ``backbone.safetensors``; ``base/`` always holds the base it started from. The inner model of a
+      ``backbone.safetensors``; ``base/`` always holds the base it started from, and
+      ``BGSEmbedder.from_pretrained(dir)`` loads it back (:func:`load_model`'s, for a folder without LoRA). The inner model of a
       ``BGSPeftModel`` refuses a plain save: save the PeftModel, or merge first.
 
 Loading (``loading.py``)

@@ -344,6 +344,21 @@ class BGSEmbedder(nn.Module):
     def is_gradient_checkpointing(self) -> bool:
         return self.is_activation_checkpointing
 
+    @classmethod
+    def from_pretrained(cls, dir_or_repo: str | os.PathLike[str], **kwargs: Any) -> BGSEmbedder:
+        """The model :meth:`save_pretrained` wrote (a folder or Hub repo id), as :func:`bgs_hf.load_model` loads it
+        (``revision``, ``trust_remote_code``, ``is_trainable``): the class had ``save_pretrained`` and no way back, so
+        ``BGSEmbedder.from_pretrained(folder)``, the pair transformers and peft users reach for, was an
+        AttributeError. A LoRA run's folder is refused in one line naming its loaders."""
+        from bgs_hf.models.loading import load_model  # here: loading imports this module
+
+        model = load_model(dir_or_repo, **kwargs)
+        if not isinstance(model, cls):
+            raise BGSInputError("holds a LoRA adapter, not a model without LoRA: load it with bgs_hf.load_model(folder)"
+                                " or PeftModel.from_pretrained(bgs_hf.models.load_base(folder), folder)",
+                                path=dir_or_repo, whole=True)
+        return model
+
     def save_pretrained(self, save_directory: str | os.PathLike[str], **kwargs: Any) -> None:
         """Save a model without LoRA: ``bgs_config.json``, the head's weights, the backbone as it is now in
         ``backbone.safetensors`` when it is trainable or its weights are no longer the base's (fine-tuned then
