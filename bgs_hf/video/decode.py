@@ -24,6 +24,7 @@ such a pixel is not defined.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import logging
 import math
@@ -31,7 +32,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,10 @@ class _Timeline:
     decode_order: bool = False
     #: the file ends inside its last frame's bytes (FFmpeg flags the short packet corrupt): a decoder error is that cut
     ends_inside: bool = False
+    #: each frame's time as :func:`_presented` gives it (the stamps sorted, or the indices), rising
+    times: list[float] = field(default_factory=list)
+    #: every sample demuxed, including those an edit list discards, which the decoder is fed too
+    n_stored: int = 0
 
 
 def check_file(path: str | Path) -> Path:
@@ -233,7 +238,7 @@ def _check_samples_present(p: Path, num_frames: int | None = None, *, last_frame
     with ``num_frames``, a last frame cut short too where that many samples' decode may read it, and with
     ``last_frame`` wherever it lies (:func:`_check_last_frame_whole`). The Space's upload check, for a long upload, and
     ``bgs-hf data import``'s; a file with no sample table (or a PyAV that does not expose it) is left to the decoder,
-    whose first pass counts the frames demuxed."""
+    whose first pass counts the frames demuxed. Only a file ending inside its last frame is demuxed, no other."""
     table = _sample_table(p)
     if table is None:
         return
@@ -248,19 +253,19 @@ def _check_samples_present(p: Path, num_frames: int | None = None, *, last_frame
 def _check_last_frame_whole(p: Path, samples: list[tuple[int, int]], num_frames: int | None) -> None:
     """Refuse an MP4/MOV whose frames all start in the file but whose last one ends past it (a faststart file cut a
     few bytes short), where decoding ``num_frames`` samples (``None``: any number, as an import that does not know
-    training's) may read that frame and the decoder fails on what is left
-    of it (an H.264 frame's length prefix runs past the cut): the decode after the check refused it, once the upload
-    was hashed and demuxed. Found from the sample table and that one frame decoded alone; a cut frame the decoder
-    reads (MPEG-4 Part 2), or one a long clip's samples end well before, passes, as training decodes it. So does one
-    whose codec decodes no frame alone, whole or cut (VP9, AV1: predicted from frames before), which the decoder, given
-    those frames, may read: the whole frame stored before it, decoded alone too, says which."""
+    training's) reads that frame and the decoder fails on what is left of it (an H.264 frame's length prefix runs
+    past the cut): the decode after the check refused it, once the upload was hashed and demuxed. Found from the
+    sample table, that one frame decoded alone and, for a file so cut with ``num_frames`` given only, the decoder's
+    own demux pass (:func:`_may_read_last_frame`); a cut frame the decoder reads (MPEG-4 Part 2), or one the decode
+    stops before, passes, as training decodes it. So does one whose codec decodes no frame alone, whole or
+    cut (VP9, AV1: predicted from frames before), which the decoder, given those frames, may read: the whole frame
+    stored before it, decoded alone too, says which."""
     pos, nbytes = max(samples)  # the frame stored last (``samples``: each one's offset and size): the one cut short
     size = p.stat().st_size
-    if not (pos < size < pos + nbytes
-            and (num_frames is None or _may_read_last_frame(len(samples), num_frames))):
+    if not pos < size < pos + nbytes or _decodes_alone(p, pos, nbytes):
         return
-    if _decodes_alone(p, pos, nbytes):
-        return
+    if num_frames is not None and not _may_read_last_frame(p, samples.index((pos, nbytes)), num_frames):
+        return  # ``samples`` is in decode order
     # the frame stored before it, whole: where it fails alone too (VP9), the cut one's failure says nothing of the cut
     # (a VP9 MP4 so cut, which training decodes, was refused)
     before = sorted(samples)[-2:-1]
@@ -282,12 +287,45 @@ def _decodes_alone(p: Path, pos: int, nbytes: int) -> bool:
         raise BGSInputError(f"cannot read file ({error_reason(err)})", path=p) from None
 
 
-def _may_read_last_frame(n_frames: int, num_frames: int) -> bool:
-    """Whether decoding ``num_frames`` samples spread evenly over ``n_frames`` may feed the decoder the last frame
-    stored: the decoder stops at the first frame shown past the last sample, and an h264/HEVC one takes up to
-    :data:`_MAX_REORDER` frames more before it shows that one."""
-    last_sampled = int((num_frames - 0.5) / num_frames * n_frames)
-    return n_frames - 1 - last_sampled <= _MAX_REORDER + 1
+def _may_read_last_frame(p: Path, cut_at: int, num_frames: int) -> bool:
+    """Whether decoding ``num_frames`` samples feeds the decoder the sample ``cut_at`` (its place in decode order):
+    the clip's timeline demuxed as the decoder's first pass demuxes it, no frame decoded. Why not from the frame
+    count alone: with B-frames the sample stored last is not the frame shown last, and the decoder gives frames out
+    its reorder depth late (2 for x264's defaults, not the 16 the standards allow), so a cut clip whose decode
+    stops frames before the cut one was refused; and one of rising stamps whose decoder holds frames back (x264
+    choosing no B-frames) reads 18 frames past the last sample, not 17, and was passed."""
+    import av
+
+    try:
+        with _open(p) as container:
+            stream = _video_stream(container, p)
+            return _samples_fed(_timeline(container, stream, p), stream, num_frames) > cut_at
+    except (av.FFmpegError, OSError) as err:  # the decoder's first pass, in its words
+        raise BGSInputError(f"corrupt video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
+
+
+def _reorder_depth(stream: Any) -> int:
+    """How many samples late the decoder gives out a frame (FFmpeg's ``has_b_frames``: for H.264 in MP4 the sample
+    table's composition offsets and the stream's own header say it, for HEVC its header); where this PyAV does not
+    show the number, the most the standards allow."""
+    cc = stream.codec_context
+    if cc is None:
+        return 0
+    depth = getattr(cc, "reorder_depth", None)
+    return int(depth) if depth is not None else (_MAX_REORDER if cc.has_b_frames else 0)
+
+
+def _samples_fed(timeline: _Timeline, stream: Any, num_frames: int) -> int:
+    """How many samples, in decode order, decoding ``num_frames`` samples feeds the decoder: it stops at the first
+    frame shown past the last sample (:func:`_frames_on_screen`), taken once the frames :func:`_presented` holds
+    back have come after it, which the decoder gives out :func:`_reorder_depth` samples late; the samples an edit list
+    discards are decoded too. A last sample past every frame's start reads them all."""
+    last = sample_times(timeline.start, timeline.end, num_frames)[-1]
+    past = bisect.bisect_right(timeline.times, last)  # the first frame shown past it
+    if past >= len(timeline.times):
+        return timeline.n_stored
+    fed = past + 1 + _held_back(timeline, _reorders(stream)) + _reorder_depth(stream)
+    return fed + timeline.n_stored - timeline.n_frames
 
 
 def _sample_table(p: Path) -> tuple[int, list[tuple[int, int]]] | None:
@@ -344,13 +382,14 @@ def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
     ends_inside = bool(last is not None and last.is_corrupt and last.pos is not None and last.pos >= 0
                        and last.pos + last.size >= p.stat().st_size)
     if -1 in pts or len(set(pts)) != len(pts):
-        return _Timeline(0.0, float(len(pts)), len(pts), by_index=True, ends_inside=ends_inside)
+        return _Timeline(0.0, float(len(pts)), len(pts), by_index=True, ends_inside=ends_inside,
+                         times=[float(i) for i in range(len(pts))], n_stored=n_stored)
     rising = all(a < b for a, b in zip(pts, pts[1:]))
     pts.sort()
     step = float(np.median(np.diff(pts))) if len(pts) > 1 else 1.0
     last_duration = durations.get(pts[-1]) or step
     timeline = _Timeline(float(pts[0]), float(pts[-1] + max(last_duration, 1)), len(pts), decode_order=rising,
-                         ends_inside=ends_inside)
+                         ends_inside=ends_inside, times=[float(t) for t in pts], n_stored=n_stored)
     _check_track_duration(container, stream, timeline, step, p)
     return timeline
 
@@ -408,6 +447,17 @@ def sample_times(start: float, end: float, num_frames: int) -> np.ndarray:
 _MAX_REORDER = 16
 
 
+def _reorders(stream: Any) -> bool:
+    """Whether the stream's codec may give frames out of decode order (h264, HEVC, MPEG-4 Part 2 with B-frames)."""
+    return bool(getattr(stream.codec_context.codec, "reorder", False)) if stream.codec_context else False
+
+
+def _held_back(timeline: _Timeline, reorders: bool) -> int:
+    """How many decoded frames :func:`_presented` holds before giving one out: the window its stamps are sorted in
+    where they are decode-order ones of a codec that reorders (they rise in decode order), none elsewhere."""
+    return _MAX_REORDER if reorders and timeline.decode_order and not timeline.by_index else 0
+
+
 def _presented(frames: Iterator[Any], timeline: _Timeline, reorders: bool) -> Iterator[tuple[Any, float]]:
     """Each decoded frame with its presentation time, in the decoder's (presentation) order.
 
@@ -419,7 +469,7 @@ def _presented(frames: Iterator[Any], timeline: _Timeline, reorders: bool) -> It
     if timeline.by_index:
         yield from ((frame, float(i)) for i, frame in enumerate(frames))
         return
-    window = _MAX_REORDER if reorders and timeline.decode_order else 0
+    window = _held_back(timeline, reorders)
     held: deque[Any] = deque()
     stamps: list[float] = []
     for i, frame in enumerate(frames):
@@ -595,7 +645,7 @@ def _frames_on_screen(container: Any, timeline: _Timeline, targets: np.ndarray, 
     that cannot be decoded (half the samples of a clip cut 15 frames before a keyframe).
     """
     stream = _video_stream(container, p)
-    reorders = bool(getattr(stream.codec_context.codec, "reorder", False)) if stream.codec_context else False
+    reorders = _reorders(stream)
     decoder = _alpha_decoder(stream, p)
     reader = f"-c:v {decoder.name} " if decoder is not None else ""  # how ffmpeg reads the alpha, for the hint
     sar = _sample_aspect(stream, p)
@@ -706,7 +756,7 @@ def check_video(path: str | Path, limits: VideoLimits | None = None, num_frames:
     """Pre-decode gate for untrusted uploads: size first (before FFmpeg reads it), then container and
     codec allow-lists, duration and resolution from the headers, then an MP4/MOV's sample table against the file's
     size (a frame stored past its end: ``truncated video``; with ``num_frames``, the samples the clip's decode takes,
-    also a last frame cut short where that decode may read it and it does not decode alone), then the fewest frames, whose first ``min_frames``
+    also a last frame cut short where that decode reads it and it does not decode alone), then the fewest frames, whose first ``min_frames``
     packets are demuxed (a header's count can be more than the file holds). Raises ``BGSInputError``."""
     lim = limits or VideoLimits()
     p = check_file(path)
