@@ -46,10 +46,8 @@ def hub_model_named(path: str | os.PathLike[str]) -> str | None:
     (a 40-hex commit folder): a user's folder merely laid out so (``x/models--mine/snapshots/abc``, a cache folder
     copied) is the path the user must go and fix, and the repo id names another folder."""
     parts = _in_hub_cache(Path(path))
-    if parts is None or len(parts) < 3 or not parts[0].startswith("models--") or parts[1] != "snapshots" \
-            or not _COMMIT.fullmatch(parts[2]):
-        return None
-    return "/".join((parts[0].removeprefix("models--").replace("--", "/", 1), *parts[3:]))
+    found = None if parts is None or len(parts) < 3 else hub_snapshot(Path(*parts[:3]), "model")
+    return None if found is None else "/".join((found[0], *parts[3:]))
 
 
 def _in_hub_cache(path: Path) -> tuple[str, ...] | None:
@@ -68,6 +66,18 @@ def _in_hub_cache(path: Path) -> tuple[str, ...] | None:
     for given, root in pairs:
         if given.is_relative_to(root):
             return given.relative_to(root).parts
+    return None
+
+
+def hub_snapshot(path: str | os.PathLike[str], repo_type: str) -> tuple[str, str, tuple[str, ...]] | None:
+    """(repo id, commit folder, parts below it) of a path in huggingface_hub's cache snapshot of a ``repo_type`` repo
+    (``.../datasets--ORG--NAME/snapshots/<40-hex commit>/...``), read from the path alone (the cache may be gone
+    since); None for any other path. The one reading of the cache's folder names, for models and datasets alike:
+    whether the folder is in the cache at all is the caller's question (:func:`hub_model_named`)."""
+    parts, prefix = Path(path).parts, f"{repo_type}s--"
+    for i in range(len(parts) - 2, 0, -1):  # the innermost ``snapshots`` with a commit folder after it
+        if parts[i] == "snapshots" and parts[i - 1].startswith(prefix) and _COMMIT.fullmatch(parts[i + 1]):
+            return parts[i - 1].removeprefix(prefix).replace("--", "/", 1), parts[i + 1], parts[i + 2:]
     return None
 
 

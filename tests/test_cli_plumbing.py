@@ -1402,9 +1402,9 @@ def test_push_hands_every_flag_to_push_run_and_lists_what_it_staged(monkeypatch,
     monkeypatch.setattr(push, "push_run", push_run)
     # both flags at once only to see each handed on: the real push_run refuses the pair (test_reliability_inputs)
     assert main(["push", "RUN", "--repo-id", "me/run", "--private", "--local-dir", "STAGED", "--license", "mit",
-                 "--split", "val", "--baseline", "b.json", "--include-base"]) == 0
+                 "--split", "val", "--baseline", "b.json", "--include-base", "--dataset", "org/judged"]) == 0
     assert seen == {"run": ("RUN", "me/run"), "private": True, "local_dir": "STAGED", "license": "mit",
-                    "split": "val", "baseline": "b.json", "include_base": True}
+                    "split": "val", "baseline": "b.json", "include_base": True, "dataset": "org/judged"}
     assert capsys.readouterr().out.splitlines() == ["staged 2 files in STAGED (nothing uploaded):", "  README.md",
                                                     "  bgs_config.json"]
 
@@ -1615,7 +1615,7 @@ def test_push_without_flags_uploads_the_test_split_publicly_and_names_the_repos_
     monkeypatch.setattr(push, "push_run", push_run)
     assert main(["push", "RUN", "--repo-id", "me/run"]) == 0
     assert seen == {"run": ("RUN", "me/run"), "private": False, "local_dir": None, "license": None, "split": "test",
-                    "baseline": None, "include_base": False}
+                    "baseline": None, "include_base": False, "dataset": None}
     assert capsys.readouterr().out == "pushed 3 files to https://huggingface.co/me/run\n"
 
 

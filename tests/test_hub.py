@@ -4131,3 +4131,132 @@ def test_the_cards_seed_sentence_and_header_hold_for_older_runs_nan_accuracies_a
     info.training_args = {"metric_for_best_model": "eval_rsa"}
     text = ModelCard(str(render_model_card(card_data_from_run(info)))).text
     assert "`global_step=6`, `best_global_step=5`, `best_metric=-0.038`, `metric_for_best_model=eval_rsa`" in text, text
+
+
+#: a commit folder of huggingface_hub's cache, as ``snapshot_download`` names it
+_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _snapshot_folder(root: Path, repo: str = "someone/social-ooo") -> Path:
+    """The Hub cache's snapshot folder of dataset ``repo`` (``datasets--ORG--NAME/snapshots/<commit>``) under
+    ``root``."""
+    return root / "hub" / f"datasets--{repo.replace('/', '--')}" / "snapshots" / _COMMIT
+
+
+def test_a_run_on_the_hub_caches_snapshot_of_a_dataset_links_that_dataset_at_its_commit(tiny_run: Path,
+                                                                                           tmp_path: Path) -> None:
+    """A run trained on a dataset's snapshot folder (`hf download org/name --repo-type dataset` prints it; a training
+    script passes it as --data) recorded a local path, so its card linked no dataset: no `datasets:`, no model-index,
+    no `.eval_results/`. The card now names the repo and the commit the run read; a folder of the user's that only
+    looks like a cache (no commit name, or a folder inside a snapshot) links nothing."""
+    import yaml
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub import push_run
+
+    run = _copy_run(tiny_run, tmp_path / "run")
+    snapshot = _snapshot_folder(tmp_path)
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": str(snapshot), "kind": "local",
+                                                              "name": "Social OOO", "origin": "other"}}))
+    push_run(run, REPO, local_dir=tmp_path / "staged")
+    text = (tmp_path / "staged" / "README.md").read_text()
+    card = ModelCard(text).data
+    assert card.datasets == ["someone/social-ooo"] and hub_metadata_problems(text) == []
+    assert {r.dataset_type for r in card.eval_results} == {"someone/social-ooo"}
+    assert f"the Hub cache's snapshot of its commit `{_COMMIT}`" in text
+    assert f'load_dataset("someone/social-ooo", "judgments", revision="{_COMMIT}")["train"]' in text
+    assert "publisher's statement" not in text and str(snapshot) not in text.split("---")[1]
+    (evals,) = (tmp_path / "staged" / ".eval_results").glob("*.yaml")
+    assert {e["dataset"]["id"] for e in yaml.safe_load(evals.read_text())} == {"someone/social-ooo"}
+    for i, mine in enumerate((snapshot.parent / "epoch3", snapshot / "sub", tmp_path / "snapshots" / _COMMIT)):
+        (run / "run_config.json").write_text(json.dumps({"data": {"source": str(mine), "kind": "local"}}))
+        push_run(run, REPO, local_dir=tmp_path / f"mine{i}")
+        assert "datasets:" not in (tmp_path / f"mine{i}" / "README.md").read_text().split("---")[1], mine
+
+
+def test_push_dataset_states_the_hub_dataset_of_a_run_on_a_local_folder_as_the_publishers_word(
+        tiny_run: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    """A run trained on a local export or `--local-dir` download of a Hub dataset could not link it: `bgs-hf push`
+    had no way to name it. `--dataset ORG/NAME` does, and the card and `.eval_results/` say it is the publisher's
+    statement; a malformed id, a local folder, or another dataset than the run recorded is one line, nothing
+    staged."""
+    import yaml
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    run = _copy_run(tiny_run, tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": str(tmp_path / "export"), "kind": "local",
+                                                              "name": "export", "origin": "other"}}))
+    assert main(["push", "run", "--repo-id", REPO, "--local-dir", "staged", "--dataset", "someone/social-ooo"]) == 0
+    text = (tmp_path / "staged" / "README.md").read_text()
+    card = ModelCard(text).data
+    assert card.datasets == ["someone/social-ooo"] and hub_metadata_problems(text) == []
+    assert {r.dataset_type for r in card.eval_results} == {"someone/social-ooo"}
+    assert ("that its data is the Hub dataset `someone/social-ooo` is the publisher's statement (`bgs-hf push "
+            "--dataset`), which bgs-hf did not check") in text
+    (evals,) = (tmp_path / "staged" / ".eval_results").glob("*.yaml")
+    assert all("dataset as stated by the publisher" in e["notes"] for e in yaml.safe_load(evals.read_text()))
+    capsys.readouterr()
+    refusals = {
+        "x/a--b": "error: --dataset: invalid repo id 'x/a--b': Cannot have -- or .. in repo_id: 'x/a--b'.",
+        "social-ooo": "error: --dataset: invalid repo id 'social-ooo': expected ORG/NAME, the Hub dataset the run's "
+                      "data came from",
+        "run": "error: --dataset takes the Hub dataset id the run's data came from (ORG/NAME), not a local folder: run",
+    }
+    for given, said in refusals.items():
+        assert main(["push", "run", "--repo-id", REPO, "--local-dir", "refused", "--dataset", given]) == 2, given
+        assert capsys.readouterr().err == said + "\n"
+        assert not (tmp_path / "refused").exists()
+    # a run that recorded its Hub dataset: the same id says nothing more, another is refused
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": "someone/social-ooo", "kind": "hub"}}))
+    assert main(["push", "run", "--repo-id", REPO, "--local-dir", "same", "--dataset", "someone/social-ooo"]) == 0
+    assert "publisher's statement" not in (tmp_path / "same" / "README.md").read_text()
+    capsys.readouterr()
+    assert main(["push", "run", "--repo-id", REPO, "--local-dir", "refused", "--dataset", "other/ooo"]) == 2
+    assert capsys.readouterr().err == ("error: --dataset other/ooo: the run recorded its data as the Hub dataset "
+                                       "someone/social-ooo, which its card names; drop --dataset\n")
+    assert not (tmp_path / "refused").exists()
+
+
+def test_a_hub_caches_dataset_snapshot_is_read_under_its_repo_id_and_recorded_as_the_card_and_space_read_it(
+        tmp_path: Path) -> None:
+    """A dataset read from its snapshot folder was named by the folder, a commit hash (`Dataset: **0123…**` on the
+    card); and the Space's `datasets:` and the model card's follow one rule (`hub_dataset`)."""
+    from bgs_hf.data import load, write_hub
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+    from bgs_hf.hub.card import hub_dataset
+    from bgs_hf.training.api import _data_source
+
+    snapshot = _snapshot_folder(tmp_path)
+    write_hub(load(write_release(tiny_release_tables(), tmp_path / "r")), snapshot, card=False)  # no pretty_name
+    data = load(str(snapshot))
+    assert data.name == "someone/social-ooo"
+    source, kind = _data_source(str(snapshot), data, loaded_here=True)
+    assert (source, kind) == (str(snapshot.resolve()), "local")
+    found = hub_dataset(source, kind)
+    assert (found.repo_id, found.how, found.revision) == ("someone/social-ooo", "snapshot", _COMMIT)
+    assert hub_dataset("someone/social-ooo", "hub").how == "recorded"
+    assert hub_dataset(str(tmp_path), None) is None and hub_dataset("someone/social-ooo", "local") is None
+
+
+def test_a_run_on_data_named_with_a_tilde_records_the_local_folder_and_its_card_links_no_dataset(
+        tmp_path: Path, monkeypatch) -> None:
+    """`train --data=~/data/export` (bash keeps a tilde after `=`; a config file or `TrainConfig` too): `data.load`
+    read the local folder, but the run recorded `~/data/export` as a Hub dataset, and its card listed that path in
+    `datasets:` and its model-index. Now the folder is recorded, resolved; a record written so before still links
+    nothing, and `~/` naming the Hub cache's snapshot of a dataset links that dataset."""
+    from bgs_hf.hub.card import hub_dataset
+    from bgs_hf.training.api import _data_source
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "data" / "export").mkdir(parents=True)
+    assert _data_source("~/data/export", None, loaded_here=True) == (str((tmp_path / "data" / "export").resolve()),
+                                                                      "local")
+    assert hub_dataset("~/data/export", "hub") is None and hub_dataset("/data/export", "hub") is None
+    assert hub_dataset("someone/social-ooo", "hub") is not None
+    snapshot = _snapshot_folder(tmp_path / ".cache" / "huggingface")
+    snapshot.mkdir(parents=True)
+    given = "~/" + str(snapshot.relative_to(tmp_path))
+    assert hub_dataset(*_data_source(given, None, loaded_here=True)).repo_id == "someone/social-ooo"

@@ -4316,3 +4316,25 @@ def test_an_upload_of_another_type_is_refused_on_the_page_without_a_traceback_in
     with pytest.raises(AttributeError):  # not a gr.Error: gradio wraps and traces it as before
         uploads[0].preprocess(object())
     assert not list(Path(space_app.__file__).parent.glob("*.pyi"))
+
+
+def test_a_spaces_catalogue_in_the_hub_caches_snapshot_is_named_by_the_model_cards_rule(tmp_path: Path, monkeypatch,
+                                                                                          capsys) -> None:
+    """The Space's `datasets:` follows the model card's rule (`hub_dataset`): the Hub cache's snapshot of a dataset is
+    that dataset, a folder of the user's is none. `space --push --data SNAPSHOT` is still refused (the Space on the
+    Hub reads no local folder), but says which id to pass."""
+    from huggingface_hub import SpaceCard
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+    from bgs_hf.hub.space_app import stage_space
+
+    snapshot = tmp_path / "hub" / "datasets--me--study" / "snapshots" / ("c" * 40)
+    snapshot.mkdir(parents=True)
+    stage_space("me/model", tmp_path / "sp", settings={"data": str(snapshot)})
+    assert SpaceCard.load(tmp_path / "sp" / "README.md").data.datasets == ["me/study"]
+    monkeypatch.setattr(space_app, "push_space", lambda *a, **k: pytest.fail("staged a Space"))
+    assert main(["space", "--model", "me/model", "--push", "--repo-id", "me/demo", "--local-dir",
+                 str(tmp_path / "sp2"), "--data", str(snapshot)]) == 2
+    assert capsys.readouterr().err == (f"error: a pushed Space cannot read the local folder {snapshot}: it is the Hub "
+                                       "cache's copy of me/study: pass --data me/study\n")

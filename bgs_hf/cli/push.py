@@ -48,6 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "is restated against the run's ceiling; a run whose metrics.json records its own baseline shows that one (a "
         "warning names the file not used)",
     )
+    p.add_argument(
+        "--dataset", default=None, metavar="ORG/NAME",
+        help="the Hub dataset a run on a local data folder trained on (its export or download), for the card's "
+        "`datasets:` and model-index; the card says it is your statement. Not needed for data read from the Hub, or "
+        "from the Hub cache's snapshot folder, which the run records; refused where the run records another",
+    )
     p.add_argument("--include-base", action="store_true",
                    help="publish the base model's weights in base/ (needed when the run started from a local folder)")
     p.set_defaults(func=run)
@@ -65,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         baseline=args.baseline,
         include_base=args.include_base,
+        dataset=args.dataset,
     )
     if result.uploaded:
         print(f"pushed {len(result.files)} files to {result.url}")

@@ -76,13 +76,15 @@ def run(args: argparse.Namespace) -> int:
         if not args.repo_id:
             raise BGSInputError("--push needs --repo-id USER/NAME for the Space")
         if args.data:
-            from bgs_hf.hub.card import hub_id_refusal, is_hub_id
+            from bgs_hf.hub.card import hub_dataset, hub_id_refusal, is_hub_id
 
             if (refusal := hub_id_refusal(args.data)) is not None:  # x/a--b: not a local folder, no Hub id either
                 raise BGSInputError(f"--data: {refusal}")
             if Path(args.data).exists() or not is_hub_id(args.data):
-                raise BGSInputError(f"a pushed Space cannot read the local folder {args.data}: publish it with "
-                                    "`bgs-hf data push` and pass its Hub dataset id to --data")
+                hub = hub_dataset(args.data)  # the Hub cache's snapshot of a dataset: its id is known
+                raise BGSInputError(f"a pushed Space cannot read the local folder {args.data}: " + (
+                    f"it is the Hub cache's copy of {hub.repo_id}: pass --data {hub.repo_id}" if hub is not None
+                    else "publish it with `bgs-hf data push` and pass its Hub dataset id to --data"))
             settings["data"] = args.data  # was dropped: the Space showed the generated SocialShapes instead
         files, url = push_space(
             args.model, args.repo_id, local_dir=args.local_dir, private=args.private, settings=settings

@@ -47,7 +47,7 @@ from bgs_hf.data.checks import (
 )
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import STIMULUS_SET_ALIASES, SplitConfig
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, hub_snapshot
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, RELEASE_URL
 
 logger = logging.getLogger(__name__)
@@ -706,7 +706,9 @@ def read_hub(
     problems = Problems() if problems is None else problems
     folder = Path(source)
     front = read_front_matter(folder / "README.md")
-    name = front.get("pretty_name") or name or folder.resolve().name
+    # the Hub cache's snapshot of a dataset by its repo id: its folder's name is a commit hash
+    snapshot = hub_snapshot(folder.resolve(), "dataset")
+    name = front.get("pretty_name") or name or (snapshot[0] if snapshot and not snapshot[2] else folder.resolve().name)
     clips, missing = _read_clips(folder, problems)
     judgments = _read_judgments(folder, clips["clip_id"].astype(str).tolist(), problems)
     # an import's provenance, so a re-publish's card says it again

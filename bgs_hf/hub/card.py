@@ -91,6 +91,51 @@ def hub_id_refusal(name: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class HubDataset:
+    """The Hub dataset a card links (``datasets:``), and how bgs-hf knows it: ``recorded`` (the run read it from the
+    Hub), ``snapshot`` (a local folder that is huggingface_hub's cache snapshot of it, at commit ``revision``) or
+    ``stated`` (the publisher's word, ``bgs-hf push --dataset``: the run recorded only a local folder)."""
+
+    repo_id: str
+    how: str = "recorded"
+    revision: str | None = None
+
+
+def hub_dataset(source: str | None, kind: str | None = None) -> HubDataset | None:
+    """The Hub dataset data read from ``source`` is, by the one rule of the model card's and the Space's
+    ``datasets:``: a source recorded as read from the Hub (``kind="hub"``); a local folder that is the Hub cache's
+    snapshot of a dataset repo (``.../datasets--ORG--NAME/snapshots/<commit>``, read from the path: the cache may be
+    gone since); for an unrecorded kind (an older run, a Space's ``--data``), a source spelt as a Hub id that is no
+    local path. A run trained on a downloaded snapshot linked no dataset; a local path is never taken for an id."""
+    from bgs_hf._offline import looks_like_a_path
+    from bgs_hf.errors import hub_snapshot
+
+    if not source:
+        return None
+    if kind == "hub":  # an older run recorded `~/data/x`, read from the local folder, as read from the Hub
+        return None if looks_like_a_path(str(source)) else HubDataset(str(source))
+    snapshot = hub_snapshot(str(source), "dataset")
+    if snapshot is not None and not snapshot[2] and _HUB_ID.match(snapshot[0]):
+        return HubDataset(snapshot[0], "snapshot", snapshot[1])
+    return HubDataset(str(source)) if kind is None and is_hub_id(str(source)) else None
+
+
+def check_stated_dataset(name: str) -> str:
+    """``name``, a Hub dataset id as ``bgs-hf push --dataset`` takes it (``ORG/NAME``), else a one-line refusal: a
+    local folder or a malformed id never goes into a card's ``datasets:``."""
+    if Path(name).exists():
+        raise BGSInputError(f"--dataset takes the Hub dataset id the run's data came from (ORG/NAME), not a local "
+                            f"folder: {name}")
+    refusal = hub_id_refusal(name)
+    if refusal is not None:
+        raise BGSInputError(f"--dataset: {refusal}")
+    if not _HUB_ID.match(name):
+        raise BGSInputError(f"--dataset: invalid repo id {name!r}: expected ORG/NAME, the Hub dataset the run's data "
+                            "came from")
+    return name
+
+
 def _fmt(value: Any) -> str:
     """A number to 3 decimals, a whole one too (``"r2": 0`` read "0" beside its "[0.000, 0.100]")."""
     return fmt(value, ".3f", "—") if value is None or isinstance(value, (int, float)) else str(value)
@@ -163,6 +208,10 @@ class BGSModelCardData(ModelCardData):
     preprocessing: dict[str, Any] | None = None
     dataset_name: str = "unknown"
     dataset_split: str = "test"
+    #: how the card knows its ``datasets:`` entry: ``recorded``, ``snapshot`` (at ``dataset_revision``) or ``stated``
+    #: by the publisher (:class:`HubDataset`); the card says which
+    dataset_how: str = "recorded"
+    dataset_revision: str | None = None
     #: the judgments come from SocialShapes' simulated observers (``run_data``), not people: the card says so
     simulated_observers: bool = False
     data_licence_note: str = ""
@@ -538,12 +587,27 @@ def _is_release(kind: str) -> bool:
     return "garcia" in kind or "release" in kind or "isik" in kind
 
 
+def card_dataset(info: RunInfo, stated: str | None = None) -> HubDataset | None:
+    """The Hub dataset the run's card links: the one its record names (:func:`hub_dataset`), else the publisher's
+    ``stated`` one (``push --dataset``), said as theirs. A statement naming another dataset than the record is
+    refused: the card never claims data the run did not train on."""
+    data, source, _, _ = _recorded_data(info)
+    kind = data.get("kind")  # a run records its data's kind (local folder or Hub)
+    recorded = hub_dataset(source, kind)
+    if stated is None:
+        return recorded
+    check_stated_dataset(stated)
+    if recorded is not None and recorded.repo_id != stated:
+        raise BGSInputError(f"--dataset {stated}: the run recorded its data as the Hub dataset {recorded.repo_id}, "
+                            "which its card names; drop --dataset")
+    return recorded or HubDataset(stated, "stated")
+
+
 def _dataset_fields(info: RunInfo) -> tuple[str, list[str] | None, str]:
     """(pretty name, Hub dataset ids, licence note) from what the run recorded about its data."""
     data, source, name, kind = _recorded_data(info)
-    # a run records its data's kind (local folder or Hub); a relative local path must never pass for a Hub id
-    recorded_kind = data.get("kind")
-    hub_ids = [source] if recorded_kind == "hub" or (recorded_kind is None and is_hub_id(source)) else None
+    found = card_dataset(info)
+    hub_ids = [found.repo_id] if found else None
     if _synthetic(kind):
         note = (
             "SocialShapes is a synthetic benchmark generated by bgs-hf (procedural shapes and simulated "
@@ -682,16 +746,18 @@ def _card_license(license: str | None, backbone_info: dict[str, Any], licence_no
 
 
 def card_data_from_run(
-    info: RunInfo, *, repo_id: str | None = None, license: str | None = None
+    info: RunInfo, *, repo_id: str | None = None, license: str | None = None, dataset: str | None = None
 ) -> BGSModelCardData:
-    """Fill the card data from a run. Nothing is invented: absent entries stay empty on the card."""
+    """Fill the card data from a run. Nothing is invented: absent entries stay empty on the card. ``dataset``: the Hub
+    dataset the publisher states a run on a local folder trained on (:func:`card_dataset`)."""
     from bgs_hf.models.loading import BACKBONE_FILE  # here, not at the top: loading imports torch
 
     cfg = info.bgs_config
     backbone, base_id, backbone_info = _backbone(cfg)
     # read in this order, so that of several damaged sections the same one is named: lora, data, head, loss, ...
     lora = _lora_settings(info)
-    name, hub_ids, licence_note = _dataset_fields(info)
+    name, _, licence_note = _dataset_fields(info)
+    hub = card_dataset(info, dataset)
     data_kind = _recorded_data(info)[3]
     split = card_split(info)
     recipe = recorded_recipe(info)
@@ -713,7 +779,9 @@ def card_data_from_run(
         is_adapter=is_adapter,
         backbone_in_repo=(Path(info.model_dir) / BACKBONE_FILE).is_file(),
         tags=_card_tags(is_adapter=is_adapter, family=backbone_info.get("family")),
-        datasets=hub_ids,
+        datasets=[hub.repo_id] if hub else None,
+        dataset_how=hub.how if hub else "recorded",
+        dataset_revision=hub.revision if hub else None,
         lora=lora,
         head=head,
         pooling=info.section("pooling"),

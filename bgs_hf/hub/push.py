@@ -147,6 +147,8 @@ def eval_results_yaml(card_data: Any) -> dict[str, list[dict[str, Any]]]:
     notes = f"split={card_data.dataset_split}"
     if card_data.ceiling and card_data.ceiling.get("r2") is not None:
         notes += f"; {card_data.ceiling_name} r2={card_data.ceiling['r2']:.4f}"
+    if card_data.dataset_how == "stated":  # the publisher's word (push --dataset), as the card says
+        notes += "; dataset as stated by the publisher, not recorded by the run"
     for result in card_data.eval_results or []:
         entries.append(
             EvalResultEntry(
@@ -171,23 +173,29 @@ def stage_run(
     split: str = "test",
     baseline: str | Path | None = None,
     include_base: bool = False,
+    dataset: str | None = None,
 ) -> list[str]:
     """Write the folder to publish into ``out_dir`` (must be empty); return its files, relative.
 
     A run trained from a local base-model folder names a path nobody else has: ``include_base`` publishes
-    that base in ``base/`` (and the folder's name instead of its path); without it such a run is refused."""
+    that base in ``base/`` (and the folder's name instead of its path); without it such a run is refused.
+    ``dataset``: the Hub dataset the publisher states a run on a local folder trained on (the card says whose word
+    it is)."""
+    from bgs_hf.hub.card import check_stated_dataset
 
+    if dataset is not None:
+        check_stated_dataset(dataset)  # before anything is read or staged
     target = require_new_folder(out_dir, "staging folder (--local-dir)")
     with built_in_place(target) as work:  # a failure half-way leaves nothing to block a retry
         staged = _stage(run_dir, work, repo_id=repo_id, license=license, split=split, baseline=baseline,
-                        include_base=include_base)
+                        include_base=include_base, dataset=dataset)
     # DEBUG: `bgs-hf push --local-dir` prints the count and the folder, and an upload's own line says where they went
     logger.debug("staged %d files for %s in %s", len(staged), repo_id or "the Hub", target)
     return staged
 
 
 def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: str | None, split: str,
-           baseline: str | Path | None, include_base: bool) -> list[str]:
+           baseline: str | Path | None, include_base: bool, dataset: str | None) -> list[str]:
     from bgs_hf.hub.card import card_data_from_run, render_model_card
     from bgs_hf.models.loading import check_saved_model, drop_auto_class
 
@@ -200,7 +208,7 @@ def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: 
         info.bgs_config = _stage_local_base(info.model_dir, out_dir, local_base)
     _stage_loss(info, out_dir)
     _stage_seed(info, out_dir)
-    card_data = card_data_from_run(info, repo_id=repo_id, license=license)
+    card_data = card_data_from_run(info, repo_id=repo_id, license=license, dataset=dataset)
     _note_data_license(info, card_data.license, given=license)
     _note_no_baseline(info)
     render_model_card(card_data).save(out_dir / "README.md")
@@ -529,12 +537,14 @@ def push_run(
     baseline: str | Path | None = None,
     commit_message: str | None = None,
     include_base: bool = False,
+    dataset: str | None = None,
 ) -> PushResult:
-    """Publish a run. With ``local_dir``: write the exact upload folder there and upload nothing."""
+    """Publish a run. With ``local_dir``: write the exact upload folder there and upload nothing. ``dataset``: the Hub
+    dataset a run on a local folder trained on, as the publisher states it (:func:`stage_run`)."""
     validate_repo_id(repo_id)
     refuse_private_staging(private, local_dir)
     staging: dict[str, Any] = {"repo_id": repo_id, "license": license, "split": split, "baseline": baseline,
-                               "include_base": include_base}
+                               "include_base": include_base, "dataset": dataset}
     if local_dir is not None:
         files = stage_run(run_dir, local_dir, **staging)
         return PushResult(folder=Path(local_dir), files=files, repo_id=repo_id)

@@ -1317,7 +1317,8 @@ def stage_space(model_repo: str, out_dir: str | Path, *, settings: dict[str, Any
     """Write the Space folder for ``model_repo`` into ``out_dir`` (must be empty); return its files.
 
     The folder holds the launcher, requirements, the README with Spaces front matter (``models:`` names the
-    adapter, ``datasets:`` the catalogue ``settings["data"]`` when that is a Hub id; its text names the catalogue,
+    adapter, ``datasets:`` the catalogue ``settings["data"]`` when that is a Hub dataset by the model card's rule
+    (:func:`~bgs_hf.hub.card.hub_dataset`); its text names the catalogue,
     when given), ``bgs_space.json`` with the model id and
     settings, and a copy of the ``bgs_hf`` package so the Space needs
     no package index for bgs-hf itself.
@@ -1341,7 +1342,7 @@ def upload_limits_sentence(config: SpaceConfig) -> str:
 def _write_space(model_repo: str, out: Path, settings: dict[str, Any] | None) -> None:
     from huggingface_hub import SpaceCard
 
-    from bgs_hf.hub.card import is_hub_id
+    from bgs_hf.hub.card import hub_dataset
 
     out.mkdir(parents=True, exist_ok=True)
     for name in SPACE_FILES:
@@ -1349,8 +1350,9 @@ def _write_space(model_repo: str, out: Path, settings: dict[str, Any] | None) ->
     card = SpaceCard.load(out / "README.md")
     card.data["models"] = [model_repo]
     data = (settings or {}).get("data")
-    if data and is_hub_id(str(data)):  # the Hub links the Space from the dataset's page, as from the model's
-        card.data["datasets"] = [str(data)]
+    hub = hub_dataset(str(data)) if data else None  # the model card's rule: a local folder is never an id
+    if hub is not None:  # the Hub links the Space from the dataset's page, as from the model's
+        card.data["datasets"] = [hub.repo_id]
     # the template states the default limits: a Space staged with others said 20 MiB while it refused 6 MiB
     staged = SpaceConfig(**{k: v for k, v in (settings or {}).items() if k in ("max_upload_mb", "max_duration_s")})
     card.text = card.text.replace(upload_limits_sentence(SpaceConfig()), upload_limits_sentence(staged))

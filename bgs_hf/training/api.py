@@ -736,10 +736,13 @@ def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None
 
 
 def _data_source(given: str | None, data: Any, *, loaded_here: bool) -> tuple[str | None, str]:
-    """(source, kind): a local folder as an absolute path (so a card never mistakes it for a Hub id). What
+    """(source, kind): a local folder as an absolute path (so a card never mistakes it for a Hub id), a ``~`` in it
+    expanded as ``bgs_hf.data.load`` expands it (``~/data/x`` was recorded as a Hub id its card linked). What
     ``bgs_hf.data.load`` read that is not a local path was a Hub dataset repo (``resolve_source``)."""
-    if given and Path(given).exists():
-        return str(Path(given).resolve()), "local"
+    from bgs_hf._files import expand_user
+
+    if given and expand_user(given).exists():
+        return str(expand_user(given).resolve()), "local"
     if loaded_here and given:
         return given, "hub"
     if getattr(data, "root", None):  # passed in memory: the folder it was read from, if any
