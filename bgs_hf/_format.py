@@ -8,6 +8,7 @@ import difflib
 import math
 import numbers
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -88,9 +89,11 @@ def _unsigned_zero(text: str, spec: str = "") -> str:
 def numbered_key(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``name`` case-folded as its text between numbers and its numbers' values (zero-padding dropped; compared as
     digit strings, so a 5,000-digit run is no int() error): 'Clip_01.MP4' and 'clip_1.mp4' have one key, the same
-    clip of a numbered stimulus set."""
+    clip of a numbered stimulus set. Any script's digits are read by value, as int() read them ('clip_١.mp4', typed
+    with an Arabic keyboard, is clip_01.mp4: it was guessed clip_12.mp4, another clip)."""
     parts = re.split(r"(\d+)", name.casefold())
-    return tuple(parts[::2]), tuple(n.lstrip("0") or "0" for n in parts[1::2])
+    values = ("".join(str(unicodedata.decimal(d)) for d in n).lstrip("0") or "0" for n in parts[1::2])
+    return tuple(parts[::2]), tuple(values)
 
 
 def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:

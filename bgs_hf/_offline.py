@@ -102,8 +102,10 @@ def mistyped_folder_hint(name: str) -> str:
 def sibling_folder_hint(name: str) -> str:
     """``" (did you mean 'runs/ss'?)"`` for a folder ``name`` (``runs/sss``) that is not there, naming the folder
     beside it it most likely meant as ``name`` is spelled, else ``""``. A Windows path pasted here (``runs\\demo\\bgs``
-    on Linux) is read with its backslashes as slashes: it was refused as missing beside the folder it names."""
+    on Linux) is read with its backslashes as slashes: it was refused as missing beside the folder it names. A
+    trailing slash (``runs\\demo\\bgz\\``, as a shell completes a folder) names the same folder: it gave no hint."""
     name = name.replace("\\", "/") if os.sep == "/" else name
+    name = name.rstrip("/") or name
     parent, _, leaf = name.rpartition("/")
     where = expand_user(parent or ".")
     try:

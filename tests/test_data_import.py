@@ -1154,6 +1154,21 @@ def test_an_unpadded_clip_number_is_pointed_to_the_padded_file_not_another_clip(
             f"judgments.csv row 2: column {column!r}: no video {typed!r} in {videos} (did you mean {meant!r}?)"]
 
 
+def test_a_clip_number_in_arabic_indic_digits_is_pointed_to_its_file_not_another_clip(tmp_path: Path) -> None:
+    """Mutation audit of f0b3a22: 'clip_١.mp4' (its number typed with an Arabic keyboard) beside clip_01..clip_12 was
+    told "did you mean 'clip_12.mp4'? if the video is lost, pass --skip-missing-videos": numbers were compared as
+    digit strings where int() had read '١' as 1. It is clip_01.mp4, a misspelling, and the flag is not named."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for k in range(1, 13):
+        (videos / f"clip_{k:02d}.mp4").write_bytes(b"")
+    rows = [f"P0,{t},clip_03.mp4,clip_04.mp4,clip_05.mp4,clip_03.mp4,1" for t in range(1, 5)]
+    rows[1] = "P0,2,clip_\u0661.mp4,clip_04.mp4,clip_05.mp4,clip_04.mp4,1"
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv row 2: column 'Video1': no video 'clip_\u0661.mp4' in {videos} (did you mean 'clip_01.mp4'?)"]
+
+
 def test_a_did_you_mean_names_skip_missing_videos_only_for_another_numbered_clip_or_several_lost(tmp_path: Path) -> None:
     """Mutation audit of 3841920: mutants passed that named `--skip-missing-videos` on the did-you-mean line of a
     padded number ('clip_1.mp4' for 'clip_01.mp4': the same clip, a typo), of one typo named in two trials (several

@@ -2053,6 +2053,17 @@ def test_a_guess_prefers_the_name_equal_but_for_zero_padding_and_case():
     assert closest("x" + "9" * 5000, ["y"]) is None
 
 
+def test_a_guess_reads_any_scripts_digits_by_value():
+    """Mutation audit of f0b3a22: ``numbered_key`` compared digit strings, so 'clip_١.mp4' (an Arabic-Indic one,
+    typed with an Arabic keyboard) was no longer clip_01.mp4, as int() had read it, and was guessed 'clip_12.mp4'.
+    Any script's digits (Arabic-Indic, fullwidth) are read by their values."""
+    from bgs_hf._format import closest, numbered_key
+
+    assert numbered_key("Clip_\u0660\u0661.MP4") == numbered_key("clip_1.mp4") == numbered_key("clip_\uff10\uff11.mp4")
+    assert numbered_key("clip_\u0661\u0662.mp4") != numbered_key("clip_1.mp4")
+    assert closest("clip_\u0661.mp4", ["clip_12.mp4", "clip_01.mp4"]) == "clip_01.mp4"
+    assert closest("clip_1.mp4", ["clip_12.mp4", "clip_\uff10\uff11.mp4"]) == "clip_\uff10\uff11.mp4"
+
 
 def test_a_why_is_given_only_beside_an_undefined_value_and_a_list_of_exactly_its_shown_length_has_no_tail():
     """Mutation audit (``_format``, fourth pass): ``fmt_why`` writing its reason beside a defined value (``0.250: few

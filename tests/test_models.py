@@ -2430,6 +2430,25 @@ def test_a_windows_path_of_a_folder_that_exists_with_slashes_points_to_it(monkey
         get_backbone_spec(name)
 
 
+@pytest.mark.parametrize("name", ["runs\\demo\\bgs\\", "runs\\demo\\bgz\\", "~/runs/demo/bgz", "~\\runs\\demo\\bgz\\"])
+def test_a_folder_path_with_a_trailing_slash_or_tilde_is_pointed_to_the_folder_as_typed(monkeypatch, tmp_path, name):
+    """Mutation audit of f0b3a22: ``load_model("runs\\demo\\bgz\\")`` (a Windows path as a shell completes a
+    folder, with its trailing backslash) gave no did-you-mean though ``runs/demo/bgs`` exists, nor did ``--backbone``;
+    ``~/runs/demo/bgz`` is pointed to ``~/runs/demo/bgs`` as typed, not to the expanded home folder."""
+    import bgs_hf.models.loading as loading
+
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: pytest.fail("a path was looked up on the Hub"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "runs" / "demo" / "bgs").mkdir(parents=True)
+    meant = f"{'~/' if name.startswith('~') else ''}runs/demo/bgs"
+    with pytest.raises(BGSInputError) as err:
+        load_model(name)
+    assert str(err.value).endswith(f": not a BGS model folder or Hub repo id (did you mean {meant!r}?)")
+    with pytest.raises(BGSInputError, match=re.escape(f"{name}: no such backbone folder (did you mean {meant!r}?)")):
+        get_backbone_spec(name)
+
+
 @pytest.mark.parametrize(("name", "why"), [("org/a--b", "Cannot have -- or .. in repo_id"),
                                            ("runs/x..y", "Cannot have -- or .. in repo_id"),
                                            ("org/model.git", "Repo_id cannot end by '.git'")])
