@@ -3326,3 +3326,33 @@ def test_token_masks_average_the_frames_of_each_time_step_asked_for() -> None:
     labels[1] = 1
     soft = masks_to_tokens(labels, pol, tubelet=1, grid=2, out_frames=2)
     np.testing.assert_allclose(soft, np.stack([np.full((2, 2), 0.5), np.zeros((2, 2))]))
+
+
+def test_evaluation_md_says_which_seed_drew_each_runs_ceiling_in_the_model_cards_words(tmp_path) -> None:
+    """evaluation.md (and `bgs-hf report`'s report.md) showed each run's noise ceiling without the seed that drew its
+    split-halves, which evaluation.json records: two runs' ceilings of the same judgments (`evaluate --seed 7` and
+    the default 0, or a run's evaluation beside its model card's) differed with no reason given. Below the data table
+    each run with a ceiling now says its seed in the card's sentence; a run whose ceiling was not estimated, or an
+    evaluation.json of no seed, says none."""
+    from bgs_hf.eval.report import build_sections, render
+
+    def run(seed, **more):
+        return {"models": {}, "split": "test", "data": "toy", "n_clips": 5, "n_pairs": 10, "n_judgments": 20,
+                "n_boot": 10, "seed": seed, "noise_ceiling_r2": 0.2, "noise_ceiling_ci": [0.1, 0.3],
+                "fit": {"bgs": _fit_row(0.1)}, **more}
+
+    md, page = render(build_sections([("a", run(7), tmp_path), ("b", run(0), tmp_path),
+                                      ("c", run(0, noise_ceiling_r2=None, noise_ceiling_why="one participant"),
+                                       tmp_path), ("d", run(None), tmp_path)]), tmp_path, "t")
+    lines = md.splitlines()
+    said = ("The ceiling's split-halves were drawn with seed {}, this evaluation's `--seed` (by default a run "
+            "folder's training seed, as on its model card)")
+    assert f"*a: {said.format(7)}; a dataset card and `bgs-hf data stats` draw them with seed 0 (`bgs-hf data stats " \
+           "--seed N` with N; `data export`/`data push --seed` is the train/test draw's), so they can state a " \
+           "slightly different ceiling for the same judgments.*" in lines
+    assert f"*b: {said.format(0)}.*" in lines
+    assert "c: The ceiling's" not in md and "d: The ceiling's" not in md and "seed None" not in md
+    assert lines.index(f"*b: {said.format(0)}.*") < lines.index("## Behavioural fit")
+    assert "a: The ceiling&#x27;s split-halves were drawn with seed 7" in page
+    alone, _ = render(build_sections([("a", run(0), tmp_path)]), tmp_path, "t")
+    assert f"*{said.format(0)}.*" in alone.splitlines()  # one run: no run's name before it

@@ -1841,3 +1841,30 @@ def test_the_quickstarts_training_runs_and_suite_compute_each_clips_foreground_s
     assert scope is not None and len(scope) == 0 and scope.nbytes == 0  # filled by the run, emptied on the error
     assert scope.max_bytes == 1024 * 2**20  # --memory_cache_mb's default, 1024 MiB (mutation audit: 1 MiB passed)
     assert scoped_stream_cache() is None and caches() == []
+
+
+def test_report_md_says_which_seed_drew_its_ceiling_in_the_model_cards_words() -> None:
+    """report.md showed the noise ceiling without the seed that drew its split-halves, so two quickstarts of one
+    `--data` at other `--seed`s showed two ceilings of the same judgments with no reason given; the model card said
+    it. The line below the table now says it in the card's sentence (and, for a seed other than 0, that `data stats`
+    and a dataset card draw seed 0); a ceiling never estimated has no seed said of it."""
+    from bgs_hf.quickstart import render_markdown
+
+    base = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 12, "n_test_judgments": 30,
+            "n_test_pairs": 40, "timings_s": {"total_s": 60.0}, "config": {"suite": True}}
+    lines = render_markdown(base).splitlines()
+    said = ("The ceiling's split-halves were drawn with seed 0, the quickstart's `--seed`, also its BGS run's "
+            "training seed, as `bgs-hf evaluate` of that run draws them.")
+    at = lines.index(said)
+    row = next(i for i, line in enumerate(lines) if line.startswith("| noise ceiling (split-half; 95% range "))
+    assert row < at < next(i for i, line in enumerate(lines) if line.startswith("![")), lines
+    assert lines[at - 1] == lines[at + 1] == "", lines  # a paragraph of its own below the table
+    other = render_markdown({**base, "seed": 3})
+    assert ("The ceiling's split-halves were drawn with seed 3, the quickstart's `--seed`, also its BGS run's "
+            "training seed, as `bgs-hf evaluate` of that run draws them; a dataset card and `bgs-hf data stats` draw "
+            "them with seed 0 (`bgs-hf data stats --seed N` with N; `data export`/`data push --seed` is the "
+            "train/test draw's), so they can state a slightly different ceiling for the same judgments.\n") in other
+    for undefined in (float("nan"), None):
+        assert "split-halves were drawn" not in render_markdown({**base, "noise_ceiling_r2": undefined,
+                                                                   "noise_ceiling_ci": [None, None]})
+    assert "split-halves were drawn with seed 0" in render_markdown({**base, "noise_ceiling_r2": -0.086})

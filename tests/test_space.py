@@ -583,7 +583,9 @@ def test_a_pushed_models_folder_points_to_its_card_and_calls_no_judges_human(tmp
         "**Overall fit to the judgments the model was trained on** on the held-out test split (400 judgments): tuned "
         "R² = 0.100 [0.050, 0.150], **50.0% of the noise ceiling**. The noise ceiling (R² = 0.200) is how well one "
         "half of the judges predicts the other, corrected to the whole group (Spearman-Brown): a model near it agrees "
-        "with the judges about as well as they agree with each other (it is an estimate, not an upper bound). R² is "
+        "with the judges about as well as they agree with each other (it is an estimate, not an upper bound). The "
+        "ceiling's split-halves were drawn with seed 0, the run's training seed, as `bgs-hf evaluate` of this model "
+        "draws them. R² is "  # the seed push records in bgs_config.json, as the card says it
         "the signed squared Spearman correlation of model and the judges' pairwise similarities."), line
 
 
@@ -4338,3 +4340,33 @@ def test_a_spaces_catalogue_in_the_hub_caches_snapshot_is_named_by_the_model_car
                  str(tmp_path / "sp2"), "--data", str(snapshot)]) == 2
     assert capsys.readouterr().err == (f"error: a pushed Space cannot read the local folder {snapshot}: it is the Hub "
                                        "cache's copy of me/study: pass --data me/study\n")
+
+
+def test_the_fit_line_says_which_seed_drew_the_ceiling_in_the_model_cards_own_sentence(tmp_path: Path) -> None:
+    """The page showed the run's noise ceiling without the seed that drew its split-halves, which the model card of
+    the same run says: a reader comparing two runs' pages (or a page with a dataset card, drawn with seed 0) saw two
+    ceilings of the same judgments with no reason given. The page now says it in the card's sentence, word for word,
+    for a ceiling positive or not; one not recorded, or no recorded seed, has none said."""
+    import re
+
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    def seeded_run(name: str, seed: int | None, ceiling_r2: float | None) -> Path:
+        run = _hand_run(tmp_path, name, {"test": {"r2": 0.1, "ceiling_r2": ceiling_r2, "n_judgments": 400}})
+        training = {} if seed is None else {"training": {"seed": seed}}
+        (run / "run_config.json").write_text(json.dumps({"data": {"name": name, "source": f"/d/{name}"}, **training}))
+        return run
+
+    run = seeded_run("seven", 7, 0.2)
+    card = render_model_card(card_data_from_run(RunInfo.from_run_dir(run))).text
+    said = re.findall(r"The ceiling's split-halves were drawn with seed 7[^\n]*", card)
+    assert len(said) == 1 and "a dataset card and `bgs-hf data stats` draw them with seed 0" in said[0], card
+    line = evaluation_markdown(str(run), aligned="tuned")
+    assert f"(it is an estimate, not an upper bound). {said[0]} R² is the signed" in line, line
+    zero = evaluation_markdown(str(seeded_run("zero", 0, -0.05)), aligned="tuned")
+    assert ("so no percentage of it can be given. The ceiling's split-halves were drawn with seed 0, the run's "
+            "training seed, as `bgs-hf evaluate` of this model draws them. R² is") in zero, zero
+    for name, seed, ceiling_r2 in (("unseeded", None, 0.2), ("none", 3, None)):
+        assert "split-halves" not in evaluation_markdown(str(seeded_run(name, seed, ceiling_r2)), aligned="tuned")

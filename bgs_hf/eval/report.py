@@ -20,7 +20,7 @@ import numpy as np
 
 from bgs_hf._files import write_text_atomic
 from bgs_hf._format import agree, fmt, fmt_chance_pct, fmt_p, fmt_pct, fmt_why, md_cell, p_at_floor
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.viz.models import model_name
 
@@ -362,7 +362,21 @@ def _data_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     # the run trained on other videos under these clip ids (another seed's SocialShapes): first, not in the log only
     warnings: list[Block] = [("text", f"**{_run_prefix(label, runs)}{r['data_warning']}.**")
                              for label, r, _ in runs if r.get("data_warning")]
-    return warnings + [summary] + ([keys] if keys else [])
+    return warnings + [summary] + _ceiling_seed_blocks(runs) + ([keys] if keys else [])
+
+
+#: Which seed drew an evaluation's ceiling (``ceiling_seed_note``): its own, which a run's model card need not share.
+EVALUATION_SEED = "this evaluation's `--seed` (by default a run folder's training seed, as on its model card)"
+
+
+def _ceiling_seed_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Below the data table, the seed that drew each run's ceiling (evaluation.json's ``seed``), in the card's words:
+    two runs' ceilings of the same judgments differ by it, and the report showed them without it."""
+    from bgs_hf.metrics.bootstrap import ceiling_seed_note
+
+    return [("text", f"*{_run_prefix(label, runs)}{ceiling_seed_note(int(r['seed']), EVALUATION_SEED)}*")
+            for label, r, _ in runs
+            if is_finite_real(r.get("noise_ceiling_r2")) and is_whole(r.get("seed"), floats=False)]
 
 
 def _fit_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:

@@ -145,12 +145,8 @@ def _finetuned_name(folder: str | os.PathLike[str], model: Any) -> str:
     from bgs_hf.hub.run_info import RunInfo
     from bgs_hf.viz.models import finetuned_name
 
-    try:
-        trained = RunInfo.read_records(folder).bgs_trained
-    except BGSInputError as err:  # unreadable records claim nothing
-        logger.warning("%s: no run records to name the model by (%s)", folder_named(folder), err)
-        trained = False
-    return finetuned_name(trained, _has_adapter(model))
+    info = RunInfo.read_records_or_none(folder)  # unreadable records claim nothing
+    return finetuned_name(info is not None and info.bgs_trained, _has_adapter(model))
 
 
 def default_seed(finetuned_model: Any, seed: int | None) -> int:

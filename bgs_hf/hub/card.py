@@ -22,7 +22,7 @@ from huggingface_hub.utils import yaml_dump
 from bgs_hf._format import fmt, fmt_chance, fmt_ci, fmt_fraction, hub_license_id, md_cell
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.hub.run_info import COMPILE_OPTIONS, RunInfo, bgs_trained, recorded_world_sizes
-from bgs_hf.metrics.bootstrap import ceiling_disagreement, positive_ceiling
+from bgs_hf.metrics.bootstrap import ceiling_disagreement, ceiling_seed_note, positive_ceiling
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
 from bgs_hf.video.policy import FramePolicy
@@ -320,6 +320,12 @@ class BGSModelCardData(ModelCardData):
         return ceiling_disagreement("the simulated observers" if self.simulated_observers else "the participants")
 
     @property
+    def ceiling_seed_note(self) -> str | None:
+        """Below the table, which seed drew the ceiling's split-halves, in the sentence the Space and evaluation.md
+        say it in (:func:`~bgs_hf.metrics.bootstrap.ceiling_seed_note`); None without a ceiling or a recorded seed."""
+        return ceiling_seed_note(self.ceiling_seed) if self.ceiling and self.ceiling_seed is not None else None
+
+    @property
     def split_note(self) -> str | None:
         """Below the table, the note `evaluate` prints for a split too small for its 95% CIs to say anything: a
         reader on the Hub sees only the card. It names the fit's clips and judgments (an older bgs-hf's metrics.json
@@ -376,6 +382,7 @@ class BGSModelCardData(ModelCardData):
         data["bgs_trained"] = self.bgs_trained
         data["frame_code"] = self.frame_code
         data["split_note"] = self.split_note
+        data["ceiling_seed_note"] = self.ceiling_seed_note
         data["split_size"] = self.split_size
         data["nonpositive_ceiling_why"], data["ceiling_name"] = self.nonpositive_ceiling_why, self.ceiling_name
         data["chance_3way"], data["chance_2way"] = fmt_chance(CHANCE_3WAY), fmt_chance(CHANCE_2WAY)  # table header
@@ -798,14 +805,14 @@ def card_data_from_run(
         baseline=info.baseline,
         ceiling=info.ceiling,
         ceiling_why=info.ceiling_why,
-        ceiling_seed=_ceiling_seed(info),
+        ceiling_seed=recorded_ceiling_seed(info),
         versions=_versions(),
     )
 
 
-def _ceiling_seed(info: RunInfo) -> int | None:
+def recorded_ceiling_seed(info: RunInfo) -> int | None:
     """The seed a run's recorded ceiling was drawn with: its training seed, which ``train_bgs`` scores its
-    metrics.json with (None where no ceiling or no seed is recorded)."""
+    metrics.json with (None where no ceiling or no seed is recorded): the card and the Space say it."""
     from bgs_hf.training.api import recorded_seed  # here, not at the top: as push does
 
     return recorded_seed(info.run_dir) if info.ceiling else None

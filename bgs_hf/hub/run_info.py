@@ -18,7 +18,7 @@ from typing import Any
 
 from bgs_hf._files import BGS_CONFIG, expand_user
 from bgs_hf._offline import sibling_folder_hint
-from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
+from bgs_hf.errors import BGSInputError, folder_named, is_finite_real, is_whole
 from bgs_hf.metrics.bootstrap import pct_of_ceiling, positive_ceiling
 
 logger = logging.getLogger(__name__)
@@ -306,6 +306,16 @@ class RunInfo:
                     info.extra = {**_read_json(path), **info.extra}
                     break
         return info
+
+    @classmethod
+    def read_records_or_none(cls, folder: str | os.PathLike[str]) -> RunInfo | None:
+        """:meth:`read_records`, or ``None`` with one warning where they cannot be read: what names a model (the
+        report's fine-tuned row, the Space's) then claims nothing the run did not record, and the work goes on."""
+        try:
+            return cls.read_records(folder)
+        except BGSInputError as err:
+            logger.warning("%s: no run records to name the model by (%s)", folder_named(folder), err)
+            return None
 
     # -- pieces of the card -------------------------------------------------------------------------
     @property

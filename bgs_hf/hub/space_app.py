@@ -40,8 +40,8 @@ import numpy as np
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, check_output_folder, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
-from bgs_hf.errors import BGSInputError, finite_number, folder_named, is_finite_real, is_whole
-from bgs_hf.metrics.bootstrap import ceiling_disagreement, check_count, positive_ceiling
+from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole
+from bgs_hf.metrics.bootstrap import ceiling_disagreement, ceiling_seed_note, check_count, positive_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
 
@@ -1097,7 +1097,7 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     [-1.000, 1.000] was shown without a word). The split, R² and % of the ceiling are the card's (``card_split``,
     ``RunInfo.fit``): a flat metrics.json's split is the one its run records, whatever ``split`` asks."""
     from bgs_hf.data.validate import small_split_note
-    from bgs_hf.hub.card import card_holds_evaluation, card_split, is_hub_id, run_data
+    from bgs_hf.hub.card import card_holds_evaluation, card_split, is_hub_id, recorded_ceiling_seed, run_data
     from bgs_hf.hub.run_info import RunInfo
 
     if is_hub_id(name):
@@ -1110,11 +1110,13 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
             info = RunInfo.from_run_dir(name, split=split)
             split = card_split(info)  # a flat metrics.json's is its run's (the card said `val`, the page "test")
         fit, ceiling, baseline, why = info.fit, info.ceiling, info.baseline, info.ceiling_why
+        seed = recorded_ceiling_seed(info)  # as the card says it: two runs' ceilings of one benchmark differ by it
         data_name, simulated = run_data(info)
         card = None if info.metrics else info.run_dir / "README.md"  # a pushed model's folder: its card, if any
     except Exception as err:  # noqa: BLE001 - context for the page, never a reason for the Space not to start
         logger.warning("no evaluation to show for %s: %s", name, err)
         fit, ceiling, baseline, why, data_name, simulated, card = {}, None, None, None, "unknown", False, None
+        seed = None
     # a folder that records no data (a pushed model's, downloaded: push keeps no run_config.json) names no judges: its
     # SocialShapes model was "fit to human judgments" against a "human noise ceiling"
     human = not simulated and data_name not in ("", "unknown")
@@ -1160,6 +1162,8 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     else:
         text += (f". The {ceiling_name} is not positive on this split ({ceiling_disagreement(the_judges)}), "
                  "so no percentage of it can be given.")
+    if seed is not None and is_finite_real(ceiling_r2):  # a ceiling drawn, positive or not: the seed that drew it
+        text += f" {ceiling_seed_note(seed)}"
     whose = "the observers'" if simulated else "human" if human else "the judges'"
     text += f" R² is the signed squared Spearman correlation of model and {whose} pairwise similarities."
     # the clips and judgments the fit rests on, as the card's note (an older bgs-hf's metrics.json: judgments only)
@@ -1174,11 +1178,7 @@ def recorded_run(folder: str | Path) -> Any:
     page claims nothing the run did not record."""
     from bgs_hf.hub.run_info import RunInfo
 
-    try:
-        return RunInfo.read_records(folder)
-    except BGSInputError as err:
-        logger.warning("%s: no run records to name the model by (%s)", folder_named(folder), err)
-        return None
+    return RunInfo.read_records_or_none(folder)
 
 
 def _upload_label(path: str | Path) -> str:

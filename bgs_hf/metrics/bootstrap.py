@@ -118,6 +118,21 @@ def ceiling_disagreement(judges: str) -> str:
     return f"the two halves of {judges} do not agree"
 
 
+#: Which seed a run's recorded ceiling was drawn with, as the model card and the Space (showing the same run) say it.
+RUN_SEED_DRAW = "the run's training seed, as `bgs-hf evaluate` of this model draws them"
+
+
+def ceiling_seed_note(seed: int, whose: str = RUN_SEED_DRAW) -> str:
+    """The sentence naming the seed that drew a noise ceiling's split-halves (``whose``: which seed that is), and for
+    a seed other than 0 that a dataset card and `bgs-hf data stats` (seed 0) can state another ceiling of the same
+    judgments. Why one sentence: the card said it, but evaluation.md and the Space showed a ceiling without its seed,
+    so two runs' ceilings of the same judgments differed for no reason a reader could see."""
+    other = ("; a dataset card and `bgs-hf data stats` draw them with seed 0 (`bgs-hf data stats --seed N` with N; "
+             "`data export`/`data push --seed` is the train/test draw's), so they can state a slightly different "
+             "ceiling for the same judgments") if seed != 0 else ""
+    return f"The ceiling's split-halves were drawn with seed {seed}, {whose}{other}."
+
+
 def pct_of_ceiling(value: float, ceiling: float) -> float:
     """``value`` as a percentage of the noise ceiling (nan when the ceiling is not positive)."""
     if ceiling is None or not np.isfinite(ceiling) or ceiling <= 0 or not np.isfinite(value):
