@@ -983,6 +983,22 @@ def test_the_docstring_examples_found_include_every_loss_and_the_metric():
             "bgs_hf.eval.odd_one_out.odd_one_out"} <= set(_modules_with_doctests())
 
 
+#: the metrics a user calls first (README: embeddings straight into them), each with a `>>>` example of its own
+EXAMPLED_METRICS = ("ooo_acc_3way", "ooo_acc_2way", "split_half_ceiling", "behavioural_fit", "rsa_spearman")
+
+
+@pytest.mark.parametrize("name", EXAMPLED_METRICS)
+def test_the_main_metrics_show_a_runnable_example_that_the_doctest_runs(name):
+    """Python journey: the metric functions' docstrings had no example to paste (the losses' had), so a user read
+    the arguments' order and types off the signature. Each now shows one with numbers a reader can check by hand,
+    and its module is among those the doctest below runs."""
+    import bgs_hf.metrics
+
+    func = getattr(bgs_hf.metrics, name)
+    assert ">>> " in (func.__doc__ or ""), name
+    assert func.__module__ in _modules_with_doctests()
+
+
 @pytest.mark.parametrize("module", _modules_with_doctests())
 def test_every_docstring_example_in_the_package_runs_as_pasted(module, monkeypatch, capsys):
     """Only the losses' examples were run: the odd-one-out metric's (its usage, which `evaluate` shows as

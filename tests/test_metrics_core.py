@@ -1977,3 +1977,53 @@ def test_the_array_form_of_behavioural_fit_says_why_it_has_no_ceiling():
     assert "ceiling_why" not in given and given["pct_of_ceiling"] == pytest.approx(100 * given["r2"] / 0.2)
     assert [bare[k] for k in ("r2", "rsa_spearman", "ooo_acc_3way", "n_pairs")] == [
         given[k] for k in ("r2", "rsa_spearman", "ooo_acc_3way", "n_pairs")]
+
+
+def test_a_list_of_a_models_grad_tensors_is_scored_as_their_stacked_numbers():
+    """Python journey: ``cosine_similarity_matrix([model(x) for x in clips])`` (a list of tensors that require grad)
+    failed inside torch, as numpy read each tensor ("Can't call numpy() on Tensor that requires grad"). A list of
+    tensors is now read as numpy reads a list of arrays, stacked (``host_array``, so in every metric); a list of
+    batches of different sizes, which numpy cannot stack, and one of equal batches, are one line saying to join them."""
+    import torch
+
+    rows = [torch.randn(8, generator=torch.Generator().manual_seed(k), requires_grad=True) for k in range(4)]
+    plain = torch.stack(rows).detach().numpy()
+    np.testing.assert_array_equal(cosine_similarity_matrix(rows), cosine_similarity_matrix(plain))
+    np.testing.assert_array_equal(cosine_similarity_matrix(tuple(rows)), cosine_similarity_matrix(plain))
+    sim = cosine_similarity_matrix(plain)
+    assert ooo_acc_3way(list(torch.tensor(sim)), [torch.tensor(t) for t in IDX], ODD) == ooo_acc_3way(sim, IDX, ODD)
+    assert spearman([r.sum() for r in rows], [1, 2, 3, 4]) == spearman(plain.sum(1), [1, 2, 3, 4])
+    assert r2([torch.tensor(row, requires_grad=True) for row in sim], human_similarity(IDX, ODD, 4)) == r2(
+        sim, human_similarity(IDX, ODD, 4))
+    batches = [torch.randn(8, 4, requires_grad=True), torch.randn(3, 4)]
+    with pytest.raises(BGSInputError, match=r"^a list of 2 tensors of different shapes \(\(3, 4\), \(8, 4\)\) cannot "
+                                            r"be stacked: join a list of batches into one matrix with torch.cat"):
+        cosine_similarity_matrix(batches)
+    with pytest.raises(BGSInputError, match=r"got shape \(2, 8, 4\) \(a list of batches: join them into one with "
+                                            r"torch.cat\(list\)\)$"):
+        cosine_similarity_matrix([batches[0], batches[0]])
+    assert all(b.requires_grad for b in rows) and rows[0].grad is None
+
+
+def test_non_finite_embeddings_are_still_nan_but_named_once_by_their_row_count(caplog):
+    """Python journey: embeddings with NaN (a NaN pixel, a diverged model) gave NaN R² and accuracies without a word
+    saying which input was not finite. The numbers stay NaN (a diverged model's evaluation reads NaN, not an error:
+    ``test_cosine_similarity_of_an_infinite_embedding_is_nan_without_a_warning``), and ``cosine_similarity_matrix``,
+    where the rows are still known, says once how many of them hold NaN or inf, and which."""
+    import torch
+
+    emb = np.array([[1.0, 0.0], [0.0, 1.0], [np.inf, 1.0], [1.0, 1.0]])
+    with caplog.at_level("WARNING", logger="bgs_hf.metrics.rsa"):
+        sim = cosine_similarity_matrix(emb)
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and said[0].startswith("1 of 4 embedding rows (clips) holds NaN or inf (row 2): those "
+                                                 "clips' similarities are NaN"), said
+    assert np.isnan(sim[2]).all() and np.isnan(r2(sim, human_similarity(IDX, ODD, 4)))
+    caplog.clear()
+    many = torch.randn(12, 3)
+    many[[1, 4, 5, 6, 8, 11]] = float("nan")
+    with caplog.at_level("WARNING", logger="bgs_hf.metrics.rsa"):
+        cosine_similarity_matrix(many)
+        cosine_similarity_matrix(np.eye(4))  # finite: no word
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "6 of 12 embedding rows (clips) hold NaN or inf (rows 1, 4, 5, 6, 8, ...)"]

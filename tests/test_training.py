@@ -971,14 +971,38 @@ def test_a_diverging_loss_stops_the_run_in_one_line(tmp_path, tiny):
     real = api.build_loss
     try:
         api.build_loss = lambda b: Exploding()
-        with pytest.raises(BGSDivergedError, match=r"loss became nan at step 1 .*--learning_rate"):
+        with pytest.raises(BGSDivergedError, match=r"loss became nan at step 1 .*--learning_rate") as info:
             train_bgs(cfg)
     finally:
         api.build_loss = real
+    assert "the step's embeddings were finite: the loss arithmetic gave it, not the model" in str(info.value)
     assert not (tmp_path / "nan" / "adapter_model.safetensors").exists()
     from bgs_hf.training.args import BGS_TRAINING_DEFAULTS
 
     assert BGS_TRAINING_DEFAULTS["logging_nan_inf_filter"] is False  # a NaN step is logged as NaN, not hidden
+
+
+def test_nan_pixels_stop_the_run_naming_the_non_finite_embeddings_and_pixels_of_the_step(tmp_path, tiny):
+    """Python journey: a clip whose pixels hold NaN made the model's embeddings NaN, and the run stopped on "the loss
+    became nan at step 1", the line a loss term dividing by zero gives: which input was not finite was left to find
+    by hand. The line now says the embeddings were, how many rows of the step, and this process's pixels too; read
+    only once the loss is not finite, so no step pays for it."""
+    from bgs_hf.errors import BGSDivergedError
+
+    data, pix = tiny
+    pix = pix.clone()
+    pix[::2] = float("nan")  # every other clip: step 1 holds some
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                      training={"output_dir": str(tmp_path / "nan"), "use_cpu": True, "disable_tqdm": True,
+                                "num_train_epochs": 1},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with pytest.raises(BGSDivergedError, match=r"loss became nan at step 1 .*--learning_rate") as info:
+        train_bgs(cfg)
+    said = str(info.value)
+    assert re.search(r"; the model's embeddings of the step were not finite, before the loss: \d+ of \d+ embedding rows \(clips\) "
+                     r"holds? NaN or inf \(rows? \d[^)]*\); in this process's inputs, \d+ of \d+ pixel input rows "
+                     r"\(clips\) holds? NaN or inf", said), said
+    assert "loss arithmetic" not in said and not (tmp_path / "nan" / "adapter_model.safetensors").exists()
 
 
 @pytest.mark.parametrize("flag, value", [("rsa_method", "spearman"), ("temperature", 0.0), ("temperature", 1e-45),

@@ -2,7 +2,8 @@
 
 All functions take plain numpy arrays (a duck-typed ``TripletArrays`` with ``.idx``/``.odd``/
 ``.participant``, or a judgments table, is accepted where triplets are expected), so they do not depend on the data
-container; a torch tensor is read as its numbers (detached, on the CPU), so a model's embeddings score as they come.
+container; a torch tensor is read as its numbers (detached, on the CPU), and a list of tensors as their stack, so a
+model's embeddings score as they come.
 """
 
 from __future__ import annotations

@@ -240,6 +240,21 @@ def split_half_ceiling(
     ``trip`` is a TripletArrays (idx, odd, participant) or an (n, 3) idx array with ``odd`` and
     ``participant`` given. Splits with fewer than 3 pairs in both halves yield nan and are ignored. A result that
     rests on too few pairs (``CeilingResult.too_few_pairs``) is kept but warned about; ``ceiling_or_nan`` drops it.
+
+    Example: two participants judge all ten triplets of five clips, first alike, then differing on two triplets (the
+    first and the sixth); two participants split one way only, into their two halves::
+
+        >>> import itertools
+        >>> from bgs_hf.metrics import split_half_ceiling
+        >>> idx = [list(t) for t in itertools.combinations(range(5), 3)]  # (0,1,2), (0,1,3), ... (2,3,4)
+        >>> odd_0 = [2, 2, 2, 0, 2, 0, 2, 2, 0, 0]
+        >>> odd_1 = [0, 2, 2, 0, 2, 1, 2, 2, 0, 0]
+        >>> split_half_ceiling(idx + idx, 5, odd=odd_0 + odd_0, participant=[0] * 10 + [1] * 10).r2  # alike
+        1.0
+        >>> c = split_half_ceiling(idx + idx, 5, odd=odd_0 + odd_1, participant=[0] * 10 + [1] * 10)
+        >>> r = float(c.r_splits[0])  # Spearman of the halves' p over the 10 pairs
+        >>> round(r, 4), round(c.r_sb, 4), round(c.r2, 4)  # r_sb = 2r / (1 + r), r2 = r_sb ** 2
+        (0.8876, 0.9405, 0.8845)
     """
     check_ci(ci)
     n_splits = check_count(n_splits, "n_splits")

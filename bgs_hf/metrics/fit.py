@@ -93,6 +93,20 @@ def behavioural_fit(
     ``bgs-hf data stats``, while ``train_bgs`` (its metrics.json) and ``bgs-hf evaluate`` of a run folder use the
     run's training seed (TrainingArguments' 42 unless set), so the same embeddings get another ceiling and "% of
     ceiling" by route; pass ``seed=`` the run's seed (``bgs_hf.training.api.recorded_seed(run_dir)``) to match.
+
+    Example (the arrays of :func:`rsa_spearman`'s and :func:`ooo_acc_3way`'s examples, the numbers they give)::
+
+        >>> from bgs_hf.metrics import behavioural_fit, human_similarity
+        >>> S = [[1.0, 0.9, 0.1, 0.2],  # a model's similarity of four clips
+        ...      [0.9, 1.0, 0.3, 0.4],
+        ...      [0.1, 0.3, 1.0, 0.8],
+        ...      [0.2, 0.4, 0.8, 1.0]]
+        >>> idx, odd = [[0, 1, 2], [0, 2, 3], [0, 1, 3]], [2, 0, 0]  # odd: the odd clip's position in its triplet
+        >>> fit = behavioural_fit(S, human_similarity(idx, odd, 4), idx, odd, ceiling_r2=0.8, n_boot=100)
+        >>> round(fit["r2"], 4), round(fit["ooo_acc_3way"], 4), round(fit["ooo_acc_2way"], 4)
+        (0.5486, 0.6667, 0.8333)
+        >>> round(fit["pct_of_ceiling"], 2), fit["n_pairs"], fit["n_judgments"]  # 100 * 0.5486 / 0.8
+        (68.57, 6, 3)
     """
     extra: dict[str, Any] = {}
     why: str | None = None

@@ -10,6 +10,7 @@ A bootstrap or a split-half ceiling ranks the same values hundreds of times, res
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,16 @@ import numpy as np
 from scipy.stats import rankdata
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.similarity import SUBSET_HINT, HumanSimilarity, check_symmetric, pair_index, real_numbers
+from bgs_hf.metrics.similarity import (
+    SUBSET_HINT,
+    HumanSimilarity,
+    check_symmetric,
+    non_finite_rows,
+    pair_index,
+    real_numbers,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -161,7 +171,12 @@ def cosine_similarity_matrix(emb: np.ndarray) -> np.ndarray:
     geometry (R² ±0.002 with a CI, 3% accuracy) instead of undefined and 0. Without equal rows nothing changes."""
     emb = real_numbers(emb, "emb")
     if emb.ndim != 2:  # one clip's vector failed in numpy's norm ("axis 1 is out of bounds")
-        raise BGSInputError(f"emb must be a (clips, dims) matrix, one row per clip, got shape {emb.shape}")
+        batches = " (a list of batches: join them into one with torch.cat(list))" if emb.ndim == 3 else ""
+        raise BGSInputError(f"emb must be a (clips, dims) matrix, one row per clip, got shape {emb.shape}{batches}")
+    said = non_finite_rows(emb, "embedding")
+    if said:  # NaN, as a diverged model's evaluation must read, but said once here, where the rows are still known
+        logger.warning("%s: those clips' similarities are NaN, and so is every R², RSA or odd-one-out accuracy over them; "
+                       "check those clips' pixels and the model's weights", said)
     norm = np.linalg.norm(emb, axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):  # a row holding inf (inf / inf) is NaN, as a NaN row is, without numpy's warning
         unit = emb / np.where(norm > 0, norm, 1.0)
@@ -196,7 +211,24 @@ def model_pair_values(
 
 
 def rsa_spearman(model_sim: Any, human: HumanSimilarity, items: Any = None) -> float:
-    """Spearman rho between model similarity and human p_ij over observed pairs."""
+    """Spearman rho between model similarity and human p_ij over observed pairs.
+
+    Example (three judgments observe six pairs; :func:`r2` is rho squared, with its sign)::
+
+        >>> from bgs_hf.metrics import human_similarity, r2, rsa_spearman
+        >>> S = [[1.0, 0.9, 0.1, 0.2],  # a model's similarity of four clips
+        ...      [0.9, 1.0, 0.3, 0.4],
+        ...      [0.1, 0.3, 1.0, 0.8],
+        ...      [0.2, 0.4, 0.8, 1.0]]
+        >>> idx, odd = [[0, 1, 2], [0, 2, 3], [0, 1, 3]], [2, 0, 0]  # odd: the odd clip's position in its triplet
+        >>> human = human_similarity(idx, odd, n_items=4)
+        >>> human.pairs()[2].tolist()  # p of pairs (0,1) (0,2) (0,3) (1,2) (1,3) (2,3); S: .9 .1 .2 .3 .4 .8
+        [0.5, 0.0, 0.0, 0.0, 1.0, 1.0]
+        >>> round(rsa_spearman(S, human), 4), round(r2(S, human), 4)
+        (0.7407, 0.5486)
+        >>> rsa_spearman(human.p, human)  # a model ranking the pairs as people do (its NaN diagonal is never read)
+        1.0
+    """
     vals, p, _, _ = model_pair_values(model_sim, human, items)
     return spearman(vals, p)
 

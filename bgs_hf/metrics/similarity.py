@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import count
+from bgs_hf._format import agree, count
 from bgs_hf.errors import BGSInputError, whole_number
 
 logger = logging.getLogger(__name__)
@@ -162,7 +162,31 @@ def host_array(values: Any) -> np.ndarray:
     if torch is not None and isinstance(values, torch.Tensor):
         values = values.detach().cpu()
         return (values.float() if values.dtype == torch.bfloat16 else values).numpy()
+    if torch is not None and isinstance(values, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in values):
+        # a list of tensors (``[model(x) for x in clips]``) is stacked as numpy stacks a list of arrays: numpy read
+        # each tensor itself and failed inside torch ("Can't call numpy() on Tensor that requires grad")
+        parts = [host_array(v) for v in values]
+        shapes = {p.shape for p in parts}
+        if len(shapes) > 1:  # numpy's "inhomogeneous shape after 1 dimensions"
+            raise BGSInputError(f"a list of {len(parts)} tensors of different shapes ({', '.join(map(str, sorted(shapes)))}) "
+                                "cannot be stacked: join a list of batches into one matrix with torch.cat(list)")
+        return np.stack(parts)
     return np.asarray(values)
+
+
+def non_finite_rows(values: Any, what: str) -> str | None:
+    """The phrase naming how many rows (clips) of ``values`` hold NaN or inf, and the first few, or None where every
+    value is finite: a NaN embedding made every number over its clip NaN (R², accuracy, a training loss) without a
+    word saying which input was not finite. Said by ``cosine_similarity_matrix`` and a diverged training step alike."""
+    arr = host_array(values)
+    if arr.ndim == 0 or not arr.size or arr.dtype.kind not in "fc":  # integers (uint8 pixels) hold no NaN
+        return None
+    bad = np.flatnonzero(~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1))
+    if not bad.size:
+        return None
+    shown = ", ".join(str(int(r)) for r in bad[:5]) + (", ..." if len(bad) > 5 else "")
+    return (f"{len(bad):,} of {count(len(arr), f'{what} row')} (clips) {agree(len(bad), 'holds', 'hold')} NaN or inf "
+            f"({agree(len(bad), 'row', 'rows')} {shown})")
 
 
 def whole_numbers(values: Any, what: str) -> np.ndarray:

@@ -149,6 +149,24 @@ def _trainer_argument(args: tuple[Any, ...], kwargs: Mapping[str, Any], name: st
     return kwargs.get(name, args[position] if len(args) > position else None)
 
 
+def non_finite_cause(emb: torch.Tensor, inputs: Mapping[str, Any]) -> str:
+    """Where a non-finite loss came from, read only once it is (no step pays for it): the step's embeddings, and then
+    this process's pixels, or the loss arithmetic. "the loss became nan" alone left a NaN pixel in a clip, a model
+    that overflowed and a loss term that divided by zero to be told apart by hand."""
+    from bgs_hf.metrics.similarity import non_finite_rows  # imported when needed, as the scoring does
+
+    said = non_finite_rows(emb, "embedding")
+    if said is None:
+        return "the step's embeddings were finite: the loss arithmetic gave it, not the model"
+    pixels = [non_finite_rows(inputs[k], what) for k, what in (("pixel_values", "pixel input"),
+                                                               ("pixel_values_nograd", "no-gradient pixel input"))
+              if k in inputs]
+    pixels = [p for p in pixels if p]
+    where = (f"in this process's inputs, {'; '.join(pixels)}" if pixels else
+             "this process's pixel inputs were finite, so the model's weights or activations overflowed")
+    return f"the model's embeddings of the step were not finite, before the loss: {said}; {where}"
+
+
 class BGSTrainer(Trainer):
     """Trainer for BGS embedders.
 
@@ -362,9 +380,9 @@ class BGSTrainer(Trainer):
             # every rank holds the same gathered embeddings, hence the same loss: all stop together
             raise BGSDivergedError(
                 f"the loss became {float(out.loss.detach())} at step {self.state.global_step + 1} (epoch "
-                f"{float(inputs['epoch']):g}; local {float(out.local):.4g}, global {float(out.global_):.4g}): "
-                f"training stopped, checkpoints already in {self.args.output_dir} are kept; lower "
-                "--learning_rate, or check the loss weights and the inputs")
+                f"{float(inputs['epoch']):g}; local {float(out.local):.4g}, global {float(out.global_):.4g}); "
+                f"{non_finite_cause(emb, inputs)}: training stopped, checkpoints already in {self.args.output_dir} "
+                "are kept; lower --learning_rate, or check the loss weights and the inputs")
         if model.training:
             self.counters.record(out, inputs["plan_stats"].tolist())
         return (out.loss, out) if return_outputs else out.loss
