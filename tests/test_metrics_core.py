@@ -2027,3 +2027,35 @@ def test_non_finite_embeddings_are_still_nan_but_named_once_by_their_row_count(c
         cosine_similarity_matrix(np.eye(4))  # finite: no word
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [
         "6 of 12 embedding rows (clips) hold NaN or inf (rows 1, 4, 5, 6, 8, ...)"]
+
+
+def test_a_gpu_or_float64_tensor_is_scored_as_its_own_numbers():
+    """Mutation audit of 30508e5 and 3106ca1: ``host_array`` without ``.cpu()``, widening every tensor to float32,
+    or ``whole_numbers`` reading a tensor with ``np.asarray`` passed (the tests' tensors were on the CPU, float32).
+    A GPU run's embeddings and its judgments' index tensors (here a stand-in numpy refuses, as it does a CUDA
+    tensor, until it is copied to the CPU) are scored as their numbers, and a float64 tensor keeps its precision:
+    rounded to float32, 1 + 1e-12 tied with 1 and the ranks changed."""
+    import torch
+
+    message = "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory"
+
+    class OnDevice(torch.Tensor):
+        def numpy(self, *args, **kwargs):
+            raise TypeError(message)
+
+        def __array__(self, *args, **kwargs):
+            raise TypeError(message)
+
+        def cpu(self, *args, **kwargs):
+            return self.as_subclass(torch.Tensor).clone()
+
+    emb = torch.randn(4, 8, generator=torch.Generator().manual_seed(0))
+    gpu = emb.as_subclass(OnDevice).requires_grad_()
+    with pytest.raises(TypeError, match="cuda"):
+        np.asarray(gpu.detach())
+    np.testing.assert_array_equal(cosine_similarity_matrix(gpu), cosine_similarity_matrix(emb.numpy()))
+    h = human_similarity(torch.tensor(IDX).as_subclass(OnDevice), torch.tensor(ODD).as_subclass(OnDevice), 4)
+    np.testing.assert_array_equal(h.n, human_similarity(IDX, ODD, 4).n)
+    close = torch.tensor([1.0, 1.0 + 1e-12, 0.5], dtype=torch.float64)
+    assert spearman(close, [1.0, 2.0, 0.0]) == spearman(close.numpy(), [1.0, 2.0, 0.0]) == 1.0
+    np.testing.assert_array_equal(cosine_similarity_matrix(emb.double()), cosine_similarity_matrix(emb.double().numpy()))

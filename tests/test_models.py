@@ -3727,3 +3727,37 @@ def test_a_model_without_lora_loads_back_with_its_classes_from_pretrained(tmp_pa
     assert str(err.value) == (f"{tmp_path / 'lora'}: holds a LoRA adapter, not a model without LoRA: load it with "
                               "bgs_hf.load_model(folder) or PeftModel.from_pretrained(bgs_hf.models.load_base(folder), "
                               "folder)")
+
+
+def test_hub_model_named_reads_the_cache_as_huggingface_hub_lays_it_out(tmp_path, monkeypatch):
+    """Mutation audit of 30508e5 and 3106ca1: ``hub_model_named`` resolving a path's last part (a snapshot's files
+    link into ``blobs/``), without its ``snapshots`` or ``models--`` check, taking a name that merely starts with a
+    commit, or raising on a link loop passed every test (the tests' caches are copied folders, with no blobs and no
+    links). A file reached through the cache's real folder is named by its repo id; a blob (a small file's is its
+    40-hex git sha1), a dataset's or Space's snapshot and a ``<commit>.bak`` folder are paths; a link loop is named
+    as given, not a traceback in place of a refusal."""
+    import os
+
+    from bgs_hf.errors import hub_model_named
+
+    real = tmp_path / "real-cache"
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    os.symlink(real, tmp_path / "hf-cache")
+    commit = "0123456789abcdef" * 2 + "01234567"
+    blob = real / "models--org--name" / "blobs" / ("f" * 40)
+    blob.parent.mkdir(parents=True)
+    blob.write_text("{}")
+    snapshot = real / "models--org--name" / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    os.symlink(os.path.join("..", "..", "blobs", blob.name), snapshot / "config.json")  # as snapshot_download links
+    for cache in (tmp_path / "hf-cache", real):
+        assert hub_model_named(cache / "models--org--name" / "snapshots" / commit / "config.json") == \
+            "org/name/config.json"
+    for other in (blob, real / "datasets--org--data" / "snapshots" / commit,
+                  real / "spaces--org--app" / "snapshots" / commit, snapshot.parent / (commit + "0"),
+                  snapshot.parent / (commit + ".bak")):
+        assert hub_model_named(other) is None
+    loop = tmp_path / "loop"
+    os.symlink(loop, loop)
+    assert hub_model_named(loop / "m") is None
+    assert str(BGSInputError("x", path=loop / "m", whole=True)) == f"{loop / 'm'}: x"
