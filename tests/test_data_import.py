@@ -2914,3 +2914,25 @@ def test_an_import_calls_a_few_bytes_of_text_no_video_not_an_mp4_cut_short(tmp_p
         (videos / "b.mp4").write_bytes(data)
         _, problems = collect_problems(_csv(tmp_path, _trials()), videos, decode_videos=True, split_config=split)
         assert [p.detail for p in problems] == [f"clip 'b.mp4': {line}"], data
+
+
+def test_an_import_calls_a_one_frame_mp4_cut_inside_its_frame_a_still_image_not_a_cut_video(tmp_path: Path) -> None:
+    """The frame's decode runs before the last-frame check (`check_last_frame`), so its refusal is the line: a one-frame
+    MP4 (a still image in a video container) cut inside that frame reads as the still image it is, in `data import`
+    and `data validate` alike, not "truncated video: the file ends inside the last frame it holds ...; copy or
+    download it again" (a copy is the same still image). A mutant running the check first said the latter."""
+    from bgs_hf.data.validate import validate
+
+    videos, out = _videos(tmp_path), tmp_path / "ds"
+    one = np.random.default_rng(1).integers(0, 255, (1, 32, 32, 3), np.uint8)
+    cut = write_video(tmp_path / "one.mp4", one, fps=8, container_options={"movflags": "faststart"}).read_bytes()[:-1]
+    still = ("clip 'b.mp4': 1 frame: a still image, not a video (at least 2 frames; the social content of a clip is in "
+             "how it moves)")
+    (videos / "b.mp4").write_bytes(cut)
+    split = SplitConfig(test_fraction=0.4)
+    _, problems = collect_problems(_csv(tmp_path, _trials()), videos, decode_videos=True, split_config=split)
+    assert [p.detail for p in problems] == [still]
+    write_video(videos / "b.mp4", np.full((2, 16, 16, 3), 30, dtype=np.uint8), fps=4)
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(videos), str(out), "--test-fraction", "0.4"]) == 0
+    Path(dict(zip(load(out).clip_ids, load(out).clips["video"]))["b.mp4"]).write_bytes(cut)
+    assert [p.detail for p in validate(out)[1]] == [still]

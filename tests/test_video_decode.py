@@ -1762,7 +1762,7 @@ def test_a_text_file_shorter_than_a_box_header_is_no_video_not_an_mp4_cut_short(
     whole = write_video(tmp_path / "whole.mp4", np.zeros((2, 16, 16, 3), np.uint8), fps=4).read_bytes()
     path = tmp_path / "clip.mp4"
     for data, cut in ((b"h", False), (b"hi\n", False), (b"hello\n", False), (b"1234567", False),
-                      (b"\0\0\0 abc", False), *((whole[:n], True) for n in range(1, 8))):
+                      (b"\0\0\0 abc", False), (b"\0h\0i", False), *((whole[:n], True) for n in range(1, 8))):
         path.write_bytes(data)
         for read in (check_video, lambda q: decode_frames(q, 4)):
             line = _assert_one_line_error(path, read)
@@ -2037,3 +2037,27 @@ def test_an_ffmpeg_error_in_the_decoders_first_pass_is_one_line(tmp_path: Path, 
     monkeypatch.setattr(decode, "_timeline", damaged)
     assert _assert_one_line_error(clip, lambda q: decode_frames(q, 2)) == (
         f"two.mp4: corrupt video (Invalid data found when processing input); {decode.REENCODE_HINT}")
+
+
+def test_the_imports_last_frame_check_refuses_a_long_clip_cut_short_whatever_frames_training_samples(
+        tmp_path: Path) -> None:
+    """`check_last_frame` (`data import`'s and `data validate`'s) knows no ``num_frames``: a 640-frame clip cut inside
+    its last frame passes the Space's check for its 16 samples and decodes at 16 (that decode never reads the frame),
+    but training at 128 samples reads it and fails, so the import refuses it. A mutant asking "may 16 (or 8) samples
+    read it?" imported it. The file checks come first: an empty file is "empty", not "truncated"."""
+    from bgs_hf.video import write_video
+    from bgs_hf.video.decode import RECOPY_HINT, check_last_frame
+
+    frames = np.random.default_rng(0).integers(0, 255, (640, 16, 16, 3), np.uint8)  # 25.6 s of 16x16 noise: a quick encode
+    whole = write_video(tmp_path / "whole.mp4", frames, fps=25, container_options={"movflags": "faststart"})
+    check_last_frame(whole)
+    path = tmp_path / "cut.mp4"
+    path.write_bytes(whole.read_bytes()[:-1])
+    assert check_video(path, num_frames=16).frames == 640 and decode_frames(path, 16).shape[0] == 16
+    assert _assert_one_line_error(path, lambda q: decode_frames(q, 128)).startswith(
+        "cut.mp4: truncated video: the file ends inside the last frame it holds (")
+    line = _assert_one_line_error(path, check_last_frame)
+    assert line.startswith("cut.mp4: truncated video: the file ends inside the last frame it holds (") \
+        and line.endswith(f" bytes of it present); {RECOPY_HINT}"), line
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    assert _assert_one_line_error(tmp_path / "empty.mp4", check_last_frame) == "empty.mp4: video file is empty (0 bytes)"
