@@ -81,6 +81,31 @@ def hub_snapshot(path: str | os.PathLike[str], repo_type: str) -> tuple[str, str
     return None
 
 
+#: where huggingface_hub's ``--local-dir`` download (``hf download``, ``snapshot_download(local_dir=...)``) records
+#: each file it wrote: ``<local dir>/.cache/huggingface/download/<path>.metadata``
+LOCAL_DIR_RECORDS = (".cache", "huggingface", "download")
+
+
+def downloaded_commit(folder: str | os.PathLike[str], relative: str) -> str | None:
+    """The commit a ``--local-dir`` download of ``folder`` says its file ``relative`` came from (its record's lines:
+    commit, etag, time), None where no record is there or the file was changed since (its mtime more than a second
+    after the record's time, huggingface_hub's own test). Read here, beside :func:`hub_snapshot`: the other way
+    huggingface_hub lays out what it downloaded."""
+    record = Path(folder, *LOCAL_DIR_RECORDS, f"{relative}.metadata")
+    try:
+        commit, _etag, stamp = record.read_text(encoding="utf-8").splitlines()[:3]
+        changed = Path(folder, relative).stat().st_mtime - 1 > float(stamp)
+    except (OSError, ValueError):  # no record, a short or damaged one, the file gone
+        return None
+    return commit if is_commit_hash(commit) and not changed else None
+
+
+def is_commit_hash(name: object) -> bool:
+    """Whether ``name`` is a full git commit hash as huggingface_hub writes one (40 lowercase hex digits): the name
+    of a cache snapshot's folder, a download record's first line, a revision a card may pin."""
+    return isinstance(name, str) and _COMMIT.fullmatch(name) is not None
+
+
 def folder_named(path: str | os.PathLike[str]) -> str:
     """A model folder (or a folder in it) as a message or log line names it: a Hub model's snapshot by its repo id
     (:func:`hub_model_named`), any other path as given. Why: ``load_model("org/name")`` and ``evaluate --model

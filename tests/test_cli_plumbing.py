@@ -2456,3 +2456,26 @@ def test_a_failed_command_inside_another_keeps_its_status_and_says_its_stdouts_f
             assert (run.returncode, run.stderr.splitlines()) == (status, [said, named]), (kind, how, run.stderr)
             run = _python_into(["-c", script, kind, how], tmp_path, env)  # its reader gone before the first line
             assert (run.returncode, run.stderr.splitlines()) == (status, [said]), (kind, how, run.stderr)
+
+
+def test_evaluates_console_summary_names_the_seed_that_drew_its_ceiling_once(capsys) -> None:
+    """`bgs-hf evaluate` printed the ceiling without the seed that drew it, where evaluation.md, report.md, the model
+    card and the Space say it: a run evaluated at --seed 3 beside its card's seed-0 ceiling differed for no reason on
+    screen. The console now says evaluation.md's sentence once, below the rows; not where no ceiling was estimated
+    (n/a) or no seed was recorded."""
+    from bgs_hf.cli.evaluate import _print_summary
+    from bgs_hf.eval.report import EVALUATION_SEED
+    from bgs_hf.metrics.bootstrap import ceiling_seed_note
+
+    fit = {k: _scores("test") for k in ("pretrained", "bgs", "language")}
+    res = {"data": "d", "split": "test", "n_clips": 50, "n_pairs": 589, "n_judgments": 348, "noise_ceiling_r2": 0.5,
+           "seed": 3, "fit": fit}
+    _print_summary(res)
+    said = "The ceiling's split-halves were drawn with seed"
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if said in ln]
+    assert lines == [f"  {ceiling_seed_note(3, EVALUATION_SEED)}"]
+    assert "this evaluation's `--seed`" in lines[0] and "data stats" in lines[0]
+    for no_note in ({**res, "noise_ceiling_r2": float("nan"), "noise_ceiling_why": "too few judgments"},
+                    {k: v for k, v in res.items() if k != "seed"}):
+        _print_summary(no_note)
+        assert said not in capsys.readouterr().out

@@ -2936,3 +2936,23 @@ def test_an_import_calls_a_one_frame_mp4_cut_inside_its_frame_a_still_image_not_
     assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(videos), str(out), "--test-fraction", "0.4"]) == 0
     Path(dict(zip(load(out).clip_ids, load(out).clips["video"]))["b.mp4"]).write_bytes(cut)
     assert [p.detail for p in validate(out)[1]] == [still]
+
+
+def test_a_name_without_its_extension_or_padding_is_told_the_one_file_it_names(tmp_path: Path) -> None:
+    """A CSV naming 'clip_1' (no extension) beside clip_01.mp4 got no did-you-mean: difflib rates the two below the
+    cutoff, and the other-extension hint wants the stem spelt alike. A name without extension equal (case and
+    zero-padding aside) to one file's stem is now told that file, and is a misspelling, not a lost video (with
+    --skip-missing-videos its rows stay a problem); where two files match ('clip_1' beside clip_01.mp4 and
+    clip_001.avi) none is guessed."""
+    names = ["clip_01.mp4", "clip_02.mp4", "clip_12.mp4", "clip_10.mp4"]
+    videos = _videos(tmp_path, names)
+    rows = [f"P{p},{t},clip_1,clip_02.mp4,clip_12.mp4,clip_02.mp4,1000" for p in range(3) for t in range(1, 4)]
+    rows += [f"P{p},{t},clip_01.mp4,clip_02.mp4,clip_10.mp4,clip_10.mp4,1000" for p in range(3) for t in range(4, 9)]
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    assert str(problems[0]).startswith("judgments.csv row 1: column 'Video1': no video 'clip_1' in "), problems[0]
+    assert str(problems[0]).endswith(" (did you mean 'clip_01.mp4'? the name has no extension)"), problems[0]
+    _, problems = collect_problems(_csv(tmp_path, rows), videos, skip_missing_videos=True)
+    assert problems and "did you mean 'clip_01.mp4'?" in str(problems[0]), problems
+    write_video(videos / "clip_001.avi", np.zeros((2, 16, 16, 3), dtype=np.uint8), fps=4)
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    assert "no video 'clip_1'" in str(problems[0]) and "did you mean" not in str(problems[0]), problems[0]

@@ -4260,3 +4260,87 @@ def test_a_run_on_data_named_with_a_tilde_records_the_local_folder_and_its_card_
     snapshot.mkdir(parents=True)
     given = "~/" + str(snapshot.relative_to(tmp_path))
     assert hub_dataset(*_data_source(given, None, loaded_here=True)).repo_id == "someone/social-ooo"
+
+
+def _local_dir_download(staged: Path, folder: Path, commit: str = _COMMIT) -> Path:
+    """``folder`` as `hf download REPO --repo-type dataset --local-dir FOLDER` leaves a download of ``staged`` at
+    ``commit``: its files, and huggingface_hub's own record of each (``.cache/huggingface/download``)."""
+    import shutil
+
+    from huggingface_hub._local_folder import write_download_metadata
+
+    shutil.copytree(staged, folder)
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        write_download_metadata(folder, f.relative_to(folder).as_posix(), commit, "etag")
+    return folder
+
+
+def test_a_run_on_a_local_dir_download_of_a_pushed_dataset_links_it_at_its_commit(tiny_run: Path,
+                                                                                   tmp_path: Path) -> None:
+    """`data push` wrote no repo id into the dataset card's YAML, so a run trained on `hf download --local-dir` of it
+    (or `snapshot_download(local_dir=...)`) recorded only a folder and its card linked no dataset without `push
+    --dataset`. The card now records `bgs_hf_repo_id`, and a run on an unchanged download of one commit (every file
+    with huggingface_hub's record of that commit) links the repo at that commit. Nothing is linked for the staged
+    folder itself (perhaps never pushed), an export, a download with an edited or added file or of two commits; a
+    cache snapshot is named by its path, never by its card; `push --dataset` naming another repo is refused."""
+    import os
+    import shutil
+
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.data import load
+    from bgs_hf.data.hub import downloaded_dataset, read_front_matter
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+    from bgs_hf.hub import push_run
+    from bgs_hf.training.api import TrainConfig, _run_config_record
+    from bgs_hf.training.args import DataArguments
+
+    release = write_release(tiny_release_tables(), tmp_path / "r")
+    staged = tmp_path / "staged"
+    assert main(["data", "push", str(release), "--repo-id", "someone/social-ooo", "--local-dir", str(staged)]) == 0
+    assert read_front_matter(staged / "README.md")["bgs_hf_repo_id"] == "someone/social-ooo"
+    assert main(["data", "export", str(release), str(tmp_path / "export")]) == 0
+    assert "bgs_hf_repo_id" not in read_front_matter(tmp_path / "export" / "README.md")
+    download = _local_dir_download(staged, tmp_path / "download")
+    data = load(str(download))
+    recorded = {"repo_id": "someone/social-ooo", "revision": _COMMIT}
+    assert downloaded_dataset(data.meta) == recorded
+    record = _run_config_record(TrainConfig(data=DataArguments(data=str(download))), data)["data"]
+    assert record["downloaded_from"] == recorded and record["kind"] == "local"
+
+    run = _copy_run(tiny_run, tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {**record, "validation": None}}))
+    push_run(run, REPO, local_dir=tmp_path / "card")
+    text = (tmp_path / "card" / "README.md").read_text()
+    assert ModelCard(text).data.datasets == ["someone/social-ooo"] and hub_metadata_problems(text) == []
+    assert f"The run read a local download (`hf download --local-dir`) of commit `{_COMMIT}`" in text
+    assert f'load_dataset("someone/social-ooo", "judgments", revision="{_COMMIT}")["train"]' in text
+    assert "publisher's statement" not in text
+    assert main(["push", str(run), "--repo-id", REPO, "--local-dir", str(tmp_path / "refused"), "--dataset",
+                 "other/ooo"]) == 2
+    assert not (tmp_path / "refused").exists()
+
+    # no link: the staged folder and an export (no download records), an edited or an added file, two commits
+    assert downloaded_dataset(load(str(staged)).meta) is None
+    assert downloaded_dataset(load(str(tmp_path / "export")).meta) is None
+    edited = _local_dir_download(staged, tmp_path / "edited")
+    (judgments,) = (edited / "judgments").glob("*.parquet")
+    later = judgments.stat().st_mtime + 60
+    os.utime(judgments, (later, later))
+    assert downloaded_dataset(load(str(edited)).meta) is None
+    added = _local_dir_download(staged, tmp_path / "added")
+    (added / "notes.txt").write_text("mine")
+    assert downloaded_dataset(load(str(added)).meta) is None
+    mixed = _local_dir_download(staged, tmp_path / "mixed")
+    from huggingface_hub._local_folder import write_download_metadata
+
+    write_download_metadata(mixed, "README.md", "f" * 40, "etag")
+    assert downloaded_dataset(load(str(mixed)).meta) is None
+    # the cache's snapshot of another repo whose card says someone/social-ooo: its path names it
+    snapshot = _snapshot_folder(tmp_path, "fork/social-ooo")
+    shutil.copytree(staged, snapshot)
+    assert downloaded_dataset(load(str(snapshot)).meta) is None
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": str(snapshot), "kind": "local"}}))
+    push_run(run, REPO, local_dir=tmp_path / "fork")
+    assert ModelCard((tmp_path / "fork" / "README.md").read_text()).data.datasets == ["fork/social-ooo"]

@@ -189,9 +189,9 @@ def _models_to_score(args: argparse.Namespace, is_run: bool, controls: dict[str,
 
 
 def _print_summary(res: dict) -> None:
-    """The data, its ceiling and each model's fit, under the names the report and the figures give the rows, each
-    accuracy beside its chance level."""
-    from bgs_hf.eval.report import row_name
+    """The data, its ceiling (and, once, the seed that drew it) and each model's fit, under the names the report and
+    the figures give the rows, each accuracy beside its chance level."""
+    from bgs_hf.eval.report import evaluation_seed_note, row_name
     from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 
     # the headline points to it: the warning went by before the progress bars
@@ -211,6 +211,9 @@ def _print_summary(res: dict) -> None:
                             [f.get("r2_ci") for f in res.get("fit", {}).values()])
     if note:  # once below the rows, not on each
         print(f"  {note}")
+    seed_note = evaluation_seed_note(res)  # evaluation.md's sentence: the ceiling above was shown without its seed
+    if seed_note:
+        print(f"  {seed_note}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -47,7 +47,7 @@ from bgs_hf.data.checks import (
 )
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import STIMULUS_SET_ALIASES, SplitConfig
-from bgs_hf.errors import BGSInputError, hub_snapshot
+from bgs_hf.errors import LOCAL_DIR_RECORDS, BGSInputError, downloaded_commit, hub_snapshot
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, RELEASE_URL
 
 logger = logging.getLogger(__name__)
@@ -244,6 +244,33 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
                            license_link=meta.get("license_link"),
                            license_note=f"Licence as declared by the source dataset: `{shown}`.", citation="",
                            description=imported_card_info(table).description if table else OWN_DATA_DESCRIPTION)
+
+
+#: the dataset card's YAML key naming the Hub repo ``bgs-hf data push`` published it to, so a run on a download of it
+#: links that dataset (:func:`downloaded_dataset`)
+PUBLISHED_AS = "bgs_hf_repo_id"
+
+
+def downloaded_dataset(meta: dict[str, Any]) -> dict[str, str] | None:
+    """``{"repo_id", "revision"}`` of a Hub-layout folder that is an unchanged ``--local-dir`` download of one commit
+    of a dataset ``bgs-hf data push`` published: the repo its card names (:data:`PUBLISHED_AS`), at the commit
+    huggingface_hub's records give, where every file in the folder has a record of that one commit and is unchanged
+    since. None otherwise: a staged folder (``data push --local-dir``, perhaps never pushed), an export, an edited
+    or added file, a mix of commits. A run trained on such a download linked no dataset without ``push --dataset``;
+    the Hub cache's snapshot is known by its path instead (:func:`~bgs_hf.errors.hub_snapshot`), never by its card."""
+    folder = Path(meta["folder"]) if meta.get("source") == "hub" and meta.get("folder") else None
+    if folder is None or not (folder / "README.md").is_file():
+        return None
+    repo_id = read_front_matter(folder / "README.md").get(PUBLISHED_AS)
+    if not isinstance(repo_id, str) or not repo_id:
+        return None
+    records = folder.joinpath(*LOCAL_DIR_RECORDS[:1])
+    files = [p.relative_to(folder).as_posix() for p in folder.rglob("*")
+             if p.is_file() and not p.is_relative_to(records)]
+    commits = {downloaded_commit(folder, f) for f in files}
+    if len(commits) != 1 or None in commits:
+        return None
+    return {"repo_id": repo_id, "revision": str(commits.pop())}
 
 
 def recorded_license(meta: dict[str, Any]) -> str | None:
@@ -953,6 +980,7 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
         configs=hub_configs(files),
         **extra,
         **import_record(data.meta),
+        **({PUBLISHED_AS: info.repo_id} if info.repo_id else {}),  # a download of it names it (downloaded_dataset)
     )
     rating_cols = [c for c in data.clips.column_names if c.startswith("rating_")]
     card = DatasetCard.from_template(

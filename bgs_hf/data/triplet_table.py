@@ -162,8 +162,9 @@ def _names_a_position(name: str, video_columns: list[str]) -> bool:
 
 
 def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
-    """The did-you-mean of a name that is a file's in another case, extension or folder ('' when none): a misspelt
-    name of a video, not a missing one."""
+    """The did-you-mean of a name that is a file's in another case, extension or folder, or one file's without its
+    extension and zero-padding ('clip_1' for 'clip_01.mp4'; '' when none): a misspelt name of a video, not a missing
+    one."""
     folded: dict[str, list[str]] = {}
     for known in files.values():
         folded.setdefault(known.casefold(), []).append(known)
@@ -171,9 +172,13 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
     # spelling guess named another clip ('Clip 08.mp4' for 'Clip 06.mp4' beside 'Clip 06.mov')
     by_stem: dict[str, list[str]] = {}
     by_base: dict[str, list[str]] = {}
+    # a name without its extension and unpadded ('clip_1' for 'clip_01.mp4'): difflib rates them below its cutoff
+    by_numbered_stem: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for known in files.values():
         by_stem.setdefault(_stem_key(known), []).append(known)
         by_base.setdefault(PurePosixPath(known).name.casefold(), []).append(known)
+        if PurePosixPath(known).suffix:
+            by_numbered_stem.setdefault(numbered_key(_stem_key(known)), []).append(known)
 
     def same_file(name: str) -> str:
         near = folded.get(name.casefold(), [])
@@ -182,6 +187,9 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
         other_ext = by_stem.get(_stem_key(name), [])
         if other_ext:
             return f" (did you mean {other_ext[0]!r}? the file has another extension)"
+        numbered = [] if PurePosixPath(name).suffix else by_numbered_stem.get(numbered_key(name), [])
+        if len(numbered) == 1:  # one file only: of 'clip_01.mp4' and 'clip_1.mov', neither is meant more
+            return f" (did you mean {numbered[0]!r}? the name has no extension)"
         elsewhere = by_base.get(PurePosixPath(name).name.casefold(), [])
         if elsewhere:
             many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""

@@ -369,14 +369,22 @@ def _data_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 EVALUATION_SEED = "this evaluation's `--seed` (by default a run folder's training seed, as on its model card)"
 
 
-def _ceiling_seed_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
-    """Below the data table, the seed that drew each run's ceiling (evaluation.json's ``seed``), in the card's words:
-    two runs' ceilings of the same judgments differ by it, and the report showed them without it."""
+def evaluation_seed_note(res: dict) -> str | None:
+    """The sentence naming the seed that drew an evaluation's ceiling (evaluation.json's ``seed``), in the card's
+    words; None where no ceiling was estimated or no seed recorded. One text for evaluation.md and `bgs-hf evaluate`'s
+    console summary, which showed the ceiling without its seed."""
     from bgs_hf.metrics.bootstrap import ceiling_seed_note
 
-    return [("text", f"*{_run_prefix(label, runs)}{ceiling_seed_note(int(r['seed']), EVALUATION_SEED)}*")
-            for label, r, _ in runs
-            if is_finite_real(r.get("noise_ceiling_r2")) and is_whole(r.get("seed"), floats=False)]
+    if not is_finite_real(res.get("noise_ceiling_r2")) or not is_whole(res.get("seed"), floats=False):
+        return None
+    return ceiling_seed_note(int(res["seed"]), EVALUATION_SEED)
+
+
+def _ceiling_seed_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Below the data table, the seed that drew each run's ceiling (:func:`evaluation_seed_note`): two runs' ceilings
+    of the same judgments differ by it, and the report showed them without it."""
+    return [("text", f"*{_run_prefix(label, runs)}{note}*")
+            for label, r, _ in runs for note in [evaluation_seed_note(r)] if note]
 
 
 def _fit_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:

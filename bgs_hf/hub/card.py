@@ -94,7 +94,8 @@ def hub_id_refusal(name: str) -> str | None:
 @dataclass(frozen=True)
 class HubDataset:
     """The Hub dataset a card links (``datasets:``), and how bgs-hf knows it: ``recorded`` (the run read it from the
-    Hub), ``snapshot`` (a local folder that is huggingface_hub's cache snapshot of it, at commit ``revision``) or
+    Hub), ``snapshot`` (a local folder that is huggingface_hub's cache snapshot of it, at commit ``revision``),
+    ``download`` (an unchanged ``--local-dir`` download of commit ``revision`` whose dataset card names it) or
     ``stated`` (the publisher's word, ``bgs-hf push --dataset``: the run recorded only a local folder)."""
 
     repo_id: str
@@ -102,14 +103,17 @@ class HubDataset:
     revision: str | None = None
 
 
-def hub_dataset(source: str | None, kind: str | None = None) -> HubDataset | None:
+def hub_dataset(source: str | None, kind: str | None = None, downloaded: Any = None) -> HubDataset | None:
     """The Hub dataset data read from ``source`` is, by the one rule of the model card's and the Space's
     ``datasets:``: a source recorded as read from the Hub (``kind="hub"``); a local folder that is the Hub cache's
     snapshot of a dataset repo (``.../datasets--ORG--NAME/snapshots/<commit>``, read from the path: the cache may be
-    gone since); for an unrecorded kind (an older run, a Space's ``--data``), a source spelt as a Hub id that is no
-    local path. A run trained on a downloaded snapshot linked no dataset; a local path is never taken for an id."""
+    gone since); a local folder the run recorded as an unchanged ``--local-dir`` download of a dataset whose card
+    names its repo (``downloaded``, :func:`~bgs_hf.data.hub.downloaded_dataset`: read at training time, as the
+    folder may be gone since); for an unrecorded kind (an older run, a Space's ``--data``), a source spelt as a Hub
+    id that is no local path. A run trained on a downloaded snapshot linked no dataset; a local path is never taken
+    for an id, and the path of a cache snapshot is its name, never what its card says."""
     from bgs_hf._offline import looks_like_a_path
-    from bgs_hf.errors import hub_snapshot
+    from bgs_hf.errors import hub_snapshot, is_commit_hash
 
     if not source:
         return None
@@ -118,6 +122,11 @@ def hub_dataset(source: str | None, kind: str | None = None) -> HubDataset | Non
     snapshot = hub_snapshot(str(source), "dataset")
     if snapshot is not None and not snapshot[2] and _HUB_ID.match(snapshot[0]):
         return HubDataset(snapshot[0], "snapshot", snapshot[1])
+    if kind == "local" and isinstance(downloaded, dict):
+        repo_id, revision = downloaded.get("repo_id"), downloaded.get("revision")
+        if isinstance(repo_id, str) and is_hub_id(repo_id) and hub_id_refusal(repo_id) is None \
+                and is_commit_hash(revision):
+            return HubDataset(repo_id, "download", revision)
     return HubDataset(str(source)) if kind is None and is_hub_id(str(source)) else None
 
 
@@ -208,7 +217,8 @@ class BGSModelCardData(ModelCardData):
     preprocessing: dict[str, Any] | None = None
     dataset_name: str = "unknown"
     dataset_split: str = "test"
-    #: how the card knows its ``datasets:`` entry: ``recorded``, ``snapshot`` (at ``dataset_revision``) or ``stated``
+    #: how the card knows its ``datasets:`` entry: ``recorded``, ``snapshot`` or ``download`` (at ``dataset_revision``)
+    #: or ``stated``
     #: by the publisher (:class:`HubDataset`); the card says which
     dataset_how: str = "recorded"
     dataset_revision: str | None = None
@@ -600,7 +610,7 @@ def card_dataset(info: RunInfo, stated: str | None = None) -> HubDataset | None:
     refused: the card never claims data the run did not train on."""
     data, source, _, _ = _recorded_data(info)
     kind = data.get("kind")  # a run records its data's kind (local folder or Hub)
-    recorded = hub_dataset(source, kind)
+    recorded = hub_dataset(source, kind, data.get("downloaded_from"))
     if stated is None:
         return recorded
     check_stated_dataset(stated)

@@ -770,7 +770,7 @@ def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = Non
     """The body of ``run_config.json`` (see :func:`_write_run_config`). ``seed``: the run's resolved seed, recorded
     even when the arguments left it to the default (``recorded_seed`` read none)."""
     from bgs_hf.data.container import video_fingerprints
-    from bgs_hf.data.hub import recorded_license
+    from bgs_hf.data.hub import downloaded_dataset, recorded_license
     from bgs_hf.data.release import is_the_release
 
     run_config = config_to_dict(config)
@@ -789,6 +789,9 @@ def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = Non
     declared = recorded_license(meta)  # the model card names it (an imported study's `--license cc-by-4.0`)
     if declared:
         run_config["data"]["license"] = declared
+    downloaded = downloaded_dataset(meta)  # read now: the download may be gone when the run is pushed
+    if downloaded:
+        run_config["data"]["downloaded_from"] = downloaded
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
     # which videos those ids named: another benchmark can reuse the ids (SocialShapes' ss_0000.mp4... at every seed)
     run_config[VIDEO_FINGERPRINTS] = video_fingerprints(data)
