@@ -138,12 +138,23 @@ def is_whole(value: Any, *, floats: bool = True) -> bool:
     """Whether ``value`` is a whole number: an integer (numpy's too), and with ``floats`` a finite whole float (4.0),
     never a bool (``True`` was taken as 1 clip or step). The one test of a whole number: behind :func:`whole_number`,
     ``bgs_hf.metrics.bootstrap.check_count`` and every other place that asks (``floats=False`` where 12.0 clips or
-    a 2.0 seed is refused, as the synthetic benchmark's counts are)."""
+    a 2.0 seed is refused, as the synthetic benchmark's counts are). A 0-d torch tensor is read as its number:
+    ``n_items=idx.max() + 1`` of an index tensor (a count computed in torch) was refused as no whole number."""
+    value = _tensor_number(value)
     if isinstance(value, bool):
         return False
     if isinstance(value, numbers.Integral):
         return True
     return floats and is_finite_real(value) and value == int(value)
+
+
+def _tensor_number(value: Any) -> Any:
+    """A 0-d torch tensor's Python number (``.item()``: a bool tensor gives a bool, refused as one), anything else as
+    it is. torch is not imported here: a tensor can only come from a process that imported it."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor) and value.ndim == 0:
+        return value.item()
+    return value
 
 
 def is_finite_real(value: Any) -> bool:

@@ -2059,3 +2059,91 @@ def test_a_gpu_or_float64_tensor_is_scored_as_its_own_numbers():
     close = torch.tensor([1.0, 1.0 + 1e-12, 0.5], dtype=torch.float64)
     assert spearman(close, [1.0, 2.0, 0.0]) == spearman(close.numpy(), [1.0, 2.0, 0.0]) == 1.0
     np.testing.assert_array_equal(cosine_similarity_matrix(emb.double()), cosine_similarity_matrix(emb.double().numpy()))
+
+
+def test_every_metric_entry_reads_a_grad_tensor_and_a_zero_d_count_tensor_as_their_numbers():
+    """Python journey: ``signed_square``, ``spearman_brown`` and ``human_similarity(weights=...)`` on a tensor that
+    requires grad failed inside torch ("Can't call numpy() on Tensor that requires grad"), ``triplet_sims`` cast
+    clip 1.7 to 1, and ``n_items=torch.tensor(4)`` (a count computed in torch) was refused as no whole number. Each is
+    now read as ``host_array`` reads a tensor (its numbers); a 0-d tensor as its number, a fraction or bool still not."""
+    import torch
+
+    from bgs_hf.metrics import signed_square, spearman_brown, triplet_sims
+    from bgs_hf.metrics.bootstrap import check_count
+
+    r = torch.tensor([0.5, -0.2], requires_grad=True)
+    np.testing.assert_allclose(signed_square(r), [0.25, -0.04], rtol=1e-6)
+    np.testing.assert_allclose(spearman_brown(r), [2 / 3, -0.5], rtol=1e-6)
+    assert signed_square(torch.tensor(-0.5, requires_grad=True)) == -0.25
+    weights = torch.tensor([1.0, 2.0, 0.0], requires_grad=True)
+    np.testing.assert_array_equal(human_similarity(IDX, ODD, 4, weights=weights).n,
+                                  human_similarity(IDX, ODD, 4, weights=[1.0, 2.0, 0.0]).n)
+    with pytest.raises(BGSInputError, match="triplet indices must be whole numbers, got 1.7"):
+        triplet_sims(S, [[0, 1.7, 2]])
+    for n in (torch.tensor(4), torch.tensor(4.0), np.int64(4)):
+        np.testing.assert_array_equal(human_similarity(IDX, ODD, n).n, human_similarity(IDX, ODD, 4).n)
+    assert check_count(torch.tensor(7), "n_boot") == 7 and split_half_ceiling(
+        SimpleNamespace(idx=IDX, odd=ODD, participant=np.array(["a", "b", "a"])), n_items=torch.tensor(4),
+        n_splits=torch.tensor(2)).n_splits == 2
+    class OnDevice(torch.Tensor):  # a GPU tensor's stand-in: numpy refuses it until it is copied to the CPU
+        def __array__(self, *args, **kwargs):
+            raise TypeError("can't convert cuda:0 device type tensor to numpy")
+
+        def cpu(self, *args, **kwargs):
+            return self.as_subclass(torch.Tensor).clone()
+
+    codes = torch.tensor([0, 1, 0]).as_subclass(OnDevice)  # participant codes kept on the GPU
+    assert split_half_ceiling(IDX, 4, 2, odd=ODD, participant=codes).n_pairs_both == split_half_ceiling(
+        IDX, 4, 2, odd=ODD, participant=[0, 1, 0]).n_pairs_both == 1.0
+    for bad in (torch.tensor(2.5), torch.tensor(True), torch.tensor([4])):
+        with pytest.raises(BGSInputError, match="n_items must be a whole number"):
+            human_similarity(IDX, ODD, bad)
+    assert r.grad is None and weights.grad is None
+
+
+def test_a_judgments_table_with_items_as_long_as_it_in_odds_place_says_to_name_them():
+    """Python journey: ``ooo_acc_3way(sim, judgments, items)`` with as many items as the table has rows read the items
+    as odd-one-outs ("odd must be 0, 1 or 2", or, items all below 3, a wrong accuracy without a word); only another
+    length was said to be a misplaced argument. Now any ``odd`` other than the table's own column is that one line;
+    the column given again is read as before."""
+    import pandas as pd
+
+    df = pd.DataFrame({"clip_a": IDX[:, 0], "clip_b": IDX[:, 1], "clip_c": IDX[:, 2], "odd": ODD})
+    for items in (np.array([0, 1, 3]), [1, 0, 0]):
+        with pytest.raises(BGSInputError, match=r"^a judgments table holds its own odd-one-outs, yet `odd` was given "
+                                                r"too \(an array of shape \(3,\)\): name the arguments after it"):
+            ooo_acc_3way(S, df, items)
+    assert ooo_acc_3way(S, df, list(ODD)) == ooo_acc_3way(S, IDX, ODD)
+
+
+def test_a_model_matrix_holding_nan_names_its_rows_once_and_still_scores_nan(caplog):
+    """Python journey: a model similarity matrix holding NaN (not built by ``cosine_similarity_matrix``, which names
+    its embedding rows) passed to ``ooo_acc_3way``/``ooo_acc_2way``/``rsa_spearman``/``r2`` gave NaN without a word.
+    Each now warns, once per matrix, naming by ``non_finite_rows`` the rows whose every pair scored is NaN (else the
+    rows of the NaN pairs); the numbers stay as they were (NaN). NaN entries no pair reads (``human.p``'s diagonal)
+    are not named, nor is a matrix whose embedding rows ``cosine_similarity_matrix`` named already."""
+    sim = S.copy()
+    sim[2, :] = sim[:, 2] = np.nan
+    h = human_similarity(IDX, ODD, 4)
+    for score in (lambda m: ooo_acc_3way(m, IDX, ODD), lambda m: ooo_acc_2way(m, IDX, ODD),
+                  lambda m: rsa_spearman(m, h), lambda m: r2(m, h)):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="bgs_hf.metrics"):
+            matrix = sim.copy()
+            assert np.isnan(score(matrix)) and np.isnan(score(matrix))  # the second score of it: no word
+        said = [r.getMessage() for r in caplog.records]
+        assert len(said) == 1 and said[0].startswith(
+            "1 of 4 model similarity rows (clips) holds NaN or inf (row 2) in every pair scored, so the score may be "
+            "NaN"), said
+    one = S.copy()
+    one[0, 3] = one[3, 0] = np.inf
+    emb = np.array([[1.0, 0.0], [0.0, 1.0], [np.nan, 1.0], [1.0, 1.0]])
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.metrics"):
+        assert np.isnan(ooo_acc_3way(one, IDX, ODD))
+        assert rsa_spearman(h.p, h) == 1.0 and ooo_acc_3way(S, IDX, ODD) == ooo_acc_3way(S, IDX, ODD)
+        embedded = cosine_similarity_matrix(emb)
+        assert np.isnan(r2(embedded, h)) and np.isnan(ooo_acc_3way(embedded, IDX, ODD))
+    assert [r.getMessage().split(", so")[0].split(":")[0] for r in caplog.records] == [
+        "2 of 4 model similarity rows (clips) hold NaN or inf (rows 0, 3) in a pair scored",
+        "1 of 4 embedding rows (clips) holds NaN or inf (row 2)"]

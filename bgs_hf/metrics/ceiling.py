@@ -48,6 +48,7 @@ from bgs_hf.metrics.similarity import (
     participant_codes,
     participant_column,
     participants_of,
+    real_numbers,
 )
 
 logger = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def spearman_brown(r: float | np.ndarray) -> float | np.ndarray:
     2r / (1 + r) runs below -1 for r < -1/3 (and to -inf at r = -1): no correlation can, and averaging such
     values would drag a noisy ceiling far below zero while positive splits are only pushed towards 1.
     """
-    r = np.asarray(r, dtype=np.float64)
+    r = real_numbers(r, "r")  # a tensor that requires grad failed inside torch, text in numpy's float conversion
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.clip(2.0 * r / (1.0 + r), -1.0, 1.0)
 

@@ -34,6 +34,8 @@ from bgs_hf.metrics.similarity import (
     drop_catch_trials,
     item_indices,
     real_numbers,
+    triplet_indices,
+    warn_non_finite_pairs,
     whole_numbers,
 )
 
@@ -101,7 +103,7 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
     sim = real_numbers(model_sim, "model similarity")  # text failed in numpy's float conversion
     if sim.ndim != 2 or sim.shape[0] != sim.shape[1]:  # a 3×4 matrix was reported as "3×3"
         raise BGSInputError(f"model similarity must be a square matrix, got shape {sim.shape}")
-    idx = np.asarray(idx, dtype=np.int64)
+    idx = triplet_indices(idx)  # a cast read 1.7 as clip 1, and a GPU tensor failed in numpy
     if idx.size and idx.min() < 0:  # numpy would wrap it to the last clip
         raise BGSInputError(f"triplet names clip {int(idx.min())}: clip indices start at 0")
     if items is not None:
@@ -125,7 +127,11 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
                             f"{sim.shape[0]}×{sim.shape[0]}{SUBSET_HINT}")
     for u, v in PAIR_COLS:
         check_symmetric(sim, idx[:, u], idx[:, v])
-    return np.stack([sim[idx[:, u], idx[:, v]] for u, v in PAIR_COLS], axis=1)
+    sims = np.stack([sim[idx[:, u], idx[:, v]] for u, v in PAIR_COLS], axis=1)
+    pairs = np.array(PAIR_COLS)
+    warn_non_finite_pairs(model_sim, idx[:, pairs[:, 0]].ravel(), idx[:, pairs[:, 1]].ravel(), sims.ravel(),
+                          sim.shape[0])
+    return sims
 
 
 def ooo_acc_3way_per_judgment(model_sim: Any, idx: Any, odd: Any = None, items: Any = None) -> np.ndarray:

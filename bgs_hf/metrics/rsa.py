@@ -25,6 +25,8 @@ from bgs_hf.metrics.similarity import (
     non_finite_rows,
     pair_index,
     real_numbers,
+    rows_said,
+    warn_non_finite_pairs,
 )
 
 logger = logging.getLogger(__name__)
@@ -159,7 +161,9 @@ class FractionRanker:
 
 
 def signed_square(r: float | np.ndarray) -> float | np.ndarray:
-    """sign(r)·r²: the paper's R² (r²) with the sign of r kept (ours), so an anti-correlation stays negative."""
+    """sign(r)·r²: the paper's R² (r²) with the sign of r kept (ours), so an anti-correlation stays negative. ``r``
+    is read as :func:`real_numbers` reads it: a correlation computed in torch (requiring grad) failed inside torch."""
+    r = real_numbers(r, "r")
     return np.sign(r) * np.square(r)
 
 
@@ -181,10 +185,14 @@ def cosine_similarity_matrix(emb: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):  # a row holding inf (inf / inf) is NaN, as a NaN row is, without numpy's warning
         unit = emb / np.where(norm > 0, norm, 1.0)
     if len({row.tobytes() for row in unit + 0.0}) == len(unit):  # + 0.0: -0.0 and 0.0 alike; a set is 7x faster
-        return unit @ unit.T
-    distinct, row_of = np.unique(unit, axis=0, return_inverse=True)
-    row_of = row_of.ravel()
-    return (distinct @ distinct.T)[np.ix_(row_of, row_of)]
+        sim = unit @ unit.T
+    else:
+        distinct, row_of = np.unique(unit, axis=0, return_inverse=True)
+        row_of = row_of.ravel()
+        sim = (distinct @ distinct.T)[np.ix_(row_of, row_of)]
+    if said:  # said here: the metrics of this matrix do not say its rows again
+        rows_said(sim)
+    return sim
 
 
 def model_pair_values(
@@ -207,6 +215,8 @@ def model_pair_values(
     else:
         want = human.n_items if items is None else f"{len(items)} (items) or {human.n_items}"
         raise BGSInputError(f"model similarity is {sim.shape[0]}×{sim.shape[0]}, expected {want}{SUBSET_HINT}")
+    local = items is not None and sim.shape[0] == len(items)
+    warn_non_finite_pairs(model_sim, li if local else gi, lj if local else gj, vals, sim.shape[0])
     return vals, p, gi, gj
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import numbers
 import sys
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,9 +123,10 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
     cols = table_columns(idx)
     if cols is not None:
         if all(c in cols for c in CLIP_COLUMNS) and (odd is not None or "odd" in cols):
-            if "odd" in cols and odd is not None and np.shape(odd) != (len(idx),):
+            if "odd" in cols and odd is not None and not np.array_equal(host_array(odd), np.asarray(idx["odd"])):
                 # human_similarity(judgments, n_clips), as split_half_ceiling(judgments, n_clips) is called, put the
-                # count in `odd`: "odd must have shape (348,), got ()"
+                # count in `odd` ("odd must have shape (348,), got ()"), and ooo_acc_3way(sim, judgments, items) with
+                # as many items as rows read the items as odd-one-outs; the table's own column given again is read
                 raise odd_given_twice(odd, "judgments table")
             table, kept = idx, unflagged_rows(idx, cols)
             idx, odd = np.stack([np.asarray(table[c]) for c in CLIP_COLUMNS], axis=1), (
@@ -187,6 +189,42 @@ def non_finite_rows(values: Any, what: str) -> str | None:
     shown = ", ".join(str(int(r)) for r in bad[:5]) + (", ..." if len(bad) > 5 else "")
     return (f"{len(bad):,} of {count(len(arr), f'{what} row')} (clips) {agree(len(bad), 'holds', 'hold')} NaN or inf "
             f"({agree(len(bad), 'row', 'rows')} {shown})")
+
+
+#: The matrices (arrays, tensors) whose non-finite rows were said, while they live, by id (the weak value tells a
+#: reused id apart): an evaluation scores one matrix a dozen ways, and said its rows each time.
+_ROWS_SAID: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+def rows_said(matrix: Any) -> bool:
+    """Whether ``matrix``'s non-finite rows were said already (by ``cosine_similarity_matrix``, which made it, or by
+    a metric of it); from now on they are. A list holds no weak reference: its rows are said each time."""
+    if _ROWS_SAID.get(id(matrix)) is matrix:
+        return True
+    try:
+        _ROWS_SAID[id(matrix)] = matrix
+    except TypeError:
+        pass
+    return False
+
+
+def warn_non_finite_pairs(matrix: Any, i: np.ndarray, j: np.ndarray, vals: np.ndarray, n_rows: int) -> None:
+    """One warning, once per ``matrix``, where the model similarities of the pairs a metric scores (rows ``i``,
+    columns ``j`` of an ``n_rows``-square matrix, values ``vals``) are not all finite, naming the rows (clips) by
+    :func:`non_finite_rows`: those whose every pair scored is NaN or inf (a diverged clip's row), else those of the
+    pairs that are. A matrix holding NaN gave NaN accuracies and R² without a word; the numbers stay NaN. Entries no
+    pair reads (``human.p``'s NaN diagonal) are not named."""
+    bad = ~np.isfinite(vals)
+    if not bad.any() or rows_said(matrix):
+        return
+    rows, twice = np.concatenate([i, j]), np.concatenate([bad, bad])
+    n_read = np.bincount(rows, minlength=n_rows)
+    n_bad = np.bincount(rows[twice], minlength=n_rows)
+    whole = (n_bad == n_read) & (n_read > 0)
+    flagged = whole if whole.any() else n_bad > 0
+    said = non_finite_rows(np.where(flagged, np.nan, 0.0)[:, None], "model similarity")
+    logger.warning("%s %s, so the score may be NaN; check those clips' embeddings and the model's weights", said,
+                   "in every pair scored" if whole.any() else "in a pair scored")
 
 
 def whole_numbers(values: Any, what: str) -> np.ndarray:
@@ -268,7 +306,7 @@ def checked_participants(participant: Any) -> np.ndarray:
 def participant_column(participant: Any, n_judgments: int) -> np.ndarray:
     """``participant`` as an array of one id per judgment: any other shape would pair ids with the wrong
     judgments (the ceilings and bootstraps check it alike)."""
-    ids = np.asarray(participant)
+    ids = host_array(participant)  # a tensor of codes on a GPU failed in numpy
     if ids.dtype.kind == "U" and isinstance(participant, (list, tuple)) and not all(
             isinstance(v, str) for v in participant):  # numpy wrote 1 and '1' both as '1': participant_codes says so
         ids = np.asarray(participant, dtype=object)
@@ -417,7 +455,7 @@ def human_similarity(
 def triplet_weights(weights: Any, n_judgments: int) -> np.ndarray:
     """``weights`` checked to be one finite count >= 0 per triplet: a negative weight subtracted its triplet from the
     counts and a NaN one made its pairs unobserved, without a word; text failed in numpy's float conversion."""
-    arr = np.asarray(weights)
+    arr = host_array(weights)  # a tensor that requires grad failed inside torch
     if arr.shape != (n_judgments,):
         raise BGSInputError(f"weights must have shape ({n_judgments},), one per triplet, got {arr.shape}")
     if arr.dtype.kind not in "biuf":  # text, or a table's numbers as objects
