@@ -1868,3 +1868,18 @@ def test_report_md_says_which_seed_drew_its_ceiling_in_the_model_cards_words() -
         assert "split-halves were drawn" not in render_markdown({**base, "noise_ceiling_r2": undefined,
                                                                    "noise_ceiling_ci": [None, None]})
     assert "split-halves were drawn with seed 0" in render_markdown({**base, "noise_ceiling_r2": -0.086})
+
+
+def test_report_mds_seed_line_is_a_paragraph_of_its_own_above_the_training_sentence() -> None:
+    """Mutation audit of e88874a: the blank line after the ceiling's seed sentence dropped passed, as the test above
+    renders a report with no training counts (no training sentence, whose own blank line stood in). The demo's
+    report.md has one: the seed sentence and "BGS was trained on ..." were one Markdown paragraph."""
+    from bgs_hf.quickstart import render_markdown
+
+    report = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 12, "n_test_judgments": 30,
+              "n_test_pairs": 40, "timings_s": {"total_s": 60.0}, "config": {"suite": True},
+              "n_train_clips": 150, "n_train_judgments": 900, "n_val_clips": 0}
+    lines = render_markdown(report).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("The ceiling's split-halves were drawn with seed 0,"))
+    assert lines[at - 1] == lines[at + 1] == "", lines
+    assert lines[at + 2].startswith("BGS was trained on all 150 non-test clips (900 judgments)"), lines

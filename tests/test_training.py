@@ -4507,3 +4507,33 @@ def test_the_launchs_cpu_request_refuses_any_accelerator_and_a_non_step_dataset_
     logs = {"train_runtime": 2.0, "train_samples_per_second": 3.0, "train_steps_per_second": 1.5}
     trainer.log(logs)
     assert logs["train_samples_per_second"] == 3.0
+
+
+def test_a_non_finite_step_under_several_processes_does_not_blame_the_weights_for_another_processs_pixels(monkeypatch):
+    """Mutation audit of f826695: with NaN embeddings and finite pixels, ``non_finite_cause`` concluded "the model's
+    weights or activations overflowed", but the embeddings are gathered from every process and the pixels checked
+    are this process's only: under torchrun, a NaN pixel on rank 1 had rank 0 send its user to the learning rate.
+    One process still concludes it; several name the other processes' pixels as a cause too."""
+    from bgs_hf.training import trainer as trainer_mod
+
+    emb = torch.ones(4, 3)
+    emb[3] = float("nan")
+    inputs = {"pixel_values": torch.zeros(2, 1, 3, 2, 2)}
+    alone = trainer_mod.non_finite_cause(emb, inputs)
+    assert alone.endswith("this process's pixel inputs were finite, so the model's weights or activations overflowed")
+    monkeypatch.setattr(trainer_mod, "world", lambda: (2, 0))
+    shared = trainer_mod.non_finite_cause(emb, inputs)
+    assert "1 of 4 embedding rows (clips) holds NaN or inf (row 3)" in shared
+    assert "weights or activations overflowed" not in shared
+    assert shared.endswith("this process's pixel inputs were finite: another process's pixel inputs (2 processes) "
+                           "or the model's weights or activations were not"), shared
+    inputs["pixel_values"][1, 0, 0, 0, 0] = float("inf")
+    assert "in this process's inputs, 1 of 2 pixel input rows (clips) holds NaN or inf (row 1)" in (
+        trainer_mod.non_finite_cause(emb, inputs))
+    # the step's no-gradient clips are read too (mutants that passed: their key misspelt, so a NaN there was
+    # "weights or activations"; the finite pixels' None kept in the list joined)
+    monkeypatch.setattr(trainer_mod, "world", lambda: (1, 0))
+    inputs = {"pixel_values": torch.zeros(2, 1, 3, 2, 2), "pixel_values_nograd": torch.zeros(3, 1, 3, 2, 2)}
+    inputs["pixel_values_nograd"][2] = float("nan")
+    assert trainer_mod.non_finite_cause(emb, inputs).endswith(
+        "; in this process's inputs, 1 of 3 no-gradient pixel input rows (clips) holds NaN or inf (row 2)")

@@ -152,7 +152,8 @@ def _trainer_argument(args: tuple[Any, ...], kwargs: Mapping[str, Any], name: st
 def non_finite_cause(emb: torch.Tensor, inputs: Mapping[str, Any]) -> str:
     """Where a non-finite loss came from, read only once it is (no step pays for it): the step's embeddings, and then
     this process's pixels, or the loss arithmetic. "the loss became nan" alone left a NaN pixel in a clip, a model
-    that overflowed and a loss term that divided by zero to be told apart by hand."""
+    that overflowed and a loss term that divided by zero to be told apart by hand. Under several processes finite
+    pixels here clear only this process's clips: the gathered embeddings hold the others' too."""
     from bgs_hf.metrics.similarity import non_finite_rows  # imported when needed, as the scoring does
 
     said = non_finite_rows(emb, "embedding")
@@ -162,8 +163,12 @@ def non_finite_cause(emb: torch.Tensor, inputs: Mapping[str, Any]) -> str:
                                                                ("pixel_values_nograd", "no-gradient pixel input"))
               if k in inputs]
     pixels = [p for p in pixels if p]
+    n_processes, _ = world()  # the embeddings are every process's, the pixels read here this one's only
     where = (f"in this process's inputs, {'; '.join(pixels)}" if pixels else
-             "this process's pixel inputs were finite, so the model's weights or activations overflowed")
+             "this process's pixel inputs were finite, so the model's weights or activations overflowed"
+             if n_processes == 1 else
+             f"this process's pixel inputs were finite: another process's pixel inputs ({n_processes} processes) "
+             "or the model's weights or activations were not")
     return f"the model's embeddings of the step were not finite, before the loss: {said}; {where}"
 
 
