@@ -97,10 +97,7 @@ def behavioural_fit(
     Example (the arrays of :func:`rsa_spearman`'s and :func:`ooo_acc_3way`'s examples, the numbers they give)::
 
         >>> from bgs_hf.metrics import behavioural_fit, human_similarity
-        >>> S = [[1.0, 0.9, 0.1, 0.2],  # a model's similarity of four clips
-        ...      [0.9, 1.0, 0.3, 0.4],
-        ...      [0.1, 0.3, 1.0, 0.8],
-        ...      [0.2, 0.4, 0.8, 1.0]]
+        >>> S = [[1, .9, .1, .2], [.9, 1, .3, .4], [.1, .3, 1, .8], [.2, .4, .8, 1]]  # a model's, of 4 clips
         >>> idx, odd = [[0, 1, 2], [0, 2, 3], [0, 1, 3]], [2, 0, 0]  # odd: the odd clip's position in its triplet
         >>> fit = behavioural_fit(S, human_similarity(idx, odd, 4), idx, odd, ceiling_r2=0.8, n_boot=100)
         >>> round(fit["r2"], 4), round(fit["ooo_acc_3way"], 4), round(fit["ooo_acc_2way"], 4)

@@ -155,15 +155,10 @@ def ooo_acc_3way(model_sim: Any, idx: Any, odd: Any = None, items: Any = None) -
 
     Example (people kept pairs (0, 1), (2, 3) and (1, 3) together)::
 
-        >>> from bgs_hf.metrics import ooo_acc_3way, ooo_acc_3way_per_judgment
-        >>> S = [[1.0, 0.9, 0.1, 0.2],  # a model's similarity of four clips
-        ...      [0.9, 1.0, 0.3, 0.4],
-        ...      [0.1, 0.3, 1.0, 0.8],
-        ...      [0.2, 0.4, 0.8, 1.0]]
+        >>> from bgs_hf.metrics import ooo_acc_3way
+        >>> S = [[1, .9, .1, .2], [.9, 1, .3, .4], [.1, .3, 1, .8], [.2, .4, .8, 1]]  # a model's, of 4 clips
         >>> idx, odd = [[0, 1, 2], [0, 2, 3], [0, 1, 3]], [2, 0, 0]  # odd: the odd clip's position in its triplet
-        >>> ooo_acc_3way_per_judgment(S, idx, odd).tolist()  # 0.9 > 0.1, 0.3; 0.8 > 0.1, 0.2; 0.4 < 0.9
-        [1.0, 1.0, 0.0]
-        >>> round(ooo_acc_3way(S, idx, odd), 4)
+        >>> round(ooo_acc_3way(S, idx, odd), 4)  # 0.9 > 0.1, 0.3; 0.8 > 0.1, 0.2; but 0.4 < 0.9: 2 of 3
         0.6667
     """
     return _mean(ooo_acc_3way_per_judgment(model_sim, idx, odd, items))
@@ -175,10 +170,7 @@ def ooo_acc_2way(model_sim: Any, idx: Any, odd: Any = None, items: Any = None) -
     Example (the third judgment's kept pair (1, 3), 0.4, beats (0, 3), 0.2, but not (0, 1), 0.9: half)::
 
         >>> from bgs_hf.metrics import ooo_acc_2way, ooo_acc_2way_per_judgment
-        >>> S = [[1.0, 0.9, 0.1, 0.2],  # a model's similarity of four clips
-        ...      [0.9, 1.0, 0.3, 0.4],
-        ...      [0.1, 0.3, 1.0, 0.8],
-        ...      [0.2, 0.4, 0.8, 1.0]]
+        >>> S = [[1, .9, .1, .2], [.9, 1, .3, .4], [.1, .3, 1, .8], [.2, .4, .8, 1]]  # a model's, of 4 clips
         >>> idx, odd = [[0, 1, 2], [0, 2, 3], [0, 1, 3]], [2, 0, 0]  # odd: the odd clip's position in its triplet
         >>> ooo_acc_2way_per_judgment(S, idx, odd).tolist()
         [1.0, 1.0, 0.5]

@@ -226,10 +226,7 @@ def rsa_spearman(model_sim: Any, human: HumanSimilarity, items: Any = None) -> f
     Example (three judgments observe six pairs; :func:`r2` is rho squared, with its sign)::
 
         >>> from bgs_hf.metrics import human_similarity, r2, rsa_spearman
-        >>> S = [[1.0, 0.9, 0.1, 0.2],  # a model's similarity of four clips
-        ...      [0.9, 1.0, 0.3, 0.4],
-        ...      [0.1, 0.3, 1.0, 0.8],
-        ...      [0.2, 0.4, 0.8, 1.0]]
+        >>> S = [[1, .9, .1, .2], [.9, 1, .3, .4], [.1, .3, 1, .8], [.2, .4, .8, 1]]  # a model's, of 4 clips
         >>> idx, odd = [[0, 1, 2], [0, 2, 3], [0, 1, 3]], [2, 0, 0]  # odd: the odd clip's position in its triplet
         >>> human = human_similarity(idx, odd, n_items=4)
         >>> human.pairs()[2].tolist()  # p of pairs (0,1) (0,2) (0,3) (1,2) (1,3) (2,3); S: .9 .1 .2 .3 .4 .8
