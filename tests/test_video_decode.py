@@ -1934,6 +1934,109 @@ def test_the_spaces_last_frame_check_follows_b_frames_and_the_decoders_reorder_d
         assert check_video(bikes, num_frames=16).frames == 250 and decode_frames(bikes, 16).shape[0] == 16
 
 
+def test_the_spaces_last_frame_check_demuxes_only_a_file_cut_inside_a_last_frame_that_fails_alone(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of 8325b86: the check's demux run for every file, or before the one-frame decode (so for a cut
+    MPEG-4 Part 2 frame that decodes alone), passed its tests. A whole upload, and one whose cut frame the decoder
+    reads, are not demuxed by it: only an H.264 file ending inside a last frame that fails alone is, once."""
+    import bgs_hf.video.decode as decode
+    from bgs_hf.video import write_video
+
+    frames = np.random.default_rng(3).integers(0, 255, (20, 32, 32, 3), np.uint8)
+    fast = {"movflags": "faststart"}
+    h264 = write_video(tmp_path / "h264.mp4", frames, fps=25, container_options=fast)
+    part2 = write_video(tmp_path / "part2.mp4", frames, fps=25, codec="mpeg4", container_options=fast)
+    demuxed: list[str] = []
+    real = decode._timeline
+    monkeypatch.setattr(decode, "_timeline", lambda c, s, p: demuxed.append(Path(p).name) or real(c, s, p))
+    for whole in (h264, part2):
+        assert check_video(whole, num_frames=16).frames == 20
+        cut = tmp_path / f"cut_{whole.name}"
+        cut.write_bytes(whole.read_bytes()[:-10])
+    assert check_video(tmp_path / "cut_part2.mp4", num_frames=16).frames == 20 and demuxed == []
+    assert "the file ends inside the last frame" in _assert_one_line_error(
+        tmp_path / "cut_h264.mp4", lambda q: check_video(q, num_frames=16))
+    assert demuxed == ["cut_h264.mp4"]
+
+
+def test_a_cut_ffv1_mp4_whose_samples_end_before_its_last_frame_decodes_and_passes_the_spaces_check(
+        tmp_path: Path) -> None:
+    """Mutation audit of 8325b86: the 16 frames the decode holds back where stamps rise in decode order, taken for any
+    codec (``_held_back`` not asking whether it reorders), passed its tests. For FFV1, which does not reorder, training
+    and the Space would have read 16 frames further and refused a cut MP4 whose 2 samples end 14 frames before the cut
+    one; both take it."""
+    from bgs_hf.video import write_video
+
+    frames = np.random.default_rng(4).integers(0, 255, (60, 32, 32, 3), np.uint8)
+    whole = write_video(tmp_path / "ffv1.mp4", frames, fps=25, codec="ffv1", container_options={"movflags": "faststart"})
+    cut = tmp_path / "cut_ffv1.mp4"
+    cut.write_bytes(whole.read_bytes()[:-10])
+    assert decode_frames(cut, 2).shape[0] == 2
+    assert check_video(cut, num_frames=2).frames == 60
+
+
+def test_the_spaces_last_frame_check_counts_the_samples_an_edit_list_discards(tmp_path: Path) -> None:
+    """Mutation audit of 8325b86: the samples an edit list discards, which the decoder is fed too, left out of the
+    count (whether the decode's reach stops before the last frame or runs past every frame's start) passed its tests.
+    A B-frame MP4 trimmed at its head (``ffmpeg -ss 0.32 -c copy``, 8 of 24 samples discarded) and cut 1 byte short:
+    2 and 16 samples' decodes read the cut frame and the check refuses them; 1 sample stops before it, and passes."""
+    import av
+
+    from bgs_hf.video import write_video
+
+    base = np.random.default_rng(5).integers(0, 255, (32, 32, 3), np.uint8)
+    plain = write_video(tmp_path / "plain.mp4", np.stack([np.roll(base, 2 * i, axis=1) for i in range(24)]), fps=25)
+    trimmed = tmp_path / "trimmed.mp4"
+    with av.open(str(plain)) as src, av.open(str(trimmed), "w", options={"movflags": "faststart"}) as dst:
+        stream = src.streams.video[0]
+        out = dst.add_stream_from_template(stream)
+        shift = int(Fraction(8, 25) / stream.time_base)
+        for packet in src.demux(stream):
+            if packet.dts is not None:
+                packet.pts, packet.dts, packet.stream = packet.pts - shift, packet.dts - shift, out
+                dst.mux(packet)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(trimmed.read_bytes()[:-1])
+    for n in (2, 16):
+        for read in (lambda q, n=n: decode_frames(q, n), lambda q, n=n: check_video(q, num_frames=n)):
+            assert "the file ends inside the last frame it holds" in _assert_one_line_error(cut, read), n
+    assert decode_frames(cut, 1).shape[0] == 1 and check_video(cut, num_frames=1).frames == 24
+
+
+def test_the_decoders_reorder_depth_is_the_standards_most_where_pyav_does_not_show_it() -> None:
+    """Mutation audit of 8325b86: ``_reorder_depth`` falling back to 0 for a stream with B-frames where PyAV has no
+    ``reorder_depth`` (this one has) passed its tests: the check would count too few samples fed and pass a cut clip
+    its decode refuses. It is the most the standards allow there, 0 without B-frames, PyAV's number where shown."""
+    from types import SimpleNamespace
+
+    import bgs_hf.video.decode as decode
+
+    for shown, b_frames, depth in ({}, True, 16), ({}, False, 0), ({"reorder_depth": 2}, True, 2):
+        stream = SimpleNamespace(codec_context=SimpleNamespace(has_b_frames=b_frames, **shown))
+        assert decode._reorder_depth(stream) == depth
+    assert decode._reorder_depth(SimpleNamespace(codec_context=None)) == 0
+
+
+def test_the_spaces_last_frame_check_finds_the_frame_shown_past_the_last_sample_in_presentation_order(
+        tmp_path: Path) -> None:
+    """Mutation audit of 8325b86: the frame shown past the last sample looked up among the stamps in decode order (not
+    sorted) passed its tests. With 8 B-frames (x264 ``bf=8``, no pyramid) a faststart MP4 of 61 frames cut 10 bytes
+    short, whose 8 samples' decode stops before the cut frame, would have been refused; 16 samples read it, and both
+    the check and the decode refuse those."""
+    from bgs_hf.video import write_video
+    from bgs_hf.video.write import DETERMINISTIC_X264
+
+    base = np.random.default_rng(5).integers(0, 255, (32, 32, 3), np.uint8)
+    whole = write_video(tmp_path / "bf8.mp4", np.stack([np.roll(base, 2 * i, axis=1) for i in range(61)]), fps=25,
+                        options={**DETERMINISTIC_X264, "bf": "8", "b-pyramid": "none"},
+                        container_options={"movflags": "faststart"})
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[:-10])
+    assert decode_frames(cut, 8).shape[0] == 8 and check_video(cut, num_frames=8).frames == 61
+    for read in (lambda q: decode_frames(q, 16), lambda q: check_video(q, num_frames=16)):
+        assert "the file ends inside the last frame it holds" in _assert_one_line_error(cut, read)
+
+
 def test_a_vp9_mp4_cut_inside_its_last_frame_that_training_decodes_passes_the_spaces_check(tmp_path: Path) -> None:
     """A VP9 frame is predicted from others and does not decode alone even whole, so the check's one-frame decode
     said nothing of the cut: a VP9 MP4 cut 10 or 50 bytes short, which training decodes, was refused as truncated by
