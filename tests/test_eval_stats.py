@@ -3352,6 +3352,7 @@ def test_evaluation_md_says_which_seed_drew_each_runs_ceiling_in_the_model_cards
            "slightly different ceiling for the same judgments.*" in lines
     assert f"*b: {said.format(0)}.*" in lines
     assert "c: The ceiling's" not in md and "d: The ceiling's" not in md and "seed None" not in md
+    assert "*c: None*" not in lines and "*d: None*" not in lines  # no line at all (mutation audit of 985a36b)
     assert lines.index(f"*b: {said.format(0)}.*") < lines.index("## Behavioural fit")
     assert "a: The ceiling&#x27;s split-halves were drawn with seed 7" in page
     alone, _ = render(build_sections([("a", run(0), tmp_path)]), tmp_path, "t")

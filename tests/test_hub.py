@@ -4344,3 +4344,34 @@ def test_a_run_on_a_local_dir_download_of_a_pushed_dataset_links_it_at_its_commi
     (run / "run_config.json").write_text(json.dumps({"data": {"source": str(snapshot), "kind": "local"}}))
     push_run(run, REPO, local_dir=tmp_path / "fork")
     assert ModelCard((tmp_path / "fork" / "README.md").read_text()).data.datasets == ["fork/social-ooo"]
+
+
+def test_a_download_record_is_read_as_huggingface_hub_reads_it_and_only_a_commit_links(tmp_path: Path) -> None:
+    """Mutation audit of 985a36b: `downloaded_commit` without huggingface_hub's one-second tolerance (a file whose
+    mtime lands within a second after its record, as a coarse file-system clock leaves it, read as edited), without
+    its 40-hex test or with the test matched at the start only (a record of `main` or `<commit>0` linked a revision
+    that is no commit), and `hub_dataset` without its repo-id or commit checks (a card whose `bgs_hf_repo_id` was
+    edited to `a/b/c` put it in the model card's `datasets:`) or linking a download for a run of no recorded kind all
+    passed every test."""
+    from huggingface_hub._local_folder import read_download_metadata, write_download_metadata
+
+    from bgs_hf.errors import downloaded_commit, is_commit_hash
+    from bgs_hf.hub.card import HubDataset, hub_dataset
+
+    (tmp_path / "a.parquet").write_bytes(b"x")
+    write_download_metadata(tmp_path, "a.parquet", _COMMIT, "etag")
+    stamp = float((tmp_path / ".cache/huggingface/download/a.parquet.metadata").read_text().splitlines()[2])
+    for late, linked in ((0.5, True), (1.5, False)):  # huggingface_hub's own test decides alike
+        os.utime(tmp_path / "a.parquet", (stamp + late, stamp + late))
+        assert (read_download_metadata(tmp_path, "a.parquet") is not None) is linked
+        assert downloaded_commit(tmp_path, "a.parquet") == (_COMMIT if linked else None), late
+    os.utime(tmp_path / "a.parquet", (stamp - 10, stamp - 10))  # unchanged since each record below
+    for first in ("main", _COMMIT + "0", _COMMIT.upper()):
+        write_download_metadata(tmp_path, "a.parquet", first, "etag")
+        assert downloaded_commit(tmp_path, "a.parquet") is None and not is_commit_hash(first), first
+    good = {"repo_id": "someone/social-ooo", "revision": _COMMIT}
+    assert hub_dataset(str(tmp_path), "local", good) == HubDataset("someone/social-ooo", "download", _COMMIT)
+    for bad in ({**good, "revision": "main"}, {**good, "revision": _COMMIT + "0"}, {**good, "repo_id": "a/b/c"},
+                {**good, "repo_id": "someone/x--y"}):
+        assert hub_dataset(str(tmp_path), "local", bad) is None, bad
+    assert hub_dataset(str(tmp_path), None, good) is None  # an older run or a Space's --data records no download
