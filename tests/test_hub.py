@@ -4375,3 +4375,64 @@ def test_a_download_record_is_read_as_huggingface_hub_reads_it_and_only_a_commit
                 {**good, "repo_id": "someone/x--y"}):
         assert hub_dataset(str(tmp_path), "local", bad) is None, bad
     assert hub_dataset(str(tmp_path), None, good) is None  # an older run or a Space's --data records no download
+
+
+def test_a_snapshot_folder_named_no_hub_id_links_nothing_and_a_dataset_page_given_to_push_names_its_id(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of c3687b1. The Hub cache's snapshot rule linked a folder name the Hub refuses as a repo id
+    (``datasets--org--a--b``: ``org/a--b`` in ``datasets:``, which ``--dataset org/a--b`` refuses); without its
+    ``datasets--`` test a folder of the user's (``my--study/snapshots/<commit>``) or a model's snapshot passed as data
+    was a dataset, and a model folder in the dataset cache was named ``datasets/org--name``; without its ORG/NAME
+    test ``datasets--squad`` was, and searching from the outermost ``snapshots`` a snapshot kept inside another's
+    linked nothing; data in a folder inside a snapshot, which links nothing, was named by the repo id all the same,
+    and a snapshot named relative to the working folder by its commit hash.
+    ``push --dataset`` given the dataset page's address said only ``expected ORG/NAME``."""
+    import shutil
+
+    from bgs_hf.data import load, write_hub
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+    from bgs_hf.errors import hub_model_named
+    from bgs_hf.hub.card import check_stated_dataset, hub_dataset
+    from bgs_hf.training.api import _data_source
+
+    snapshots = [tmp_path / "hub" / f"datasets--{name}" / "snapshots" / _COMMIT for name in ("org--a--b", "org--a..b",
+                                                                                         "squad")]
+    for mine in (*snapshots, tmp_path / "my--study" / "snapshots" / _COMMIT,
+                 tmp_path / "hub" / "models--org--name" / "snapshots" / _COMMIT,
+                 _snapshot_folder(tmp_path).parent.parent / "blobs" / _COMMIT):
+        assert hub_dataset(str(mine), "local") is None and hub_dataset(str(mine)) is None, mine
+    nested = _snapshot_folder(_snapshot_folder(tmp_path, "a/b"))
+    assert hub_dataset(str(nested), "local") == hub_dataset(str(_snapshot_folder(tmp_path)), "local")
+    assert hub_dataset(str(nested), "local").repo_id == "someone/social-ooo"
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    assert hub_model_named(_snapshot_folder(tmp_path)) is None
+    model = tmp_path / "hub" / "models--org--name" / "snapshots" / _COMMIT
+    assert hub_model_named(model) == "org/name"
+    inner = model / "models--x--y" / "snapshots" / _COMMIT  # a folder in the model's snapshot: named below it
+    assert hub_model_named(inner) == f"org/name/models--x--y/snapshots/{_COMMIT}"
+    # a snapshot named relative to the working folder is its repo's; a folder inside one, which links no dataset, is
+    # named by that folder
+    study = _snapshot_folder(tmp_path, "me/study")
+    write_hub(load(write_release(tiny_release_tables(), tmp_path / "r")), study, card=False)
+    shutil.copytree(study, _snapshot_folder(tmp_path) / "sub")
+    assert load(str(_snapshot_folder(tmp_path) / "sub")).name == "sub"
+    monkeypatch.chdir(study.parent)
+    assert load(_COMMIT).name == "me/study"
+    assert _data_source(_COMMIT, None, loaded_here=True) == (str(study.resolve()), "local")  # recorded, resolved
+    for page in ("https://huggingface.co/datasets/someone/social-ooo",
+                 "https://huggingface.co/datasets/someone/social-ooo/tree/main", "hf://datasets/someone/social-ooo"):
+        with pytest.raises(BGSInputError) as err:
+            check_stated_dataset(page)
+        assert str(err.value) == ("--dataset takes the Hub dataset's id, not its page's address: pass --dataset "
+                                  "someone/social-ooo"), page
+
+
+def test_card_data_from_run_refuses_a_stated_dataset_that_push_dataset_refuses(tiny_run: Path) -> None:
+    """Mutation audit of c3687b1: without ``card_dataset``'s own check, ``card_data_from_run(info, dataset=...)`` (the
+    Python journey; ``push`` checks first) put a malformed id or a local folder in the card's ``datasets:``."""
+    from bgs_hf.hub import RunInfo, card_data_from_run
+
+    info = RunInfo.from_run_dir(tiny_run)
+    for given in ("x/a--b", "social-ooo", str(tiny_run)):
+        with pytest.raises(BGSInputError, match="^--dataset"):
+            card_data_from_run(info, dataset=given)

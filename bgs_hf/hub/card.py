@@ -69,6 +69,10 @@ HUB_EVAL_SPLIT = "train"
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
+#: a Hub dataset page's address (``https://huggingface.co/datasets/ORG/NAME/tree/main``, ``hf://datasets/ORG/NAME``)
+_HUB_DATASET_PAGE = re.compile(
+    r"^(?:https?://(?:www\.)?huggingface\.co/|hf://)datasets/([A-Za-z0-9][\w.-]*/[\w.-]+)(?:[/?#@].*)?$")
+
 
 def is_hub_id(name: str | None) -> bool:
     """True for ``org/name`` strings that are not local paths and that the Hub takes as a repo id (huggingface_hub's
@@ -112,20 +116,24 @@ def hub_dataset(source: str | None, kind: str | None = None, downloaded: Any = N
     folder may be gone since); for an unrecorded kind (an older run, a Space's ``--data``), a source spelt as a Hub
     id that is no local path. A run trained on a downloaded snapshot linked no dataset; a local path is never taken
     for an id, and the path of a cache snapshot is its name, never what its card says."""
-    from bgs_hf._offline import looks_like_a_path
+    from bgs_hf._offline import hub_id_problem, looks_like_a_path
     from bgs_hf.errors import hub_snapshot, is_commit_hash
 
     if not source:
         return None
     if kind == "hub":  # an older run recorded `~/data/x`, read from the local folder, as read from the Hub
         return None if looks_like_a_path(str(source)) else HubDataset(str(source))
+    def takes(name: Any) -> bool:
+        """Whether the Hub takes ``name`` as a repo id, a local folder of that name or not: a folder of the user's
+        named ``datasets--org--a--b`` put ``org/a--b``, which ``--dataset`` refuses, in ``datasets:``."""
+        return isinstance(name, str) and bool(_HUB_ID.match(name)) and hub_id_problem(name) is None
+
     snapshot = hub_snapshot(str(source), "dataset")
-    if snapshot is not None and not snapshot[2] and _HUB_ID.match(snapshot[0]):
+    if snapshot is not None and not snapshot[2] and takes(snapshot[0]):
         return HubDataset(snapshot[0], "snapshot", snapshot[1])
     if kind == "local" and isinstance(downloaded, dict):
         repo_id, revision = downloaded.get("repo_id"), downloaded.get("revision")
-        if isinstance(repo_id, str) and is_hub_id(repo_id) and hub_id_refusal(repo_id) is None \
-                and is_commit_hash(revision):
+        if takes(repo_id) and is_commit_hash(revision):
             return HubDataset(repo_id, "download", revision)
     return HubDataset(str(source)) if kind is None and is_hub_id(str(source)) else None
 
@@ -136,6 +144,8 @@ def check_stated_dataset(name: str) -> str:
     if Path(name).exists():
         raise BGSInputError(f"--dataset takes the Hub dataset id the run's data came from (ORG/NAME), not a local "
                             f"folder: {name}")
+    if page := _HUB_DATASET_PAGE.match(name):  # the dataset page's address, pasted from the browser
+        raise BGSInputError(f"--dataset takes the Hub dataset's id, not its page's address: pass --dataset {page[1]}")
     refusal = hub_id_refusal(name)
     if refusal is not None:
         raise BGSInputError(f"--dataset: {refusal}")
