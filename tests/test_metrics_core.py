@@ -2156,3 +2156,53 @@ def test_the_non_finite_rows_phrase_marks_more_rows_only_past_the_five_it_shows(
     five[[0, 2, 3, 5, 7]] = np.nan
     assert non_finite_rows(five, "embedding") == "5 of 8 embedding rows (clips) hold NaN or inf (rows 0, 2, 3, 5, 7)"
     assert non_finite_rows(np.zeros((3, 2), dtype=np.uint8), "pixel input") is None
+
+
+def test_a_finite_model_matrix_gathers_no_pair_rows_for_the_non_finite_warning(monkeypatch):
+    """Hot path: ``triplet_sims`` (every per-judgment accuracy, each bootstrap's and ceiling's) gathered every pair's
+    rows for the NaN warning even when all similarities were finite, 2-3x its time on 20,000 judgments. Only a
+    matrix holding NaN or inf now reaches ``warn_non_finite_pairs``; the accuracies are as before."""
+    from bgs_hf.metrics import ooo
+
+    def never(*args: object) -> None:
+        raise AssertionError("warn_non_finite_pairs reached")
+
+    monkeypatch.setattr(ooo, "warn_non_finite_pairs", never)
+    np.testing.assert_array_equal(ooo_acc_3way_per_judgment(S, IDX, ODD), [1.0, 0.0, 0.0])
+    assert ooo_acc_2way(S, IDX, ODD) == 2 / 3
+    sim = S.copy()
+    sim[2, :] = sim[:, 2] = np.nan
+    with pytest.raises(AssertionError, match="warn_non_finite_pairs reached"):
+        ooo_acc_3way(sim, IDX, ODD)
+
+
+def test_the_non_finite_warning_names_the_rows_scored_once_a_matrix_holds_nan_and_a_list_each_time(caplog):
+    """Mutation audit of 2bd3eaa: the rows named for an items-local matrix (``r2(sub, human, items)``) are the rows of
+    the matrix given, counted out of its size (the global pair indices named row 3 "of 4" of a 3×3 matrix); a clip
+    no judgment names is never named (without ``n_read > 0`` it was "in every pair scored", and the rows of the inf
+    pair were not named); a matrix scored while finite and then given NaN in place (a buffer refilled each epoch) is
+    said when it first holds NaN (were every matrix scored remembered, the diverged epoch said nothing); a nested list holding NaN (no weak reference to remember it by) scores NaN with the warning each time, as it did
+    before the registry (without its ``except TypeError`` it failed with "cannot create weak reference")."""
+    h = human_similarity(IDX, ODD, 4)
+    items = [0, 1, 3]
+    sub = S[np.ix_(items, items)].copy()
+    sub[2, :] = sub[:, 2] = np.nan
+    nested = S.tolist()
+    nested[2] = [float("nan")] * 4
+    for row in nested:
+        row[2] = float("nan")
+    unjudged = np.pad(S, ((0, 1), (0, 1)), constant_values=0.5)  # clip 4: in the matrix, in no triplet
+    unjudged[0, 3] = unjudged[3, 0] = np.inf
+    buffer = S.copy()
+    with caplog.at_level("WARNING", logger="bgs_hf.metrics"):
+        assert r2(buffer, h) == r2(S, h) and ooo_acc_3way(buffer, IDX, ODD) == ooo_acc_3way(S, IDX, ODD)
+        buffer[2, :] = buffer[:, 2] = np.nan
+        assert np.isnan(r2(buffer, h))
+        assert np.isnan(ooo_acc_3way(unjudged, IDX, ODD))
+        assert np.isnan(r2(sub, h, items))
+        assert np.isnan(r2(nested, h)) and np.isnan(r2(nested, h))
+    assert [r.getMessage().split(", so")[0] for r in caplog.records] == [
+        "1 of 4 model similarity rows (clips) holds NaN or inf (row 2) in every pair scored",
+        "2 of 5 model similarity rows (clips) hold NaN or inf (rows 0, 3) in a pair scored",
+        "1 of 3 model similarity rows (clips) holds NaN or inf (row 2) in every pair scored"] + [
+        "1 of 4 model similarity rows (clips) holds NaN or inf (row 2) in every pair scored"] * 2

@@ -128,9 +128,10 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
     for u, v in PAIR_COLS:
         check_symmetric(sim, idx[:, u], idx[:, v])
     sims = np.stack([sim[idx[:, u], idx[:, v]] for u, v in PAIR_COLS], axis=1)
-    pairs = np.array(PAIR_COLS)
-    warn_non_finite_pairs(model_sim, idx[:, pairs[:, 0]].ravel(), idx[:, pairs[:, 1]].ravel(), sims.ravel(),
-                          sim.shape[0])
+    if not np.isfinite(sims).all():  # the pairs' rows gathered only then: always, they tripled this hot path's time
+        pairs = np.array(PAIR_COLS)
+        warn_non_finite_pairs(model_sim, idx[:, pairs[:, 0]].ravel(), idx[:, pairs[:, 1]].ravel(), sims.ravel(),
+                              sim.shape[0])
     return sims
 
 
