@@ -113,17 +113,22 @@ ONE_FRAME = "1 frame: a still image, not a video (at least 2 frames; the social 
 def _one_frame_shown_of_two(path: Path) -> Path:
     """An MP4 of 2 samples whose edit list cuts the first (``ffmpeg -ss 0.5 -c copy`` of a 2-frame clip at 2 fps): its
     header counts 2 frames; a player shows one picture."""
-    import av
-
     from bgs_hf.video import write_video
 
     frames = np.zeros((2, 48, 64, 3), np.uint8)
     frames[1] = 200
-    plain = write_video(path.with_name("uncut.mp4"), frames, fps=2)
-    with av.open(str(plain)) as src, av.open(str(path), "w") as dst:
+    return _trimmed_at_head(write_video(path.with_name("uncut.mp4"), frames, fps=2), path, Fraction(1, 2))
+
+
+def _trimmed_at_head(plain: Path, path: Path, seconds: Fraction, **options: str) -> Path:
+    """``plain``'s packets shifted ``seconds`` earlier into ``path`` (``ffmpeg -ss SECONDS -c copy``): the muxer's
+    edit list discards the samples before 0, which the header still counts."""
+    import av
+
+    with av.open(str(plain)) as src, av.open(str(path), "w", options=options) as dst:
         stream = src.streams.video[0]
         out = dst.add_stream_from_template(stream)
-        shift = int(Fraction(1, 2) / stream.time_base)
+        shift = int(seconds / stream.time_base)
         for packet in src.demux(stream):
             if packet.dts is not None:
                 packet.pts, packet.dts, packet.stream = packet.pts - shift, packet.dts - shift, out
@@ -1980,21 +1985,11 @@ def test_the_spaces_last_frame_check_counts_the_samples_an_edit_list_discards(tm
     count (whether the decode's reach stops before the last frame or runs past every frame's start) passed its tests.
     A B-frame MP4 trimmed at its head (``ffmpeg -ss 0.32 -c copy``, 8 of 24 samples discarded) and cut 1 byte short:
     2 and 16 samples' decodes read the cut frame and the check refuses them; 1 sample stops before it, and passes."""
-    import av
-
     from bgs_hf.video import write_video
 
     base = np.random.default_rng(5).integers(0, 255, (32, 32, 3), np.uint8)
     plain = write_video(tmp_path / "plain.mp4", np.stack([np.roll(base, 2 * i, axis=1) for i in range(24)]), fps=25)
-    trimmed = tmp_path / "trimmed.mp4"
-    with av.open(str(plain)) as src, av.open(str(trimmed), "w", options={"movflags": "faststart"}) as dst:
-        stream = src.streams.video[0]
-        out = dst.add_stream_from_template(stream)
-        shift = int(Fraction(8, 25) / stream.time_base)
-        for packet in src.demux(stream):
-            if packet.dts is not None:
-                packet.pts, packet.dts, packet.stream = packet.pts - shift, packet.dts - shift, out
-                dst.mux(packet)
+    trimmed = _trimmed_at_head(plain, tmp_path / "trimmed.mp4", Fraction(8, 25), movflags="faststart")
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(trimmed.read_bytes()[:-1])
     for n in (2, 16):
