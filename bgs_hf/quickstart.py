@@ -30,8 +30,8 @@ from bgs_hf._files import (
     write_text_atomic,
 )
 from bgs_hf._format import agree, count, fmt, fmt_chance_pct, fmt_fraction, fmt_pct
-from bgs_hf.errors import BGSInputError, is_finite_real, is_whole, whole_number
-from bgs_hf.metrics.bootstrap import ceiling_disagreement, ceiling_seed_note, positive_ceiling
+from bgs_hf.errors import BGSInputError, is_whole, whole_number
+from bgs_hf.metrics.bootstrap import ceiling_disagreement, positive_ceiling, recorded_seed_note
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE
@@ -796,9 +796,8 @@ QUICKSTART_SEED = ("the quickstart's `--seed`, also its BGS run's training seed,
 def _ceiling_seed_lines(report: dict[str, Any]) -> list[str]:
     """Below the table, the seed that drew the ceiling's split-halves, in the model card's words (and a blank line),
     where a ceiling was estimated: at another ``--seed`` the same ``--data`` states another ceiling."""
-    if not is_finite_real(report["noise_ceiling_r2"]) or not is_whole(report.get("seed"), floats=False):
-        return []
-    return [ceiling_seed_note(int(report["seed"]), QUICKSTART_SEED), ""]
+    note = recorded_seed_note(report, QUICKSTART_SEED)
+    return [note, ""] if note else []
 
 
 def render_markdown(report: dict[str, Any]) -> str:

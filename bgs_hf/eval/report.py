@@ -20,7 +20,7 @@ import numpy as np
 
 from bgs_hf._files import write_text_atomic
 from bgs_hf._format import agree, fmt, fmt_chance_pct, fmt_p, fmt_pct, fmt_why, md_cell, p_at_floor
-from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
+from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.viz.models import model_name
 
@@ -373,11 +373,9 @@ def evaluation_seed_note(res: dict) -> str | None:
     """The sentence naming the seed that drew an evaluation's ceiling (evaluation.json's ``seed``), in the card's
     words; None where no ceiling was estimated or no seed recorded. One text for evaluation.md and `bgs-hf evaluate`'s
     console summary, which showed the ceiling without its seed."""
-    from bgs_hf.metrics.bootstrap import ceiling_seed_note
+    from bgs_hf.metrics.bootstrap import recorded_seed_note
 
-    if not is_finite_real(res.get("noise_ceiling_r2")) or not is_whole(res.get("seed"), floats=False):
-        return None
-    return ceiling_seed_note(int(res["seed"]), EVALUATION_SEED)
+    return recorded_seed_note(res, EVALUATION_SEED)
 
 
 def _ceiling_seed_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:

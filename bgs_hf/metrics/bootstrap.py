@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._bars import delayed_bar
-from bgs_hf.errors import BGSInputError, is_whole
+from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims, triplet_sims
 from bgs_hf.metrics.rsa import (
     FractionRanker,
@@ -131,6 +131,15 @@ def ceiling_seed_note(seed: int, whose: str = RUN_SEED_DRAW) -> str:
              "`data export`/`data push --seed` is the train/test draw's), so they can state a slightly different "
              "ceiling for the same judgments") if seed != 0 else ""
     return f"The ceiling's split-halves were drawn with seed {seed}, {whose}{other}."
+
+
+def recorded_seed_note(record: dict[str, Any], whose: str) -> str | None:
+    """:func:`ceiling_seed_note` for a scored record (evaluation.json, the quickstart's report.json: its
+    ``noise_ceiling_r2`` and ``seed``); None where no ceiling was estimated or no whole seed was recorded. The one
+    reading of such a record, for evaluation.md, `evaluate`'s console and the quickstart's report.md."""
+    if not is_finite_real(record.get("noise_ceiling_r2")) or not is_whole(record.get("seed"), floats=False):
+        return None
+    return ceiling_seed_note(int(record["seed"]), whose)
 
 
 def pct_of_ceiling(value: float, ceiling: float) -> float:
