@@ -2427,6 +2427,33 @@ def test_attention_overlays_show_the_first_two_clips_centre_cropped_and_alike_ma
     assert len(one["figures"]) == len(overlays) == 1
 
 
+def test_attention_overlays_draw_a_conv_models_maps_centred_on_its_tokens_and_a_vits_on_its_patches(tiny_sets,
+                                                                                                     tmp_path,
+                                                                                                     monkeypatch):
+    """The evaluation's overlays drew every map as patches: a CNN's token k, centred on pixel stride·k (as its agent
+    mass pools the masks), was drawn half a token to its lower right. Each convolutional model is named to
+    ``plot_overlays`` as ``centred``, a ViT is not."""
+    import bgs_hf.eval.attention as attention
+    from bgs_hf.data import load
+    from bgs_hf.models import build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    items = data.splits["test"][:1]
+    models = {"pretrained": build_embedder("tiny-random-videomae", head=None, lora=None),
+              "bgs": build_embedder("tiny-random-bgs_conv3d", head=None, lora=None)}
+    grids = {id(m): attention.token_grid(m) for m in models.values()}
+    t_out = {id(models["pretrained"]): models["pretrained"].frame_policy.num_frames // grids[id(models["pretrained"])][0],
+             id(models["bgs"]): 2}  # 4 frames through temporal strides [1, 2]
+    monkeypatch.setattr(attention, "rollout_maps",
+                        lambda m, clip: np.full((t_out[id(m)], grids[id(m)][1], grids[id(m)][1]), 1.0))
+    said: list = []
+    monkeypatch.setattr(attention, "plot_overlays", lambda frames, maps, path, **kw: (said.append(kw), path)[1])
+    res = attention.attention_analysis(models, data, items, out_dir=tmp_path)
+    assert len(res["figures"]) == len(said) == 1
+    assert set(said[0].get("centred") or ()) == {"bgs"}
+
+
 def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path):
     """Mutation audit: the tables after the fit table (layers, partition, probes, transfer, attention, motion) were
     checked for their titles only; a swapped column, a sign-flipped change in r or a ✓ on the wrong layer passed."""

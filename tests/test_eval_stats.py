@@ -421,6 +421,70 @@ def test_each_overlay_column_shows_its_rounded_frame_and_the_map_of_that_frames_
     assert shown == pytest.approx([1 / 40, 2 / 40, 3 / 40, 4 / 40])
 
 
+def _overlay_rows(tmp_path, monkeypatch, frames, maps, **kwargs) -> list:
+    """The axes of the models' rows (a frame and a map each) of one :func:`plot_overlays` figure."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.attention import plot_overlays
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    plot_overlays(frames, maps, tmp_path / "o.png", **kwargs)
+    (fig,) = drawn
+    return [ax for ax in fig.axes if len(ax.get_images()) == 2]
+
+
+def _cell(image, row: int, col: int) -> tuple[float, float, float, float]:
+    """(left, right, top, bottom) of a drawn map's cell, in the axes' data coordinates (frame pixel j: j ± 0.5)."""
+    left, right, bottom, top = image.get_extent()
+    rows, cols = image.get_array().shape
+    sx, sy = (right - left) / cols, (bottom - top) / rows
+    return left + col * sx, left + (col + 1) * sx, top + row * sy, top + (row + 1) * sy
+
+
+def test_a_patch_tokens_overlay_cell_lies_over_its_own_patchs_pixels(tmp_path, monkeypatch):
+    """The map was drawn with extent (0, w, h, 0) over a frame imshow draws over (-0.5, w - 0.5): every token sat
+    half a pixel right of and below its patch. A ViT token (row 1, column 2) of 4-pixel patches is pixels 4..7 down
+    and 8..11 across, drawn over 3.5..7.5 and 7.5..11.5, and the map covers exactly the frame."""
+    hot = np.zeros((2, 4, 4))
+    hot[:, 1, 2] = 0.5
+    axes = _overlay_rows(tmp_path, monkeypatch, np.zeros((4, 16, 16, 3), np.uint8), {"bgs": hot})
+    assert len(axes) == 4
+    for ax in axes:
+        frame, overlay = ax.get_images()
+        assert overlay.get_extent() == pytest.approx(frame.get_extent()) and frame.get_extent() == pytest.approx(
+            (-0.5, 15.5, 15.5, -0.5))
+        assert _cell(overlay, 1, 2) == pytest.approx((7.5, 11.5, 3.5, 7.5))
+        assert np.unravel_index(np.argmax(overlay.get_array()), (4, 4)) == (1, 2)
+
+
+def test_a_conv_tokens_overlay_lies_where_agent_mass_pools_the_mask_in_space_and_time(tmp_path, monkeypatch):
+    """A same-padded stride-2 CNN's token k is centred on pixel 16k and its step t' on frame 8t' (masks_to_tokens'
+    ``conv``, and the model's own gradient), but its map was drawn over the block [16k, 16k + 16) and the frame
+    f under step int(f·T'/T): half a token (8 px of 64) right and down, and frame 6 under step 0. The agent mask
+    pooled as agent mass pools it, drawn as a map: its hottest cell is centred on the agent's centre pixel (16, 32)
+    and the columns of frames 6 and 9 show step 1 (centred on frame 8), the demo backbone's geometry."""
+    from bgs_hf.eval.attention import masks_to_tokens
+
+    labels = np.zeros((16, 64, 64), np.uint8)
+    labels[6:8, 12:21, 28:37] = 1  # an agent on pixels 12..20 x 28..36 (centre (16, 32)) in frames 6 and 7
+    soft = masks_to_tokens(labels, FramePolicy(num_frames=16, size=64, crop=64), tubelet=1, grid=4,
+                           conv=(3, [1, 2, 2, 2]))
+    assert soft.shape == (2, 4, 4) and np.unravel_index(soft.argmax(), soft.shape) == (1, 1, 2)
+    axes = _overlay_rows(tmp_path, monkeypatch, np.zeros((16, 64, 64, 3), np.uint8), {"bgs": soft}, n_times=6,
+                         centred={"bgs"})
+    assert [float(ax.get_images()[1].get_array().max()) for ax in axes] == pytest.approx(
+        [soft[0].max()] * 2 + [soft[1].max()] * 4)  # frames 0, 3 | 6, 9, 12, 15
+    for ax in axes:
+        frame, overlay = ax.get_images()
+        left, right, top, bottom = _cell(overlay, 1, 2)
+        assert ((left + right) / 2, (top + bottom) / 2) == pytest.approx((32, 16))  # the agent's centre pixel
+        assert right - left == bottom - top == pytest.approx(16)
+        assert (*ax.get_xlim(), *ax.get_ylim()) == pytest.approx((-0.5, 63.5, 63.5, -0.5))  # the frame, not beyond
+        left, right, bottom, top = overlay.get_extent()
+        assert left <= -0.5 and top <= -0.5 and right >= 63.5 and bottom >= 63.5  # no bare strip at an edge
+
+
 def test_mass_on_a_map_without_relevance_is_undefined() -> None:
     """An all-zero map puts no share anywhere: NaN, not 0 (which reads as attention kept off the agents; a mutant
     answering 0 passed)."""

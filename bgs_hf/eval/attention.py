@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -307,19 +307,45 @@ def load_masks_for(data: Any) -> dict[str, np.ndarray] | None:
     return dict(zip(names, labels))
 
 
+def _token_cells(n_samples: int, n_tokens: int, centred: bool) -> tuple[float, float]:
+    """(start, width) of token 0's cell along an axis of ``n_samples`` pixels or frames, in imshow's coordinates
+    (sample j drawn over j ± 0.5). A patch or tubelet token covers its block of samples; a token of same-padded
+    stride-2 convolutions is centred on sample stride·i, as :func:`masks_to_tokens`' ``conv`` pools the masks. Why:
+    maps drawn over (0, w) sat half a pixel right of and below a ViT's patches, and half a token off a CNN's."""
+    step = n_samples / n_tokens
+    return (-step / 2 if centred else -0.5), step
+
+
+def _token_at(sample: int, n_samples: int, n_tokens: int, centred: bool) -> int:
+    """The token whose cell (:func:`_token_cells`) holds ``sample`` (a frame), the outermost one past the ends."""
+    start, step = _token_cells(n_samples, n_tokens, centred)
+    return min(max(int(np.floor((sample - start) / step)), 0), n_tokens - 1)
+
+
+def _drawn_map(map_now: np.ndarray, h: int, w: int, centred: bool) -> tuple[np.ndarray, tuple[float, ...]]:
+    """A ``(g, g)`` map and its imshow extent over an ``h x w`` frame, each token's cell over its own pixels. Centred
+    tokens' cells stop half a token short of the right and bottom edges: the last row and column are held to the
+    edge, as imshow holds the first ones from their centres up to the top and left edges."""
+    (y0, sy), (x0, sx) = _token_cells(h, map_now.shape[0], centred), _token_cells(w, map_now.shape[1], centred)
+    if centred:
+        map_now = np.pad(map_now, ((0, 1), (0, 1)), mode="edge")
+    return map_now, (x0, x0 + sx * map_now.shape[1], y0 + sy * map_now.shape[0], y0)
+
+
 def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "",
-                  n_times: int = 4, labels: dict[str, str] | None = None) -> Path:
+                  n_times: int = 4, labels: dict[str, str] | None = None, centred: Collection[str] = ()) -> Path:
     """Rows: the frames, then each model's map upsampled over them; columns: times across the clip.
 
     Every model's map is drawn on one colour scale (share of the clip's relevance per token, with a colour bar),
     so a brighter row means more concentrated relevance, not a different per-model maximum. A map with no finite
-    value (a diverged model) says so over its frames.
+    value (a diverged model) says so over its frames. ``centred``: the maps whose tokens are centred on their grid
+    positions in space and time (a convolutional backbone's, :func:`_token_cells`), not patches and tubelets.
     """
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
     from bgs_hf.viz.matrices import save_figure
     from bgs_hf.viz.models import model_name
 
-    t_frames = frames.shape[0]
+    t_frames, h, w = frames.shape[:3]
     shown_frames = np.linspace(0, t_frames - 1, n_times).round().astype(int)
     rows = ["frames", *maps]
     # the finite maps' top: a diverged model's NaN map listed first made the scale NaN, blanking every other map
@@ -331,12 +357,14 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
         for c, frame in enumerate(shown_frames):
             ax = axes[r, c]
             ax.imshow(frames[frame])
-            if name != "frames":  # the map's time step (T' = frames / tubelet) that holds this frame
+            if name != "frames":  # the map's time step whose cell holds this frame (a tubelet, or centred on it)
                 m = maps[name]
-                map_now = m[min(int(frame * m.shape[0] / t_frames), m.shape[0] - 1)]
-                h, w = frames.shape[1:3]
-                image = ax.imshow(map_now, cmap="inferno", alpha=0.6, extent=(0, w, h, 0), interpolation="bilinear",
+                map_now, extent = _drawn_map(m[_token_at(frame, t_frames, m.shape[0], name in centred)], h, w,
+                                             name in centred)
+                image = ax.imshow(map_now, cmap="inferno", alpha=0.6, extent=extent, interpolation="bilinear",
                                   vmin=0, vmax=vmax)
+                ax.set_xlim(-0.5, w - 0.5)  # the frame's own extent: a centred map's cells reach past it
+                ax.set_ylim(h - 0.5, -0.5)
                 if not np.isfinite(map_now).any():  # a diverged model's NaN map showed the bare frame, no word
                     ax.text(0.5, 0.5, "no map\n(not finite)", transform=ax.transAxes, ha="center", va="center",
                             fontsize=TEXT_PT, color="white", bbox={"facecolor": "0.3", "lw": 0})
@@ -385,9 +413,11 @@ def _agent_mass_change(first: np.ndarray, second: np.ndarray, between: list[str]
 
 
 def _overlay_figures(maps: dict[str, list[np.ndarray]], policy: Any, paths: Sequence[str], ids: Sequence[str],
-                     methods: str, out_dir: Path, n_overlays: int, labels: dict[str, str] | None) -> list[str]:
+                     methods: str, out_dir: Path, n_overlays: int, labels: dict[str, str] | None,
+                     centred: Collection[str] = ()) -> list[str]:
     """``attention_<k>.png`` of the first ``n_overlays`` clips: their frames as the models see them (``policy``'s
-    resize and centre crop), under every model's map, titled with the clip and what the maps show."""
+    resize and centre crop), under every model's map, titled with the clip and what the maps show; ``centred`` as
+    :func:`plot_overlays`'."""
     import torch
 
     from bgs_hf.video.decode import decode_frames
@@ -398,7 +428,8 @@ def _overlay_figures(maps: dict[str, list[np.ndarray]], policy: Any, paths: Sequ
         frames = torch.from_numpy(decode_frames(paths[k], policy.num_frames, size=policy.size))
         frames = center_crop(frames.permute(0, 3, 1, 2), policy.crop).permute(0, 2, 3, 1).numpy()
         figs.append(str(plot_overlays(frames, {n: m[k] for n, m in maps.items()}, out_dir / f"attention_{k}.png",
-                                      title=textwrap.fill(f"{ids[k]}: {methods}", 70), labels=labels)))
+                                      title=textwrap.fill(f"{ids[k]}: {methods}", 70), labels=labels,
+                                      centred=centred)))
     return figs
 
 
@@ -458,6 +489,7 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int] |
             result["agent_mass_change"] = _agent_mass_change(agent_mass[names[0]], agent_mass[names[1]], names[:2])
     if out_dir is not None and maps:
         methods = "; ".join(dict.fromkeys(result["models"][n]["method"] for n in names))
+        centred = [n for n in names if _conv_geometry(models[n]) is not None]
         result["figures"] = _overlay_figures(maps, models[names[0]].frame_policy, paths, ids, methods, Path(out_dir),
-                                             n_overlays, labels)
+                                             n_overlays, labels, centred)
     return result
