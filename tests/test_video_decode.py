@@ -2060,6 +2060,91 @@ def test_a_vp9_mp4_cut_inside_its_last_frame_that_training_decodes_passes_the_sp
     assert "the file ends inside the last frame" in _assert_one_line_error(path, lambda q: check_video(q, num_frames=16))
 
 
+
+def _av1_mp4(path: Path, n_frames: int, **options: str) -> Path:
+    """A faststart AV1 MP4 of noise (SVT-AV1), or a skip where this FFmpeg cannot write or read AV1."""
+    import av
+
+    from bgs_hf.video import write_video
+
+    try:
+        av.codec.Codec("libsvtav1", "w"), av.codec.Codec("libdav1d", "r")
+    except (av.FFmpegError, ValueError):
+        pytest.skip("this FFmpeg has no libsvtav1 encoder or no libdav1d decoder")
+    frames = np.random.default_rng(1).integers(0, 255, (n_frames, 32, 32, 3), np.uint8)
+    return write_video(path, frames, fps=25, codec="libsvtav1", options=options,
+                       container_options={"movflags": "faststart"})
+
+
+def _first_obu_bytes(sample: bytes) -> int:
+    """The length of an AV1 sample's first OBU, its header and size field included (the size a leb128)."""
+    at, length, shift = 2 if sample[0] & 4 else 1, 0, 0
+    while True:
+        length |= (sample[at] & 0x7F) << shift
+        at, shift = at + 1, shift + 7
+        if not sample[at - 1] & 0x80:
+            return at + length
+
+
+def test_an_av1_mp4_cut_inside_its_last_frame_is_refused_by_the_spaces_check_as_by_the_decode(tmp_path: Path) -> None:
+    """An AV1 frame does not decode alone even whole, so the check's one-frame decode said nothing of the cut: an AV1
+    MP4 cut 1, 10 or 100 bytes short passed the Space's check (and `data import`'s) and was refused by the decode.
+    The decoder refuses an OBU whose stated size runs past the bytes present before any picture of the sample: the
+    check reads that from the sample's bytes."""
+    from bgs_hf.video.decode import RECOPY_HINT, check_last_frame
+
+    whole = _av1_mp4(tmp_path / "av1.mp4", 20, **{"svtav1-params": "pred-struct=1"})  # low delay: a frame a sample
+    assert check_video(whole, num_frames=16).frames == 20
+    check_last_frame(whole)
+    for cut in (1, 10, 100):
+        path = tmp_path / f"cut{cut}.mp4"
+        path.write_bytes(whole.read_bytes()[:-cut])
+        assert "the file ends inside the last frame it holds" in _assert_one_line_error(path, lambda q: decode_frames(q, 16))
+        for check in (lambda q: check_video(q, num_frames=16), check_last_frame):
+            line = _assert_one_line_error(path, check)
+            assert "truncated video: the file ends inside the last frame it holds (" in line and " bytes of it present); " \
+                f"{RECOPY_HINT}" in line
+    assert decode_frames(path, 2).shape[0] == 2 and check_video(path, num_frames=2).frames == 20  # stops before it
+
+
+def test_an_av1_mp4_cut_after_a_whole_frame_of_its_last_sample_passes_the_check(tmp_path: Path) -> None:
+    """An AV1 sample may hold hidden frames before the one shown, each an OBU of its own. Cut at an OBU's end, the
+    decoder reads it (the check must not refuse it); cut inside a later OBU, dav1d refuses or reads it as its frame
+    threads happen to hold a finished picture (one thread refuses, two read it), so the check leaves it to the decode;
+    cut inside the first OBU, both refuse."""
+    import av
+
+    from bgs_hf.video.decode import _sample_table, check_last_frame
+
+    plain = _av1_mp4(tmp_path / "plain.mp4", 20)  # random access: hidden frames, several OBUs in some samples
+    data, (_, samples) = plain.read_bytes(), _sample_table(plain)
+    k = next((i for i, (pos, n) in enumerate(samples) if i > 1 and _first_obu_bytes(data[pos:pos + n]) < n), None)
+    if k is None:
+        pytest.skip("this SVT-AV1 wrote no sample of several OBUs")
+    whole = tmp_path / "whole.mp4"
+    with av.open(str(plain)) as src, av.open(str(whole), "w", options={"movflags": "faststart"}) as dst:
+        stream = src.streams.video[0]
+        out = dst.add_stream_from_template(stream, opaque=True)
+        for i, packet in enumerate(p for p in src.demux(stream) if p.dts is not None):
+            if i <= k:
+                packet.stream = out
+                dst.mux(packet)
+    data, (_, samples) = whole.read_bytes(), _sample_table(whole)
+    pos, n = max(samples)
+    first = _first_obu_bytes(data[pos:pos + n])
+    assert 10 < first < n - 10 and pos + n == len(data)
+    for keep in (first, first + 10):
+        path = tmp_path / f"keep{keep}.mp4"
+        path.write_bytes(data[:pos + keep])
+        assert check_video(path, num_frames=16).frames == k + 1
+        check_last_frame(path)
+        if keep == first:
+            assert decode_frames(path, 16).shape[0] == 16
+    path = tmp_path / "inside_first.mp4"
+    path.write_bytes(data[:pos + first - 10])
+    for read in (lambda q: decode_frames(q, 16), lambda q: check_video(q, num_frames=16), check_last_frame):
+        assert "the file ends inside the last frame it holds" in _assert_one_line_error(path, read)
+
 def test_an_unfinished_or_64_bit_mdat_is_called_truncated_and_a_web_page_saved_as_mp4_is_not(tmp_path: Path) -> None:
     """Mutation audit of eb1e199: ``_cut_box`` reading a 64-bit box size as a damaged box, an open-ended ``mdat`` (size
     0: a recording that never finished) as no MP4, a file not starting with ``ftyp`` as one, or a box of under 8 bytes

@@ -17,9 +17,9 @@ so very long videos are slow (the Space caps duration with ``check_video``). Tru
 records a frame count (MP4/MOV), a Matroska/WebM track its duration (the ``DURATION`` tag), or the container
 cannot be opened (an MP4/MOV whose boxes run past its end, or that has no index, is then named truncated); a cut
 live-muxed WebM (no tag), MPEG-TS or AVI, or a fragmented MP4 cut at a fragment boundary (its header records no frame
-count), may decode short. An MP4 cut inside its last frame is refused only where that frame fails to decode. Partly
-transparent frames (an alpha channel with any see-through pixel among those sampled) are refused: what lies under
-such a pixel is not defined.
+count), may decode short. An MP4 cut inside its last frame is refused only where that frame fails to decode (an
+AV1 one where the cut falls in its first frame OBU). Partly transparent frames (an alpha channel with any see-through
+pixel among those sampled) are refused: what lies under such a pixel is not defined.
 """
 
 from __future__ import annotations
@@ -258,18 +258,23 @@ def _check_last_frame_whole(p: Path, samples: list[tuple[int, int]], num_frames:
     sample table, that one frame decoded alone and, for a file so cut with ``num_frames`` given only, the decoder's
     own demux pass (:func:`_may_read_last_frame`); a cut frame the decoder reads (MPEG-4 Part 2), or one the decode
     stops before, passes, as training decodes it. So does one whose codec decodes no frame alone, whole or
-    cut (VP9, AV1: predicted from frames before), which the decoder, given those frames, may read: the whole frame
-    stored before it, decoded alone too, says which."""
+    cut (VP9: predicted from frames before), which the decoder, given those frames, may read: the whole frame
+    stored before it, decoded alone too, says which. An AV1 frame (which does not decode alone either) is judged
+    from its bytes instead, as its decoder first reads them (:func:`_av1_cut_before_a_picture`)."""
     pos, nbytes = max(samples)  # the frame stored last (``samples``: each one's offset and size): the one cut short
     size = p.stat().st_size
-    if not pos < size < pos + nbytes or _decodes_alone(p, pos, nbytes):
+    if not pos < size < pos + nbytes:
+        return
+    av1 = _codec(p) == "av1"
+    fails = _av1_cut_before_a_picture(_bytes_at(p, pos, size - pos)) if av1 else not _decodes_alone(p, pos, nbytes)
+    if not fails:
         return
     if num_frames is not None and not _may_read_last_frame(p, samples.index((pos, nbytes)), num_frames):
         return  # ``samples`` is in decode order
     # the frame stored before it, whole: where it fails alone too (VP9), the cut one's failure says nothing of the cut
     # (a VP9 MP4 so cut, which training decodes, was refused)
     before = sorted(samples)[-2:-1]
-    if not before or _decodes_alone(p, *before[0]):
+    if av1 or not before or _decodes_alone(p, *before[0]):
         raise BGSInputError(f"truncated video: the file ends inside the last frame it holds ({size - pos:,} of "
                             f"{nbytes:,} bytes of it present); {RECOPY_HINT}", path=p)
 
@@ -279,12 +284,59 @@ def _decodes_alone(p: Path, pos: int, nbytes: int) -> bool:
     a fresh decoder each time, as one flushed takes no more packets."""
     import av
 
+    data = _bytes_at(p, pos, nbytes)
+    with _open(p) as container:
+        return _decodes(_video_stream(container, p), [av.Packet(data)])
+
+
+def _bytes_at(p: Path, pos: int, nbytes: int) -> bytes:
+    """The file's ``nbytes`` bytes from ``pos`` (fewer where it ends first), an OS error as one line."""
     try:
-        with open(p, "rb") as f, _open(p) as container:
+        with open(p, "rb") as f:
             f.seek(pos)
-            return _decodes(_video_stream(container, p), [av.Packet(f.read(nbytes))])
+            return f.read(nbytes)
     except OSError as err:
         raise BGSInputError(f"cannot read file ({error_reason(err)})", path=p) from None
+
+
+def _codec(p: Path) -> str:
+    """The video stream's codec as :func:`probe` names it ('av1', not the decoder 'libdav1d'); "" without a decoder."""
+    with _open(p) as container:
+        cc = _video_stream(container, p).codec_context
+        return cc.codec.canonical_name if cc is not None else ""
+
+
+#: AV1 OBU types that make no picture: sequence header, temporal delimiter, metadata, padding
+_AV1_NO_PICTURE = frozenset({1, 2, 5, 15})
+
+
+def _av1_cut_before_a_picture(head: bytes) -> bool:
+    """Whether ``head``, what the file holds of an AV1 sample (OBUs, each stating its size, as MP4 stores them), ends
+    inside an OBU that no whole frame OBU precedes. Why: the decoder (dav1d) refuses an OBU whose size runs past its
+    data ("Invalid data") before any picture of the sample, on any number of threads: such a clip, cut 1 to 1,000
+    bytes short, passed the Space's check (an AV1 frame does not decode alone even whole) and was refused by the
+    decode. A cut after a whole frame OBU is refused or read as dav1d's frame threads happen to hold a finished
+    picture (one thread refuses, two read it), and a cut at an OBU's end is read: those pass."""
+    at = 0
+    while at < len(head):
+        header = head[at]
+        if header >> 7 or not header & 2:  # the forbidden bit (damaged, not cut), or no size: it fills the sample
+            return False
+        at += 2 if header & 4 else 1  # the extension byte
+        length = 0
+        for shift in range(0, 56, 7):  # leb128, at most 8 bytes
+            if at >= len(head):
+                return True
+            length |= (head[at] & 0x7F) << shift
+            at += 1
+            if not head[at - 1] & 0x80:
+                break
+        if at + length > len(head):
+            return True
+        if header >> 3 & 15 not in _AV1_NO_PICTURE:
+            return False
+        at += length
+    return False
 
 
 def _may_read_last_frame(p: Path, cut_at: int, num_frames: int) -> bool:
@@ -756,8 +808,9 @@ def check_video(path: str | Path, limits: VideoLimits | None = None, num_frames:
     """Pre-decode gate for untrusted uploads: size first (before FFmpeg reads it), then container and
     codec allow-lists, duration and resolution from the headers, then an MP4/MOV's sample table against the file's
     size (a frame stored past its end: ``truncated video``; with ``num_frames``, the samples the clip's decode takes,
-    also a last frame cut short where that decode reads it and it does not decode alone), then the fewest frames, whose first ``min_frames``
-    packets are demuxed (a header's count can be more than the file holds). Raises ``BGSInputError``."""
+    also a last frame cut short where that decode reads it and it does not decode alone, or for AV1 is cut in its first
+    frame OBU), then the fewest frames, whose first ``min_frames`` packets are demuxed (a header's count can be more
+    than the file holds). Raises ``BGSInputError``."""
     lim = limits or VideoLimits()
     p = check_file(path)
     nbytes = p.stat().st_size
