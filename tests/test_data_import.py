@@ -2956,3 +2956,30 @@ def test_a_name_without_its_extension_or_padding_is_told_the_one_file_it_names(t
     write_video(videos / "clip_001.avi", np.zeros((2, 16, 16, 3), dtype=np.uint8), fps=4)
     _, problems = collect_problems(_csv(tmp_path, rows), videos)
     assert "no video 'clip_1'" in str(problems[0]) and "did you mean" not in str(problems[0]), problems[0]
+
+
+def test_a_numbered_suffix_is_no_extension_and_a_file_without_one_is_told_by_its_name(tmp_path: Path) -> None:
+    """Videos named 'clip.01'..'clip.12' (the number after the dot, no extension): 'clip.2' in the CSV was told "did
+    you mean 'clip.01'? the file has another extension", another clip, as the digits were read as an extension;
+    'clip.2' beside 'clip.02.mp4' got no did-you-mean at all. A file without extension ('clip_01') named 'clip_1.mp4'
+    got none either, and 'clip_01.mp4' was told the file has "another" extension. Each is now told its file, and why."""
+
+    def told(names: list[str], typed: str) -> str:
+        folder = tmp_path / typed.replace(".", "_")
+        for k, name in enumerate(names):
+            folder.mkdir(exist_ok=True)
+            (folder / name).write_bytes(bytes([k]))
+        rows = [f"P0,{t},{typed},{names[2]},{names[3]},{names[2]},1" for t in (1, 2)]
+        rows += [f"P0,{t},{names[0]},{names[2]},{names[3]},{names[3]},1" for t in (3, 4)]
+        problems = collect_problems(_csv(tmp_path, rows), folder)[1]
+        return str(problems[0]).split(f" in {folder}", 1)[1]
+
+    dotted = ["clip.02", "clip.01", "clip.12", "clip.10"]
+    assert told(dotted, "clip.2") == " (did you mean 'clip.02'?)"
+    assert told(dotted, "clip.02.mp4") == " (did you mean 'clip.02'? the file has no extension)"
+    assert told([f"{n}.mp4" for n in dotted], "clip.2") == " (did you mean 'clip.02.mp4'? the name has no extension)"
+    bare = ["clip_01", "clip_02", "clip_12", "clip_10"]
+    assert told(bare, "clip_1") == " (did you mean 'clip_01'?)"
+    assert told(bare, "clip_1.mp4") == " (did you mean 'clip_01'? the file has no extension)"
+    assert told(bare, "clip_01.mp4") == " (did you mean 'clip_01'? the file has no extension)"
+    assert told([f"{n}.video" for n in bare], "clip_1") == " (did you mean 'clip_01.video'? the name has no extension)"

@@ -1280,6 +1280,33 @@ def test_a_share_of_the_ceiling_keeps_its_sign_and_needs_a_finite_positive_ceili
     assert np.isnan(out["ceiling_r2"]) and np.isnan(out["pct_of_ceiling"])  # no ceiling given: NaN, not None
 
 
+def test_a_share_of_the_ceiling_reads_a_torch_r2_as_its_number_and_gives_a_float():
+    """Python journey: ``pct_of_ceiling(r2, ceiling)`` of an R² computed in torch (requiring grad) failed inside torch
+    ("Can't call numpy() on Tensor that requires grad"), a bf16 one in numpy ("unsupported ScalarType BFloat16"), and
+    ``positive_ceiling`` of a 0-d tensor said no ceiling (a table lost its 100%). Each is now read as every metric
+    reads a tensor (``real_number``): a float, the number a float64 gives; text or several values in one line."""
+    import torch
+
+    from bgs_hf.metrics.bootstrap import positive_ceiling
+
+    for dtype in (torch.float32, torch.float64, torch.bfloat16):
+        for grad in (False, True) if dtype != torch.bfloat16 else (False,):
+            r2, ceiling = torch.tensor(0.25, dtype=dtype, requires_grad=grad), torch.tensor(0.5, dtype=dtype)
+            for args in ((r2, 0.5), (0.25, ceiling), (r2, ceiling)):
+                pct = pct_of_ceiling(*args)
+                assert type(pct) is float and pct == 50.0, (dtype, grad, args)
+            assert positive_ceiling(ceiling) is True and positive_ceiling(-ceiling) is False
+    assert np.isnan(pct_of_ceiling(torch.tensor(0.25, requires_grad=True), torch.tensor(-0.5)))
+    assert pct_of_ceiling(np.float64(0.25), np.float32(0.5)) == 50.0 and pct_of_ceiling(1, 2) == 50.0
+    assert type(pct_of_ceiling(np.float64(0.1), np.float64(0.2))) is float
+    assert pct_of_ceiling(np.array(0.25), np.array([0.5])) == 50.0  # a 0-d and a one-element array: one number each
+    assert not positive_ceiling(torch.tensor(True)) and not positive_ceiling(torch.tensor([0.5, 0.5]))
+    with pytest.raises(BGSInputError, match="^value must be numbers, got '0.25'$"):
+        pct_of_ceiling("0.25", 0.5)
+    with pytest.raises(BGSInputError, match=r"^ceiling must be one number, got 2 values \(shape \(2,\)\)$"):
+        pct_of_ceiling(0.25, torch.tensor([0.5, 0.5]))
+
+
 def test_a_resample_count_is_a_number_not_a_flag_and_may_be_a_numpy_integer():
     """Mutation audit (third pass): ``n_boot=True`` taken as one resample, and a numpy integer (``np.int64(5)``, a
     count read off an array) refused, both passed."""

@@ -2416,6 +2416,32 @@ def test_a_pushed_space_refuses_a_model_or_data_id_the_hub_refuses_with_the_hubs
         assert "local folder" not in err and not (tmp_path / "sp").exists()
 
 
+def test_a_pushed_space_given_a_dataset_pages_address_or_no_id_says_what_it_read(tmp_path: Path, monkeypatch,
+                                                                                 capsys) -> None:
+    """``space --push --data https://huggingface.co/datasets/org/name`` (the page's address, pasted from the browser)
+    was refused as "cannot read the local folder https://...": no folder, and not the id to pass. The address now
+    names its id (as ``push --dataset`` does); anything else that is neither a folder nor an id says so."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    monkeypatch.setattr(space_app, "push_space", lambda *a, **k: pytest.fail("staged a Space"))
+    monkeypatch.chdir(tmp_path)
+    for data in ("https://huggingface.co/datasets/org/name", "https://huggingface.co/datasets/org/name/tree/main",
+                 "hf://datasets/org/name"):
+        assert main(["space", "--model", "me/model", "--push", "--repo-id", "me/demo", "--local-dir", "sp",
+                     "--data", data]) == 2, data
+        assert capsys.readouterr().err == ("error: --data takes the Hub dataset's id, not its page's address: pass "
+                                           "--data org/name\n"), data
+    for data in ("https://huggingface.co/org/name", "datasets/org/name"):
+        assert main(["space", "--model", "me/model", "--push", "--repo-id", "me/demo", "--local-dir", "sp",
+                     "--data", data]) == 2, data
+        err = capsys.readouterr().err
+        assert err == (f"error: --data {data}: no such folder, and no Hub dataset id (ORG/NAME); a pushed Space reads "
+                       "its catalogue from the Hub: pass the id of a dataset published with `bgs-hf data push`\n")
+        assert "local folder" not in err
+    assert not (tmp_path / "sp").exists()
+
+
 def _serve_without_models(monkeypatch) -> tuple[list, dict]:
     """`bgs-hf space` run with its models, catalogue, decoder and gradio stood in for: (the hosts the free-port
     helper was asked for, what gradio's launch was given, with the config as ``config``)."""

@@ -76,11 +76,18 @@ def run(args: argparse.Namespace) -> int:
         if not args.repo_id:
             raise BGSInputError("--push needs --repo-id USER/NAME for the Space")
         if args.data:
-            from bgs_hf.hub.card import hub_dataset, hub_id_refusal, is_hub_id
+            from bgs_hf.hub.card import dataset_page_id, hub_dataset, hub_id_refusal, is_hub_id
 
             if (refusal := hub_id_refusal(args.data)) is not None:  # x/a--b: not a local folder, no Hub id either
                 raise BGSInputError(f"--data: {refusal}")
-            if Path(args.data).exists() or not is_hub_id(args.data):
+            # neither a folder nor an id was refused as "the local folder https://...", a folder that is not there
+            if not (folder := Path(args.data).exists()) and (page_id := dataset_page_id(args.data)):
+                raise BGSInputError(f"--data takes the Hub dataset's id, not its page's address: pass --data {page_id}")
+            if not folder and not is_hub_id(args.data):
+                raise BGSInputError(f"--data {args.data}: no such folder, and no Hub dataset id (ORG/NAME); a pushed "
+                                    "Space reads its catalogue from the Hub: pass the id of a dataset published "
+                                    "with `bgs-hf data push`")
+            if folder:
                 hub = hub_dataset(args.data)  # the Hub cache's snapshot of a dataset: its id is known
                 raise BGSInputError(f"a pushed Space cannot read the local folder {args.data}: " + (
                     f"it is the Hub cache's copy of {hub.repo_id}: pass --data {hub.repo_id}" if hub is not None

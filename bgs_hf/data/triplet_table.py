@@ -78,10 +78,18 @@ def nfc_name(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def _extension(name: str) -> str:
+    """``name``'s file extension ('.mp4', '.video'), '' for none: a suffix of digits only is the clip's number
+    ('clip.02', 'trial.001'), not a type; read as one, 'clip.2' beside clip.01..clip.12 was told "did you mean
+    'clip.01'? the file has another extension", another clip."""
+    suffix = PurePosixPath(name).suffix
+    return "" if suffix[1:].isdecimal() else suffix
+
+
 def _stem_key(name: str) -> str:
     """A relative video path without its extension, case folded: 'Sub/Clip 6.MOV' and 'sub/clip 6.mp4' are one."""
     path = PurePosixPath(name)
-    return path.with_name(path.stem).as_posix().casefold() if path.suffix else path.as_posix().casefold()
+    return (path.with_suffix("") if _extension(name) else path).as_posix().casefold()
 
 
 def video_index(video_dir: Path, problems: Problems) -> dict[str, str]:
@@ -162,9 +170,9 @@ def _names_a_position(name: str, video_columns: list[str]) -> bool:
 
 
 def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
-    """The did-you-mean of a name that is a file's in another case, extension or folder, or one file's without its
-    extension and zero-padding ('clip_1' for 'clip_01.mp4'; '' when none): a misspelt name of a video, not a missing
-    one."""
+    """The did-you-mean of a name that is a file's in another case, extension or folder, or one file's but for an
+    extension, on the name or on the file, and zero-padding ('clip_1' for 'clip_01.mp4', 'clip_1.mp4' for 'clip_01';
+    '' when none): a misspelt name of a video, not a missing one."""
     folded: dict[str, list[str]] = {}
     for known in files.values():
         folded.setdefault(known.casefold(), []).append(known)
@@ -172,24 +180,26 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
     # spelling guess named another clip ('Clip 08.mp4' for 'Clip 06.mp4' beside 'Clip 06.mov')
     by_stem: dict[str, list[str]] = {}
     by_base: dict[str, list[str]] = {}
-    # a name without its extension and unpadded ('clip_1' for 'clip_01.mp4'): difflib rates them below its cutoff
-    by_numbered_stem: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    # a name without its extension and unpadded ('clip_1' for 'clip_01.mp4'), or with one the file has not ('clip_1.mp4'
+    # for 'clip_01'): difflib rates them below its cutoff; keyed by the stem's numbered key and whether there is one
+    by_numbered_stem: dict[tuple[tuple[tuple[str, ...], tuple[str, ...]], bool], list[str]] = {}
     for known in files.values():
         by_stem.setdefault(_stem_key(known), []).append(known)
         by_base.setdefault(PurePosixPath(known).name.casefold(), []).append(known)
-        if PurePosixPath(known).suffix:
-            by_numbered_stem.setdefault(numbered_key(_stem_key(known)), []).append(known)
+        by_numbered_stem.setdefault((numbered_key(_stem_key(known)), bool(_extension(known))), []).append(known)
 
     def same_file(name: str) -> str:
         near = folded.get(name.casefold(), [])
         if near:
             return f" (did you mean {near[0]!r}? names are case-sensitive)"
         other_ext = by_stem.get(_stem_key(name), [])
-        if other_ext:
-            return f" (did you mean {other_ext[0]!r}? the file has another extension)"
-        numbered = [] if PurePosixPath(name).suffix else by_numbered_stem.get(numbered_key(name), [])
+        if other_ext:  # 'clip_01.mp4' for the file 'clip_01' has an extension the file has not: not "another"
+            which = "another" if _extension(other_ext[0]) else "no"
+            return f" (did you mean {other_ext[0]!r}? the file has {which} extension)"
+        has_ext = bool(_extension(name))
+        numbered = by_numbered_stem.get((numbered_key(_stem_key(name)), not has_ext), [])
         if len(numbered) == 1:  # one file only: of 'clip_01.mp4' and 'clip_1.mov', neither is meant more
-            return f" (did you mean {numbered[0]!r}? the name has no extension)"
+            return f" (did you mean {numbered[0]!r}? the {'file' if has_ext else 'name'} has no extension)"
         elsewhere = by_base.get(PurePosixPath(name).name.casefold(), [])
         if elsewhere:
             many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""

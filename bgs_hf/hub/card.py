@@ -74,6 +74,14 @@ _HUB_DATASET_PAGE = re.compile(
     r"^(?:https?://(?:www\.)?huggingface\.co/|hf://)datasets/([A-Za-z0-9][\w.-]*/[\w.-]+)(?:[/?#@].*)?$")
 
 
+def dataset_page_id(name: str) -> str | None:
+    """The dataset id in a Hub dataset page's address (``https://huggingface.co/datasets/ORG/NAME/tree/main`` or
+    ``hf://datasets/ORG/NAME`` gives ``ORG/NAME``), else None: the address pasted from the browser where an id is
+    asked for is named by the id to pass, not refused as a malformed id or a missing folder."""
+    page = _HUB_DATASET_PAGE.match(name)
+    return page[1] if page else None
+
+
 def is_hub_id(name: str | None) -> bool:
     """True for ``org/name`` strings that are not local paths and that the Hub takes as a repo id (huggingface_hub's
     own check: ``x/a--b``, ``x/a..b`` or ``x/a.git`` went into a card's ``datasets:`` or ``base_model:`` as ids)."""
@@ -144,8 +152,8 @@ def check_stated_dataset(name: str) -> str:
     if Path(name).exists():
         raise BGSInputError(f"--dataset takes the Hub dataset id the run's data came from (ORG/NAME), not a local "
                             f"folder: {name}")
-    if page := _HUB_DATASET_PAGE.match(name):  # the dataset page's address, pasted from the browser
-        raise BGSInputError(f"--dataset takes the Hub dataset's id, not its page's address: pass --dataset {page[1]}")
+    if page_id := dataset_page_id(name):
+        raise BGSInputError(f"--dataset takes the Hub dataset's id, not its page's address: pass --dataset {page_id}")
     refusal = hub_id_refusal(name)
     if refusal is not None:
         raise BGSInputError(f"--dataset: {refusal}")

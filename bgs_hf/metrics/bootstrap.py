@@ -23,7 +23,6 @@ never 0.
 from __future__ import annotations
 
 import logging
-import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +47,7 @@ from bgs_hf.metrics.similarity import (
     check_human,
     checked_participants,
     drop_catch_trials,
+    host_array,
     human_similarity,
     item_indices,
     pair_index,
@@ -55,6 +55,7 @@ from bgs_hf.metrics.similarity import (
     participant_codes,
     participant_column,
     participants_of,
+    real_number,
 )
 
 PAIR_STATS = ("r2", "rsa_spearman", "rsa_pearson")
@@ -107,8 +108,9 @@ class PairedBootstrapResult:
 def positive_ceiling(r2: Any) -> bool:
     """Whether ``r2`` can be the denominator of :func:`pct_of_ceiling` (a finite number > 0): only then is a noise
     ceiling "100%" of itself in a table."""
-    real = isinstance(r2, numbers.Real) and not isinstance(r2, (bool, np.bool_))  # np.float32 too (it read False)
-    return bool(np.isfinite(pct_of_ceiling(float(r2), float(r2)))) if real else False
+    r2 = host_array(r2)  # a 0-d tensor read as its number (it read False: no number)
+    real = r2.ndim == 0 and r2.dtype.kind in "iuf"  # np.float32 too (it read False); never a bool or text
+    return bool(np.isfinite(pct_of_ceiling(r2, r2))) if real else False
 
 
 def ceiling_disagreement(judges: str) -> str:
@@ -142,9 +144,14 @@ def recorded_seed_note(record: dict[str, Any], whose: str) -> str | None:
     return ceiling_seed_note(int(record["seed"]), whose)
 
 
-def pct_of_ceiling(value: float, ceiling: float) -> float:
-    """``value`` as a percentage of the noise ceiling (nan when the ceiling is not positive)."""
-    if ceiling is None or not np.isfinite(ceiling) or ceiling <= 0 or not np.isfinite(value):
+def pct_of_ceiling(value: Any, ceiling: Any) -> float:
+    """``value`` as a percentage of the noise ceiling (nan when the ceiling is not positive), a float: each is read as
+    every metric reads a number (:func:`~bgs_hf.metrics.similarity.real_number`), so an R² computed in torch (requiring
+    grad, bf16) is a share too; it failed inside torch, and text inside numpy."""
+    if ceiling is None:
+        return float("nan")
+    value, ceiling = real_number(value, "value"), real_number(ceiling, "ceiling")
+    if not np.isfinite(ceiling) or ceiling <= 0 or not np.isfinite(value):
         return float("nan")
     return float(100.0 * value / ceiling)
 

@@ -265,6 +265,16 @@ def real_numbers(values: Any, what: str) -> np.ndarray:
     return np.asarray(arr, dtype=np.float64)
 
 
+def real_number(value: Any, what: str) -> float:
+    """``value``, one real number (a Python or numpy number, a one-element array, a tensor however computed), as a
+    float, read as :func:`real_numbers` reads values, else a one-line refusal naming ``what``: a ratio computed in
+    torch failed inside torch ("Can't call numpy() on Tensor that requires grad", bf16's "unsupported ScalarType")."""
+    arr = real_numbers(value, what)
+    if arr.size != 1:  # several: numpy's "truth value of an array ... is ambiguous"
+        raise BGSInputError(f"{what} must be one number, got {arr.size} values (shape {arr.shape})")
+    return float(arr.reshape(-1)[0])
+
+
 def triplet_indices(idx: Any) -> np.ndarray:
     """Triplet indices as an int64 ``(n, 3)`` array (an empty list as ``(0, 3)``), refused in one line in any other
     shape: reshaped, three rows of first, second and third clips (the indices transposed) read as judgments no one
