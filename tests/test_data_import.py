@@ -398,6 +398,22 @@ def test_bad_ratings_are_problem_lines_naming_file_row_and_column(tmp_path: Path
             "intimacy, communication") in printed
 
 
+def test_a_rating_headed_with_its_scale_is_named_as_not_the_one_evaluate_probes(tmp_path: Path, capsys) -> None:
+    """A survey tool's header carries the scale ('Valence (1-9)'): stored as ``rating_valence_(1_9)``, which
+    `bgs-hf evaluate`'s valence probe does not read, and since another column ('Arousal') is probed, the import said
+    nothing: the valence probe was skipped at evaluate. The import now names it and the header to give; an attribute
+    that is probed ('Arousal' beside 'arousal_sd') and a rating unlike any probed one say nothing."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("video,Valence (1-9),Arousal,arousal_sd,Likeability\nb.mp4,3,4,1,2\n", encoding="utf-8")
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "ds"), "--ratings", str(ratings),
+                "--test-fraction", "0.4"]) == 0
+    printed = capsys.readouterr().out
+    assert ("note: valence_(1_9) is a rating of its own, not the valence rating `bgs-hf evaluate` probes: head the "
+            "column 'valence' alone to probe it") in printed
+    assert printed.count("note: ") == 1 + ("mix train and test" in printed)
+
+
 def test_ratings_headers_that_name_a_rater_an_item_or_nothing(tmp_path: Path) -> None:
     """Mutation audit (this session's new code): a `Participant ID` rater column read as a rating, items `Q.1`/`Q.2`
     (no `Q` column) read as pandas' renaming of a repeated `Q`, a trailing comma on every line (a blank column, empty
@@ -2423,6 +2439,39 @@ def test_practice_trials_an_export_marks_are_warned_of_not_imported_silently(tmp
             "before importing") in caplog.text
     assert "column 'is_practice' marks 2 of the 30 usable trials as practice ('TRUE'; rows 6, 7)" in caplog.text
     assert "'comment'" not in caplog.text
+
+
+def test_attention_checks_a_column_not_read_flags_are_warned_of_not_imported_silently(tmp_path: Path,
+                                                                                      caplog) -> None:
+    """A jsPsych export flags its attention checks of three distinct videos in a ``catch_trial`` column (or names them
+    in a ``condition`` cell): data import reads a catch flag only from ``is_catch``/``catch_trial_flag``, and took
+    those 2 + 2 trials as valid judgments without a word. A warning per column now names the count, the rows and the
+    flag it reads; a false flag, a trial repeating a video (a catch trial anyway) or one ``is_catch`` flags says
+    nothing, and the practice warning is unchanged."""
+    rows = _trials(1)
+    repeat = rows[9].split(",")
+    rows[9] = ",".join([*repeat[:4], repeat[3], repeat[2], *repeat[6:]])  # videos a, b, b: odd a
+    flag = ["true" if i in (2, 4, 6, 9) else "false" for i in range(len(rows))]  # row 10 (i 9) repeats a video
+    condition = ["Catch trial" if i in (11, 12) else "main" for i in range(len(rows))]
+    is_catch = ["1" if i == 6 else "0" for i in range(len(rows))]
+    table = _csv(tmp_path, [",".join(cells) for cells in zip(rows, flag, condition, is_catch, strict=True)],
+                 header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,catch_trial,condition,is_catch")
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
+    assert len(data.judgments) == 30 and int(np.sum(data.judgments["is_catch"])) == 2  # still imported, as documented
+    assert ("judgments.csv: column 'catch_trial' marks 2 of the 30 usable trials as catch trials ('true'; rows 3, 5): "
+            "they are imported as valid judgments, since data import reads a catch flag only from a column named "
+            "'is_catch' or 'catch_trial_flag': to leave them out as catch trials, give a true/false column that name "
+            "(rename this one if it is that flag)") in caplog.text
+    assert ("column 'condition' marks 2 of the 30 usable trials as catch trials ('Catch trial'; rows 12, 13)"
+            in caplog.text)
+    assert "as practice" not in caplog.text
+    caplog.clear()
+    table = _csv(tmp_path, [f"{r},false,main" for r in rows],
+                 header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,catch_trial,condition")
+    with caplog.at_level("WARNING"):
+        read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
+    assert "catch trials (" not in caplog.text
 
 
 def test_a_participant_with_under_half_the_median_trials_is_named(tmp_path: Path, caplog) -> None:

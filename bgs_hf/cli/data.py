@@ -466,6 +466,14 @@ def _print_ratings(data) -> None:  # noqa: ANN001
     probed = [a for a in PROBE_ATTRS if f"rating_{a}" in names]
     if not probed:
         print(f"note: `bgs-hf evaluate` probes none of them: its attribute probes read {', '.join(PROBE_ATTRS)}")
+    # a header with its scale or a suffix ('Valence (1-9)', 'arousal_mean') is stored as another rating, and the probe
+    # of that attribute was skipped at evaluate with no word at import
+    for attr in (a for a in PROBE_ATTRS if a not in probed):
+        near = [c.removeprefix("rating_") for c in names if c.startswith(f"rating_{attr}_")]
+        if near:
+            whose = agree(len(near), "is a rating of its", "are ratings of their")
+            print(f"note: {', '.join(near)} {whose} own, not the {attr} rating `bgs-hf evaluate` probes: head the "
+                  f"column '{attr}' alone to probe it")
 
 
 def run_push(args: argparse.Namespace) -> int:

@@ -716,28 +716,59 @@ def _warn_unread_sessions(df: pd.DataFrame, cols: _TableColumns, keys: pd.DataFr
 # a cell naming a practice block (jsPsych's `phase`, a PsychoPy loop's name), or a column flagging practice trials
 _PRACTICE_CELL = re.compile(r"(practi[cs]e|warmup|tutorial)(block|trials?|phase|round|session)?\d*")
 _PRACTICE_HEADER = re.compile(r"(is)?practi[cs]e(trials?)?")
+# a cell naming an attention check ('catch', 'Catch trial', 'attention_check'), or a catch flag under a name data
+# import does not read as one (`catch_trial`, `is_catch_trial`, `attention_check`; _CATCH_HEADERS are read)
+_CATCH_CELL = re.compile(r"(catch|attentioncheck|attncheck)(trials?|check)?\d*")
+_CATCH_HEADER = re.compile(r"(is)?(catch|attentioncheck|attncheck)(trials?)?(flag)?")
 
 
-def _warn_practice_rows(df: pd.DataFrame, cols: _TableColumns, keep: np.ndarray, path: Path) -> None:
-    """One warning per column not read that marks usable trials as practice: an export keeps its practice block
-    beside the main one (jsPsych's `phase`), and the import kept those trials as judgments without a word."""
+@dataclass(frozen=True)
+class _UnreadMark:
+    """A kind of trial that a column data import does not read may mark: ``header`` a flag column's (its true cells
+    mark), ``cell`` a cell's in any other column (each as ``_loose_key``); ``advice`` what the warning tells."""
+
+    what: str
+    header: re.Pattern[str]
+    cell: re.Pattern[str]
+    advice: str
+
+
+_PRACTICE = _UnreadMark("practice", _PRACTICE_HEADER, _PRACTICE_CELL,
+                        "they are imported as judgments like the others; if they are not data, drop those rows from "
+                        "the CSV before importing")
+_CATCH = _UnreadMark("catch trials", _CATCH_HEADER, _CATCH_CELL,
+                     "they are imported as valid judgments, since data import reads a catch flag only from a column "
+                     "named 'is_catch' or 'catch_trial_flag': to leave them out as catch trials, give a true/false "
+                     "column that name (rename this one if it is that flag)")
+
+
+def _warn_marked_rows(df: pd.DataFrame, cols: _TableColumns, keep: np.ndarray, path: Path, mark: _UnreadMark,
+                      among: np.ndarray | None = None) -> None:
+    """One warning per column not read that marks usable trials (``among`` them, where given) as ``mark``'s kind:
+    an export keeps its practice block beside the main one (jsPsych's `phase`), or flags its attention checks of three
+    distinct videos in a `catch_trial` column, and the import kept those trials as judgments without a word."""
     read = {ROW, *cols.required, cols.trial, cols.rt, cols.session}
+    candidates = keep if among is None else keep & among
     for col in (c for c in df.columns if c not in read and _loose_key(c) not in _CATCH_HEADERS):
         cells = df[col].astype(str).str.strip().str.lower()
-        if _PRACTICE_HEADER.fullmatch(_loose_key(col)):
+        if mark.header.fullmatch(_loose_key(col)):
             marked = [c for c in cells.unique() if is_true_text(c)]  # a flag as every flag column is read
-            practice = cells.isin(marked).to_numpy() & keep
         else:
-            marked = [c for c in cells.unique() if _PRACTICE_CELL.fullmatch(_loose_key(c))]  # each value once
-            practice = cells.isin(marked).to_numpy() & keep
-        if not practice.any():
+            marked = [c for c in cells.unique() if mark.cell.fullmatch(_loose_key(c))]  # each value once
+        flagged = cells.isin(marked).to_numpy() & candidates
+        if not flagged.any():
             continue
-        values = sorted(set(df.loc[practice, col].astype(str)))
-        rows = df[ROW].to_numpy()[practice]
-        logger.warning("%s: column %r marks %s of the %s as practice (%s; rows %s): they are imported as judgments "
-                       "like the others; if they are not data, drop those rows from the CSV before importing",
-                       path.name, col, f"{int(practice.sum()):,}", count(int(keep.sum()), "usable trial"),
-                       first_few([repr(v) for v in values], 3), first_few([str(r) for r in rows], 10))
+        values = sorted(set(df.loc[flagged, col].astype(str)))
+        rows = df[ROW].to_numpy()[flagged]
+        logger.warning("%s: column %r marks %s of the %s as %s (%s; rows %s): %s",
+                       path.name, col, f"{int(flagged.sum()):,}", count(int(keep.sum()), "usable trial"), mark.what,
+                       first_few([repr(v) for v in values], 3), first_few([str(r) for r in rows], 10), mark.advice)
+
+
+def _repeats_a_video(rel: np.ndarray) -> np.ndarray:
+    """Each row whose three resolved videos (``rel[:, :3]``) repeat one: a catch trial by design."""
+    a, b, c = rel[:, 0], rel[:, 1], rel[:, 2]
+    return np.asarray((a == b) | (a == c) | (b == c), dtype=bool)
 
 
 def _drop_incomplete_rows(df: pd.DataFrame, cols: _TableColumns, path: Path, problems: Problems, *,
@@ -951,7 +982,9 @@ def read_triplet_table(
         keys = _trial_keys(df, cols, trial, numbered)
         if not _warn_unread_sessions(df, cols, keys, path):
             warn_relisted_trials(keys, df[ROW].to_numpy()[numbered], path)
-    _warn_practice_rows(df, cols, keep, path)
+    _warn_marked_rows(df, cols, keep, path, _PRACTICE)
+    # attention checks of three distinct videos only: a trial repeating a video is a catch trial without a flag
+    _warn_marked_rows(df, cols, keep, path, _CATCH, among=~flagged & ~_repeats_a_video(rel))
     _warn_implausible_times(rt[keep], cols, path)
     if not problems.items:  # rows refused (nothing is written): the few left say nothing of the table's participants
         _warn_one_trial_participants(df.loc[keep, cols.participant].to_numpy(), cols, path)
