@@ -2392,7 +2392,8 @@ def test_a_trained_runs_card_names_its_recipe_and_clips_per_step_not_a_batch_of_
     assert card.recipe_note.startswith("Each of the 40 steps an epoch takes 4 training judgments and embeds each clip "
                                        "of each separately (12 clip passes); on 6 steps an epoch an RSA term on 24 "
                                        "random training clips, 6 of them with gradient; each optimizer step "
-                                       "(`global_step`) sums 2 such steps.")
+                                       "(`global_step`) averages the gradients of 2 such steps, each with its own "
+                                       "loss over its own clips.")
     # only the name recorded (no bgs_trainer_state.json): the recipe is named, the recorded batch size kept
     named = _info(tmp_path, {}, metrics={"recipe": "clip-batched"})
     named.training_args = args

@@ -4321,6 +4321,40 @@ def test_a_trainer_given_its_arguments_by_position_fits_them_to_bgs(tmp_path: Pa
     assert (args.remove_unused_columns, args.metric_for_best_model, args.greater_is_better) == (False, "eval_rsa", True)
 
 
+
+@pytest.mark.parametrize("dataset_processes, collator_processes", [(2, 2), (1, 2), (2, 1)])
+def test_a_step_dataset_or_collator_built_for_another_number_of_processes_is_refused(
+        tmp_path: Path, tiny: Any, dataset_processes: int, collator_processes: int) -> None:
+    """A BGSTrainer built by one's own code with ``StepDataset(sampler)`` and ``BGSCollator(sampler, store, 2)`` under a
+    2-process launch trained without an error on garbage (each rank every other step, half an epoch read as a whole,
+    two steps' rows gathered into one loss: seen with torchrun); with both left at 1 it failed inside the first step's
+    gather, and with both at 2 in one process inside the loss. Either one built for another number of processes than
+    the run's is refused when the trainer is built, naming both and the number to pass."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.training.api import build_loss
+    from bgs_hf.training.data import StepDataset, check_step_processes
+    from bgs_hf.training.trainer import BGSTrainer
+
+    data, pix = tiny
+    sampler, _, _ = _train_sampler(data, clips_per_step=6)
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, per_device_train_batch_size=1, report_to="none")
+    wrong = "StepDataset" if dataset_processes != 1 else "BGSCollator"
+    with pytest.raises(BGSInputError, match=rf"^{wrong} was built for 2 processes, this run has 1: build "
+                                            r"StepDataset\(sampler, world_size\) and BGSCollator\(sampler, store, "
+                                            r"world_size\) with the run's args.world_size \(1\)"):
+        BGSTrainer(model=tiny_peft_model(), args=args, train_dataset=StepDataset(sampler, dataset_processes),
+                   loss_fn=build_loss(BGSArguments()), clip_store=TensorClipStore(pix),
+                   data_collator=BGSCollator(sampler, TensorClipStore(pix), collator_processes))
+    # the run's own number passes, on any number of processes; a dataset or collator of one's own is left alone
+    for n in (1, 2, 3):
+        check_step_processes(StepDataset(sampler, n), BGSCollator(sampler, TensorClipStore(pix), n), n)
+    check_step_processes(list(range(4)), None, 2)
+    with pytest.raises(BGSInputError, match="^StepDataset was built for 1 process, this run has 2"):
+        check_step_processes(StepDataset(sampler), BGSCollator(sampler, TensorClipStore(pix), 2), 2)
+    with pytest.raises(BGSInputError, match="^BGSCollator was built for 1 process, this run has 2"):
+        check_step_processes(StepDataset(sampler, 2), BGSCollator(sampler, TensorClipStore(pix)), 2)
+
 def test_an_evaluation_log_leaves_the_training_window_to_the_next_training_log(tmp_path: Path, tiny: Any) -> None:
     """Mutation audit: the loss terms and counters added to every log, an evaluation's too, passed. An evaluation in the
     middle of a logging window (``--eval_steps`` not a multiple of ``--logging_steps``) then took the window's steps:

@@ -560,7 +560,10 @@ def describe_recipe(recipe: dict[str, Any] | None, run: dict[str, Any], accumula
         return ""
     text += _processes(run)
     acc = _count(accumulation)
-    text += f"; each optimizer step (`global_step`) sums {acc} such steps" if acc and acc > 1 else ""
+    # the Trainer divides each step's loss by the accumulation: the gradient is the mean of the steps', and each keeps
+    # its own RSA term over its own set (not one over their union)
+    text += (f"; each optimizer step (`global_step`) averages the gradients of {acc} such steps, each with its own "
+             "loss over its own clips" if acc and acc > 1 else "")
     return (text + ". `per_device_train_batch_size` is not shown: it is always 1 (one item is one whole step).")
 
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from bgs_hf._format import count
 from bgs_hf._launch import own_part
 from bgs_hf.errors import BGSInputError
 from bgs_hf.training.recipes import Recipe
@@ -233,3 +234,16 @@ class BGSCollator:
         if len(plan.nograd_clips):
             batch["pixel_values_nograd"] = self._pixels(plan.nograd_clips[nograd[rank]], flip_nograd[nograd[rank]])
         return batch
+
+
+def check_step_processes(dataset: Any, collator: Any, world_size: int) -> None:
+    """Refuse a :class:`StepDataset` or :class:`BGSCollator` built for another number of processes than the run's.
+    Nothing else notices: the Trainer shards the dataset's items by rank, so under 2 processes a dataset of 1 gave
+    each process every other step (half an epoch, read as a whole one) and, with a collator of 2, gathered two steps'
+    rows into one loss without an error; a collator of 1 failed inside the first step's gather."""
+    for part in (dataset, collator):
+        if isinstance(part, (StepDataset, BGSCollator)) and part.world_size != world_size:
+            kind = type(part).__name__
+            raise BGSInputError(f"{kind} was built for {count(part.world_size, 'process', 'processes')}, this run has "
+                                f"{world_size}: build StepDataset(sampler, world_size) and BGSCollator(sampler, store, "
+                                f"world_size) with the run's args.world_size ({world_size}), as train_bgs does")

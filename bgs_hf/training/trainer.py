@@ -49,7 +49,7 @@ from bgs_hf.training.callbacks import (
     TrainClockCallback,
 )
 from bgs_hf.training.counters import CostCounters
-from bgs_hf.training.data import ClipStore, StepDataset, stack_clips
+from bgs_hf.training.data import ClipStore, StepDataset, check_step_processes, stack_clips
 from bgs_hf.training.distributed import gather_rows, world
 from bgs_hf.training.memory import embed_in_chunks
 from bgs_hf.training.resume import (
@@ -179,7 +179,8 @@ class BGSTrainer(Trainer):
     model input), ``eval_sets`` (``{"eval": (clips, human, triplets)}``; key = metric prefix, clips = global
     indices, human = HumanSimilarity of that split, triplets = (idx, odd)), ``embed_chunk`` (clips per
     forward chunk with activation recomputation; 0 = one forward), ``bgs_info`` (recipe etc., saved with
-    every checkpoint). The train dataset must be a :class:`StepDataset` and ``per_device_train_batch_size`` 1.
+    every checkpoint). The train dataset must be a :class:`StepDataset` and ``per_device_train_batch_size`` 1; it and a
+    :class:`BGSCollator` are built with the run's number of processes (``args.world_size``), or refused.
     """
 
     def __init__(self, *args: Any, loss_fn: torch.nn.Module, clip_store: ClipStore,
@@ -219,6 +220,7 @@ class BGSTrainer(Trainer):
                                 "one process per GPU (accelerate launch -m bgs_hf.train ..., or torchrun), or "
                                 "pick one GPU with CUDA_VISIBLE_DEVICES")
         check_batch_size(self.args)
+        check_step_processes(self.train_dataset, self.data_collator, self._world_size())
         if isinstance(self.train_dataset, StepDataset):
             self.add_callback(EpochSyncCallback(self.train_dataset))
 
