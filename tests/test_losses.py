@@ -1005,3 +1005,74 @@ def test_a_loss_config_without_a_name_says_the_key_is_missing():
         loss_from_config({"name": ["RSALoss"]})
     with pytest.raises(ValueError, match=r"^not a RSALoss config \(name None\)$"):  # a name given as None: as before
         RSALoss.from_config_dict({"name": None})
+
+
+def test_float16_embeddings_summing_past_its_range_keep_a_finite_loss():
+    """The zero every loss starts from (or returns for an empty step) was ``emb.sum() * 0``: float16 raw features
+    whose entries sum past 65504 made it inf * 0, so BGSLoss returned NaN beside two finite terms, and an empty
+    step's zero was NaN. Each term is computed in float32 and was finite all along."""
+    gen = torch.Generator().manual_seed(0)
+    emb = (3.0 + torch.randn(32, 768, generator=gen)).half().requires_grad_(True)
+    assert torch.isinf(emb.detach().sum())  # the case: a plain sum overflows float16
+    trip, odd, pairs, hd = [[0, 1, 2], [1, 3, 0]], [2, 0], [[0, 1], [0, 2], [1, 2], [1, 3]], [0.2, 0.5, 0.9, 0.4]
+    out = BGSLoss()(emb, trip, odd, pairs, hd)
+    with torch.no_grad():
+        local, glob = TripletMarginLoss()(emb, trip, odd), RSALoss()(emb, pairs, hd)
+    value = float(out.loss.detach())
+    assert math.isfinite(value) and value == pytest.approx(0.7 * float(local) + 0.3 * float(glob), abs=2e-3)
+    out.loss.backward()
+    assert torch.isfinite(emb.grad).all()
+    for zero in (TripletMarginLoss()(emb, [], []), OddOneOutLoss()(emb, [], []), RSALoss()(emb, [[0, 1]], [0.5]),
+                 BGSLoss()(emb, [], [], [], []).loss):
+        assert float(zero.detach()) == 0.0 and zero.grad_fn is not None
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_soft_targets_given_in_half_precision_are_read_as_the_probabilities_they_round(dtype):
+    """A float16 row of thirds sums to 0.99976 and a bfloat16 one to 1.002, beyond the 1e-4 tolerance: valid
+    targets held in half precision were refused as "not counts". Counts and rows off 1 by more than the dtype's
+    rounding are still refused."""
+    q = torch.tensor([[1 / 3, 1 / 3, 1 / 3], [2 / 3, 1 / 3, 0.0]])
+    loss = OddOneOutLoss(0.5)(EMB, [[0, 1, 2], [2, 1, 0]], odd_probs=q.to(dtype))
+    assert float(loss) == pytest.approx(float(OddOneOutLoss(0.5)(EMB, [[0, 1, 2], [2, 1, 0]], odd_probs=q)), rel=1e-2)
+    for bad in ([[2, 1, 0]], [[0.5, 0.45, 0.0]]):
+        with pytest.raises(ValueError, match="must be probabilities"):
+            OddOneOutLoss()(EMB, [[0, 1, 2]], odd_probs=torch.tensor(bad, dtype=dtype))
+
+
+def test_human_distances_given_without_pairs_are_refused_as_odd_without_triplets_is():
+    """``BGSLoss()(emb, trip, odd, None, hd)`` (pairs lost, e.g. a misspelt batch key) trained without the RSA term,
+    the distances dropped without a word, where ``odd`` given with ``triplets=None`` was refused; no distances (None
+    or empty) with no pairs is still a step without the RSA term."""
+    with pytest.raises(ValueError, match=r"^human_dist has 3 values for 0 pairs$"):
+        BGSLoss()(EMB, [[0, 1, 2]], [2], None, [0.1, 0.5, 0.9])
+    for hd in (None, []):
+        out = BGSLoss()(EMB, [[0, 1, 2]], [2], None, hd)
+        assert out.n_pairs == 0 and math.isnan(float(out.global_))
+
+
+@pytest.mark.parametrize("call, name, got", [
+    (lambda: TripletMarginLoss()(EMB, "012", [2]), "triplets", "str"),
+    (lambda: TripletMarginLoss()(EMB, [[0, 1, 2]], ["a"]), "odd", "list"),
+    (lambda: RSALoss()(EMB, {"pairs": [[0, 1]]}, [0.5]), "pairs", "dict"),
+    (lambda: RSALoss()(EMB, [[0, 1], [0, 2], [1, 2]], ["0.1", "0.5", "0.9"]), "human_dist", "list"),
+    (lambda: OddOneOutLoss()(EMB, [[0, 1, 2], [0, 1]], [2, 0]), "triplets", "list"),
+    (lambda: OddOneOutLoss()(EMB, [[0, 1, 2]], odd_probs=np.array([[0.5, 0.5, None]])), "odd_probs", "ndarray"),
+    (lambda: BGSLoss()(EMB, [[0, 1, 2]], [2], "01", [0.5]), "pairs", "str")])
+def test_loss_inputs_that_are_not_numbers_name_the_argument(call, name, got):
+    """Text, a dict or ragged rows as indices or distances were torch's own one line, naming no argument ("too many
+    dimensions 'str'", "expected sequence of length 3 at dim 1 (got 2)"), and a dict a RuntimeError ("Could not
+    infer dtype of dict")."""
+    with pytest.raises(ValueError, match=rf"^{name} must be numbers \(a tensor, array or list of rows\), got {got}: "):
+        call()
+
+
+def test_pairs_and_distances_held_in_pandas_score_as_arrays():
+    """A two-column DataFrame of pairs (as ``bgs_hf.data`` tables hold them) failed in torch with "could not determine
+    the shape of object type 'DataFrame'"; a Series of distances already worked."""
+    pd = pytest.importorskip("pandas")
+    pairs, hd = [[0, 1], [0, 2], [1, 2]], [0.1, 0.5, 0.9]
+    frame = pd.DataFrame(pairs, columns=["i", "j"])
+    assert float(RSALoss()(EMB, frame, pd.Series(hd))) == float(RSALoss()(EMB, pairs, hd))
+    trip = pd.DataFrame([[0, 1, 2]], columns=["a", "b", "c"])
+    assert float(TripletMarginLoss()(EMB, trip, pd.Series([2]))) == float(TripletMarginLoss()(EMB, [[0, 1, 2]], [2]))

@@ -24,7 +24,7 @@ Classes (the four losses are ``torch.nn.Module``; ``forward`` returns a scalar t
     PaperSchedule(alpha=0.7, beta0=0.3, beta_step=0.1, beta_max=0.7)(epoch) -> (alpha, beta)
 
 ``BGSLossOutput`` (dataclass): ``loss`` (scalar tensor to backprop), ``local``, ``global_``
-(detached scalar tensors, NaN when the term had no inputs), ``alpha``, ``beta`` (floats),
+(detached scalar tensors, NaN when the term had no inputs or was undefined), ``alpha``, ``beta`` (floats),
 ``n_triplets``, ``n_pairs`` (ints); ``.to_log_dict() -> dict[str, float | int]`` for logging (the counts stay ints).
 ``loss.get_config_dict()`` describes a loss for the model card (with descriptive keys such as ``name`` and
 ``distance``, so it is not constructor kwargs); ``Cls.from_config_dict(cfg)`` or ``loss_from_config(cfg)``

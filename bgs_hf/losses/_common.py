@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 
 from bgs_hf.errors import finite_number, is_finite_real
@@ -11,8 +12,18 @@ from bgs_hf.errors import finite_number, is_finite_real
 
 def real_tensor(x: Any, device: torch.device, name: str) -> torch.Tensor:
     """``x`` as a tensor on ``device``, refused when complex: the cast to a real dtype dropped the imaginary part
-    with at most torch's ComplexWarning (none at all for indices), and the loss went on with the real part."""
-    t = torch.as_tensor(x, device=device)
+    with at most torch's ComplexWarning (none at all for indices), and the loss went on with the real part.
+    An array-like torch cannot read itself (a pandas DataFrame of pairs) goes through numpy; what is not numbers
+    at all (text, a dict, ragged rows) is one line naming the argument: torch's own message named none ("could not
+    determine the shape of object type 'DataFrame'", "too many dimensions 'str'"), and a dict was a RuntimeError."""
+    if isinstance(x, torch.Tensor):
+        t = x.to(device)
+    else:
+        try:
+            t = torch.as_tensor(np.array(x) if hasattr(x, "__array__") else x, device=device)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise ValueError(f"{name} must be numbers (a tensor, array or list of rows), got "
+                             f"{type(x).__name__}: {err}") from None
     if t.is_complex():
         raise ValueError(f"{name} must be real, got complex values ({t.dtype})")
     return t
@@ -128,5 +139,6 @@ def pair_cosine(emb: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Te
 
 
 def zero_loss(emb: torch.Tensor) -> torch.Tensor:
-    """A zero that keeps the graph connected to ``emb`` (DDP needs every rank to backprop)."""
-    return emb.sum() * 0.0
+    """A zero that keeps the graph connected to ``emb`` (DDP needs every rank to backprop). Zeroed before the sum:
+    ``emb.sum() * 0`` of float16 rows summing past 65504 was inf * 0, a NaN loss beside finite terms."""
+    return (emb * 0.0).sum()

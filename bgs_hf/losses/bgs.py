@@ -17,6 +17,7 @@ from bgs_hf.losses._common import (
     check_emb,
     config_kwargs,
     finite_setting,
+    zero_loss,
 )
 from bgs_hf.losses.odd_one_out import OddOneOutLoss, as_odd_probs
 from bgs_hf.losses.rsa import RSALoss, model_distances
@@ -130,7 +131,7 @@ class BGSLoss(nn.Module):
         n_trip = 0 if triplets is None else int(as_index(triplets, emb.device, width=3, name="triplets").shape[0])
         n_pairs = 0 if pairs is None else int(as_index(pairs, emb.device, width=2, name="pairs").shape[0])
         nan = torch.tensor(float("nan"), device=emb.device)
-        loss = emb.sum() * 0.0
+        loss = zero_loss(emb)
         local = global_ = nan
         if n_trip > 0:
             kw = {"odd_probs": odd_probs} if odd_probs is not None and isinstance(self.local, OddOneOutLoss) else {}
@@ -148,8 +149,9 @@ class BGSLoss(nn.Module):
         elif n_pairs >= 3:
             gl = self.global_(emb, pairs, human_dist)
             loss, global_ = loss + beta * gl, gl.detach()
-        elif pairs is not None and (n_pairs or human_dist is not None):
-            # as RSALoss does before its own few-pairs shortcut: 5 distances for 2 pairs were dropped without a word
+        elif n_pairs or human_dist is not None:
+            # as RSALoss does before its own few-pairs shortcut: 5 distances for 2 pairs were dropped without a word,
+            # and distances with pairs=None too (as odd for triplets=None is refused)
             as_human_dist(human_dist, n_pairs, emb.device, torch.float32)
         return BGSLossOutput(loss, local, global_, alpha, beta, n_trip, n_pairs)
 

@@ -70,7 +70,8 @@ class RSALoss(nn.Module):
         ``human_dist``  (P,) float       1 - p_ij for those pairs
         ==============  ===============  ===============================================
 
-    Fewer than 3 pairs gives a zero loss (a correlation is undefined).
+    Fewer than 3 pairs, equal human distances or a collapsed model (equal model distances) give a zero loss: a
+    correlation is undefined there.
 
     Example::
 
