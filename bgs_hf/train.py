@@ -71,6 +71,7 @@ def _describe_transformers_flags(parser: Any) -> None:
     does); ``--output_dir`` showed ``(default: None)`` where transformers writes to ``trainer_output``; ``--use_cpu``
     false "will use the available torch device", which ACCELERATE_USE_CPU overrides; ``--resume_from_checkpoint`` is
     "Not directly used by Trainer" (bgs-hf uses it, and takes ``last``); ``--enable_jit_checkpoint`` is refused."""
+    from bgs_hf.training.args import CHECKPOINT_MORE_OFTEN
     from bgs_hf.training.scoring import SCORED_METRICS
 
     helps = {
@@ -82,7 +83,7 @@ def _describe_transformers_flags(parser: Any) -> None:
                                   "complete checkpoint) or a checkpoint-N folder; the run's other flags as before",
         # transformers': "Enable JIT checkpointing on SIGTERM", which ended a BGS run as if finished
         "enable_jit_checkpoint": "refused by bgs-hf: SIGTERM ends a run as 'terminated' (143), naming the last "
-                                 "complete checkpoint; checkpoint more often with --save_strategy steps --save_steps N",
+                                 f"complete checkpoint; checkpoint more often with {CHECKPOINT_MORE_OFTEN}",
         # transformers': "If set to False, we will use the available torch device", also under ACCELERATE_USE_CPU
         "use_cpu": "train on CPU though a GPU is there (true by default where ACCELERATE_USE_CPU is, as `accelerate "
                    "launch --cpu` sets it: a one-process `accelerate launch` without --cpu sets it false, whatever "
@@ -124,7 +125,7 @@ def parse(argv: list[str] | None = None) -> Any:
     """Flags -> :class:`~bgs_hf.training.api.TrainConfig`."""
     from bgs_hf.cli._parser import flags_as_typed, unrecognized_message
     from bgs_hf.training.api import TrainConfig, check_ddp_timeout
-    from bgs_hf.training.args import flags_in, infinite_setting_error
+    from bgs_hf.training.args import CHECKPOINT_MORE_OFTEN, flags_in, infinite_setting_error
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
@@ -138,7 +139,10 @@ def parse(argv: list[str] | None = None) -> Any:
     except BGSInputError as err:  # the dataclasses' own checks (--val_split): as this command's flags, as typed
         raise flags_as_typed(err, argv, "_") from None
     except ValueError as err:  # TrainingArguments' own checks (unknown flags were refused above): one line
-        raise BGSInputError(" ".join(str(err).split())) from None
+        message = " ".join(str(err).split())
+        if "requires the save and eval strategy to match" in message:  # --save_strategy steps, epoch evaluation
+            message += f"; to checkpoint more often than once an epoch, give {CHECKPOINT_MORE_OFTEN}"
+        raise BGSInputError(message) from None
     except OverflowError as err:  # --logging_steps inf
         raise infinite_setting_error(flags_in(argv), err) from None
     return TrainConfig(data=data, model=model, bgs=bgs, training=training)

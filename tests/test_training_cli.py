@@ -107,6 +107,35 @@ def test_train_help_says_what_resume_from_checkpoint_takes_and_that_jit_checkpoi
     assert "refused by bgs-hf" in jit and "Enable JIT checkpointing" not in jit, jit
 
 
+@pytest.mark.parametrize("recipe", [[], ["--val_fraction", "0"]], ids=["validated", "no-validation"])
+def test_the_advice_to_checkpoint_more_often_parses_and_checkpoints_every_n_steps(tmp_path, capsys, recipe):
+    """README, the --enable_jit_checkpoint refusal and its -h said "checkpoint more often with --save_strategy steps
+    --save_steps N": beside the default epoch evaluation and best-model selection transformers refused that
+    ("--load_best_model_at_end requires the save and eval strategy to match"), and under `make demo`'s --val_fraction
+    0 too. Each place's advice, N filled in, must parse and checkpoint every N steps; the two flags alone are
+    refused in one line that gives the advice."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.train import build_parser, parse
+    from bgs_hf.training.args import CHECKPOINT_MORE_OFTEN
+
+    assert main(["train", "--data", str(tmp_path / "missing"), "--enable_jit_checkpoint"]) == 2
+    pattern = r"checkpoint more often with ((?:--[a-z_]+ (?:steps|N) ?)+)"
+    refusal = " ".join(capsys.readouterr().err.split())
+    helped = " ".join(build_parser([]).format_help().split())
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    advice = [re.search(pattern, refusal), re.search(pattern, helped),
+              re.search(r"Checkpoint often enough for a pre-emption to lose little \(`([^`]+)`", readme)]
+    assert all(advice), (refusal, advice)
+    for said in advice:
+        flags = said.group(1).replace(" N", " 7").split()
+        training = parse(["--data", str(tmp_path / "missing"), *recipe, *flags]).training
+        assert (training.save_strategy, training.save_steps) == ("steps", 7), said.group(1)
+    with pytest.raises(BGSInputError) as refused:
+        parse(["--data", str(tmp_path / "missing"), *recipe, "--save_strategy", "steps", "--save_steps", "7"])
+    assert CHECKPOINT_MORE_OFTEN in str(refused.value), refused.value
+
+
 @pytest.mark.parametrize("argv, line", [
     (["--dat", "x"], "unrecognized arguments: --dat x (did you mean --data?)"),
     (["--data_dir", "x", "--output_dir", "/tmp/x"], "unrecognized arguments: --data_dir x (did you mean --data?)"),

@@ -46,6 +46,7 @@ from bgs_hf.hub.run_info import (
 from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.training.args import (
+    CHECKPOINT_MORE_OFTEN,
     LOCAL_LOSSES,
     USE_CPU_VARIABLE,
     BGSArguments,
@@ -492,8 +493,7 @@ def _check_preemption(args: Any) -> None:
         raise BGSInputError("--enable_jit_checkpoint is not supported: transformers' SIGTERM handler stops training "
                             "early and the run then saves and scores as if finished (exit 0). Without it SIGTERM ends "
                             "the run as 'terminated' (exit 143), naming the last complete checkpoint for "
-                            "--resume_from_checkpoint last; checkpoint more often with --save_strategy steps "
-                            "--save_steps N")
+                            f"--resume_from_checkpoint last; checkpoint more often with {CHECKPOINT_MORE_OFTEN}")
 
 
 def _check_data_settings(d: DataArguments) -> None:

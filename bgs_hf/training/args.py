@@ -169,6 +169,13 @@ def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
     return defaults
 
 
+#: how to checkpoint more often than once an epoch (a pre-empted job then loses little): keeping the best checkpoint,
+#: the default, needs one at every evaluation, so evaluation moves to the same steps (its patience then counts those
+#: evaluations); without validation clips (--val_fraction 0) the run only checkpoints there. ``--save_strategy steps
+#: --save_steps N`` alone, which the README and the --enable_jit_checkpoint refusal said, was refused by transformers.
+CHECKPOINT_MORE_OFTEN = "--save_strategy steps --save_steps N --eval_strategy steps --eval_steps N"
+
+
 def asks_for_bf16(user: dict[str, Any]) -> bool:
     """Whether the settings (a dict, or :func:`flags_in`'s flags, where a bare ``--bf16`` is ``None``) ask for bf16
     training or evaluation."""
