@@ -4428,6 +4428,40 @@ def test_a_snapshot_folder_named_no_hub_id_links_nothing_and_a_dataset_page_give
                                   "someone/social-ooo"), page
 
 
+def test_push_dataset_reads_a_short_dataset_page_names_no_refused_id_and_links_whatever_folders_are_here(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of 9b9ddea, 524c59a, 04fefbd. ``push --dataset https://hf.co/datasets/org/name`` (the short
+    address papers and READMEs link) said only ``expected ORG/NAME``, and the address of ``org/a--b`` said ``pass
+    --dataset org/a--b``, an id ``--dataset`` then refuses (``space --push --data`` alike). Passed every test: the
+    page pattern without ``www.`` or with ``datasets/`` optional (a model's or a Space's page offered as the dataset's
+    id), ``takes`` without its ``isinstance`` (a download record whose ``repo_id`` is null failed with ``TypeError``),
+    and the snapshot or download rule by ``is_hub_id`` (a folder ``someone/social-ooo`` in the working folder
+    unlinked the Hub's dataset)."""
+    from bgs_hf.hub.card import HubDataset, check_stated_dataset, dataset_page_id, hub_dataset
+
+    def said(name: str) -> str:
+        with pytest.raises(BGSInputError) as err:
+            check_stated_dataset(name)
+        return str(err.value)
+
+    for page in ("https://hf.co/datasets/someone/social-ooo/tree/main",
+                 "https://www.huggingface.co/datasets/someone/social-ooo"):
+        assert said(page) == ("--dataset takes the Hub dataset's id, not its page's address: pass --dataset "
+                              "someone/social-ooo"), page
+    for other in ("https://huggingface.co/someone/social-ooo", "https://huggingface.co/spaces/someone/social-ooo",
+                  "https://huggingface.co/datasets/org/a--b", "https://hf.co/datasets/org/a.git"):
+        assert dataset_page_id(other) is None, other
+        assert "pass --dataset" not in said(other) and said(other).startswith("--dataset: invalid repo id"), other
+    good = {"repo_id": "someone/social-ooo", "revision": _COMMIT}
+    for bad in ({**good, "repo_id": None}, {**good, "repo_id": 5}, {"revision": _COMMIT}):
+        assert hub_dataset(str(tmp_path), "local", bad) is None, bad
+    (tmp_path / "someone" / "social-ooo").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)  # a folder named as the id here: the snapshot and the download still name the Hub's
+    assert hub_dataset(str(_snapshot_folder(tmp_path / "cache")), "local") == HubDataset("someone/social-ooo",
+                                                                                         "snapshot", _COMMIT)
+    assert hub_dataset(str(tmp_path), "local", good) == HubDataset("someone/social-ooo", "download", _COMMIT)
+
+
 def test_card_data_from_run_refuses_a_stated_dataset_that_push_dataset_refuses(tiny_run: Path) -> None:
     """Mutation audit of c3687b1: without ``card_dataset``'s own check, ``card_data_from_run(info, dataset=...)`` (the
     Python journey; ``push`` checks first) put a malformed id or a local folder in the card's ``datasets:``."""

@@ -69,17 +69,19 @@ HUB_EVAL_SPLIT = "train"
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
-#: a Hub dataset page's address (``https://huggingface.co/datasets/ORG/NAME/tree/main``, ``hf://datasets/ORG/NAME``)
+#: a Hub dataset page's address (``https://huggingface.co/datasets/ORG/NAME/tree/main``, the short
+#: ``https://hf.co/datasets/ORG/NAME`` papers and READMEs link, ``hf://datasets/ORG/NAME``)
 _HUB_DATASET_PAGE = re.compile(
-    r"^(?:https?://(?:www\.)?huggingface\.co/|hf://)datasets/([A-Za-z0-9][\w.-]*/[\w.-]+)(?:[/?#@].*)?$")
+    r"^(?:https?://(?:www\.)?(?:huggingface|hf)\.co/|hf://)datasets/([A-Za-z0-9][\w.-]*/[\w.-]+)(?:[/?#@].*)?$")
 
 
 def dataset_page_id(name: str) -> str | None:
     """The dataset id in a Hub dataset page's address (``https://huggingface.co/datasets/ORG/NAME/tree/main`` or
     ``hf://datasets/ORG/NAME`` gives ``ORG/NAME``), else None: the address pasted from the browser where an id is
-    asked for is named by the id to pass, not refused as a malformed id or a missing folder."""
+    asked for is named by the id to pass, not refused as a malformed id or a missing folder. None too where the Hub
+    refuses that id (``.../datasets/org/a--b``): "pass --dataset org/a--b" was said, and that was refused in turn."""
     page = _HUB_DATASET_PAGE.match(name)
-    return page[1] if page else None
+    return page[1] if page and hub_id_refusal(page[1]) is None else None
 
 
 def is_hub_id(name: str | None) -> bool:
