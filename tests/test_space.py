@@ -2380,6 +2380,28 @@ def test_the_space_command_pushes_private_with_every_setting_and_runs_with_its_c
                                                     "serving the BGS Space on http://127.0.0.1:7001/ (Ctrl+C to stop)"]
 
 
+@pytest.mark.parametrize("flags", [["--cache-dir", "/data/bgs"], ["--port", "8000"], ["--host", "0.0.0.0"],
+                                   ["--cache-dir", "c", "--port", "0"]])
+def test_the_space_command_refuses_local_flags_with_push(flags: list[str], tmp_path: Path, monkeypatch,
+                                                         capsys) -> None:
+    """`space --push` with `--cache-dir` (an author's Space cache on its persistent `/data`), `--port` or `--host`
+    staged and pushed the Space without a word: the pushed Space cached in its default folder. Refused in one line
+    that names the flags given and says how a pushed Space's cache is moved, before anything is staged."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    monkeypatch.setattr(space_app, "push_space", lambda *a, **k: pytest.fail("staged a Space"))
+    staged = tmp_path / "sp"
+    assert main(["space", "--model", "me/model", "--push", "--repo-id", "me/demo", "--local-dir", str(staged),
+                 *flags]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    named = [f for f in flags if f.startswith("--")]
+    verb = "applies" if len(named) == 1 else "apply"
+    assert len(err) == 1 and err[0].startswith(f"error: {', '.join(named)} only {verb} to a Space served here, not "
+                                               "with --push"), err
+    assert "BGS_SPACE_CACHE" in err[0] and not staged.exists()
+
+
 def test_the_space_command_refuses_half_a_push_and_a_local_folder_named_like_a_hub_id(tmp_path: Path, monkeypatch,
                                                                                        capsys) -> None:
     """Mutants that passed (CLI audit, second pass): `--repo-id` without `--push` accepted (only `--private` was
@@ -3040,6 +3062,28 @@ def test_the_launcher_reads_its_settings_then_bgs_model_and_serves_locally_by_de
         ("me/staged", 5.0, {"server_name": "127.0.0.1", "server_port": 7860}),
         ("me/other", 5.0, {"server_name": "0.0.0.0", "server_port": 7861}),
         ("me/other", 20.0, {"server_name": "0.0.0.0", "server_port": 7861})]
+
+
+def test_the_launcher_without_gradio_says_so_before_any_model_loads(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`python app.py` in a staged Space folder after `pip install -r requirements.txt` (which lists no gradio: on
+    Hugging Face it comes from the README's sdk_version) loaded the model and embedded the catalogue, minutes, then
+    ended in a ModuleNotFoundError traceback; `bgs-hf space` said it first, in one line."""
+    import importlib.util
+
+    from bgs_hf.hub import space_app
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gradio" else find_spec(name, *a))
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda *a, **k: pytest.fail("loaded the model"))
+    monkeypatch.setattr(space_app, "check_port_free", lambda *a: None)  # 7860 may be in use on this machine
+    app = _space_app()
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setenv("BGS_SPACE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("BGS_MODEL", "me/model")
+    monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    assert app.main() == 2
+    assert capsys.readouterr().err == ("error: the Space needs gradio: pip install 'bgs-hf[space]' (in a staged Space "
+                                       "folder: gradio at the sdk_version its README.md names)\n")
 
 
 def test_the_launcher_says_a_bad_model_port_or_settings_file_in_one_line(tmp_path: Path, monkeypatch,

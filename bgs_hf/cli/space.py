@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import time
 from pathlib import Path
@@ -12,6 +11,11 @@ from typing import Any
 from bgs_hf._files import check_output_folder
 from bgs_hf.cli._args import float_between, int_between
 from bgs_hf.cli._parser import examples
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+#: the flags of a locally served Space: a pushed one serves where Hugging Face says, caching in $BGS_SPACE_CACHE
+LOCAL_ONLY_FLAGS = ("cache_dir", "host", "port")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,8 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--cache-dir", default=None,
         help="embeddings, thumbnails and decoded clips (default $BGS_SPACE_CACHE, else ~/.cache/bgs-hf/space)"
     )
-    p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
-    p.add_argument("--port", type=int_between(0, 65535), default=7860, help="local port (7860; 0 = any free)")
+    # None: not given (refused with --push, where they would be ignored); run() puts in the defaults the help names
+    p.add_argument("--host", default=None, help=f"interface to serve on (default {DEFAULT_HOST})")
+    p.add_argument("--port", type=int_between(0, 65535), default=None,
+                   help=f"local port ({DEFAULT_PORT}; 0 = any free)")
     p.add_argument("--max-upload-mb", type=float_between(0.0, open_low=True), default=20.0, metavar="MIB",
                    help="largest video a visitor may upload, in MiB (default 20)")
     p.add_argument("--max-duration-s", type=float_between(0.0, open_low=True), default=30.0, metavar="SECONDS",
@@ -57,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         ModelPair,
         SpaceBackend,
         SpaceConfig,
+        check_gradio,
         check_port_free,
         launch,
         push_space,
@@ -73,6 +80,12 @@ def run(args: argparse.Namespace) -> int:
         raise BGSInputError("--repo-id, --local-dir and --private only apply with --push (without it the Space runs "
                             "locally)")
     if args.push:
+        given = [f"--{name.replace('_', '-')}" for name in LOCAL_ONLY_FLAGS if getattr(args, name) is not None]
+        if given:  # they were dropped without a word: a --cache-dir on the Space's persistent /data was never used
+            raise BGSInputError(f"{', '.join(given)} only {'applies' if len(given) == 1 else 'apply'} to a Space "
+                                "served here, not with --push (a pushed Space serves on the port Hugging Face gives "
+                                "it; set its BGS_SPACE_CACHE variable to move its cache, e.g. to /data on persistent "
+                                "storage)")
         if not args.repo_id:
             raise BGSInputError("--push needs --repo-id USER/NAME for the Space")
         if args.data:
@@ -99,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         where = url or args.local_dir
         print(f"{'pushed' if url else 'staged'} {len(files)} Space files to {where}")
         return 0
+    args.host = DEFAULT_HOST if args.host is None else args.host
+    args.port = DEFAULT_PORT if args.port is None else args.port
     if not args.host.strip():  # gradio served a blank host on every interface, then failed on its URL "http://:7860/"
         raise BGSInputError(f"--host must name an interface (0.0.0.0 serves other machines too), got {args.host!r}")
     # stripped as the Space's GRADIO_SERVER_NAME is: " 0.0.0.0" (a quoted paste) was checked stripped, then served
@@ -108,8 +123,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(args.cache_dir, "--cache-dir")
     # before minutes of model loading and embedding, not after; found, not imported: the import (seconds, minutes on
     # a loaded machine) came before a mistyped --model was refused, and launch() imports it once the model has loaded
-    if importlib.util.find_spec("gradio") is None:
-        raise BGSInputError("the Space needs gradio: pip install 'bgs-hf[space]'")
+    check_gradio()
     config = SpaceConfig(model=args.model, data=args.data, cache_dir=args.cache_dir, **settings)
     config.check_cache_folder()  # $BGS_SPACE_CACHE naming a file: before the model loads, as --cache-dir
     if args.port:  # in use: said now, not once the models have loaded (0 = any free port, found below)

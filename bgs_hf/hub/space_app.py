@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import importlib.util
 import json
 import logging
 import math
@@ -1235,6 +1236,7 @@ def launch(
     block an interactive interpreter: ``python -i app.py``, a notebook), which said nothing; with it the caller says
     the address (``bgs-hf space``). Without ``backend`` the model loads here, so a ``server_port`` already
     in use is refused first (gradio found it only once the model had loaded, minutes on a real backbone)."""
+    check_gradio()
     if backend is None and server_port is not None:  # None: gradio searches for a free port itself
         check_port_free(server_name, server_port, "set GRADIO_SERVER_PORT to a free port")
     demo = build_demo(backend or SpaceBackend(config))
@@ -1260,6 +1262,16 @@ def launch(
     if getattr(demo, "server", None) is not None:
         demo.server.force_exit = True
     return demo
+
+
+def check_gradio() -> None:
+    """Refuse a Python without gradio before any model loads: :func:`launch` imports it only once the catalogue is
+    embedded, so ``python app.py`` in a staged Space folder after ``pip install -r requirements.txt`` (which lists no
+    gradio: on Hugging Face it comes from the README's ``sdk_version``) was a ModuleNotFoundError traceback minutes
+    later. Found, not imported: the import takes seconds."""
+    if importlib.util.find_spec("gradio") is None:
+        raise BGSInputError("the Space needs gradio: pip install 'bgs-hf[space]' (in a staged Space folder: gradio at "
+                            "the sdk_version its README.md names)")
 
 
 def serving_line(url: str) -> str:
