@@ -8,6 +8,7 @@ registry imports torch, transformers and peft (about 3-6 s on a small machine) b
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,6 +16,29 @@ from urllib.request import getproxies
 
 from bgs_hf._files import expand_user
 from bgs_hf._format import did_you_mean
+
+#: a Hub dataset page's address (``https://huggingface.co/datasets/ORG/NAME/tree/main``, the short
+#: ``https://hf.co/datasets/ORG/NAME`` papers and READMEs link, ``hf://datasets/ORG/NAME``)
+_HUB_DATASET_PAGE = re.compile(
+    r"^(?:https?://(?:www\.)?(?:huggingface|hf)\.co/|hf://)datasets/([A-Za-z0-9][\w.-]*/[\w.-]+)(?:[/?#@].*)?$")
+
+
+def dataset_page_id(name: str) -> str | None:
+    """The dataset id in a Hub dataset page's address (``https://huggingface.co/datasets/ORG/NAME/tree/main`` or
+    ``hf://datasets/ORG/NAME`` gives ``ORG/NAME``), else None: the address pasted from the browser where an id is
+    asked for is named by the id to pass, not refused as a malformed id or a missing folder. None too where the Hub
+    refuses that id (``.../datasets/org/a--b``): "pass --dataset org/a--b" was said, and that was refused in turn.
+    Here, below both the data loader and the model card, which read it alike."""
+    page = _HUB_DATASET_PAGE.match(name)
+    if page is None:
+        return None
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(page[1])
+    except HFValidationError:
+        return None
+    return page[1]
 
 
 def hub_unreachable() -> str | None:

@@ -2464,3 +2464,20 @@ def test_a_dataset_revision_not_cached_offline_is_told_to_download_that_revision
     with pytest.raises(BGSInputError) as err:
         download("me/d")
     assert "(`hf download me/d --repo-type dataset`)" in str(err.value), err.value
+
+
+@pytest.mark.parametrize("page", ["https://huggingface.co/datasets/org/name", "https://huggingface.co/datasets/org/name/"
+                                  "tree/main", "hf://datasets/org/name"])
+def test_a_dataset_pages_address_given_for_data_names_the_id_to_pass(tmp_path, monkeypatch, capsys, page):
+    """``load`` (and ``data validate``, ``train --data``, ``evaluate --data``, which read through it) given a Hub dataset
+    page's address, pasted from the browser, said only "https://...: no such folder (resolved to
+    .../https:/huggingface.co/...)", where it takes the dataset's id: the line now names the id to pass, read by the one
+    rule ``space --push --data`` uses (``dataset_page_id``). Nothing is looked up on the Hub."""
+    monkeypatch.chdir(tmp_path)
+    line = f"{page}: a Hub dataset page's address, not its id: pass org/name"
+    with pytest.raises(BGSInputError) as err:
+        load(page)
+    assert str(err.value) == line
+    for command in (["data", "validate", page], ["train", "--data", page, "--output-dir", str(tmp_path / "run")]):
+        assert cli(command) == 2, command
+        assert capsys.readouterr().err == f"error: {line}\n", command

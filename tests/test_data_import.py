@@ -3007,6 +3007,19 @@ def test_a_name_without_its_extension_or_padding_is_told_the_one_file_it_names(t
     assert "no video 'clip_1'" in str(problems[0]) and "did you mean" not in str(problems[0]), problems[0]
 
 
+def _told(tmp_path: Path, names: list[str], typed: str) -> str:
+    """What an import of a CSV naming ``typed`` (row 1, beside ``names[2:4]``) in a folder of ``names`` says after
+    "no video 'TYPED' in FOLDER": its did-you-mean, or ''."""
+    folder = tmp_path / typed.replace(".", "_")
+    for k, name in enumerate(names):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(bytes([k]))
+    rows = [f"P0,{t},{typed},{names[2]},{names[3]},{names[2]},1" for t in (1, 2)]
+    rows += [f"P0,{t},{names[0]},{names[2]},{names[3]},{names[3]},1" for t in (3, 4)]
+    problems = collect_problems(_csv(tmp_path, rows), folder)[1]
+    return str(problems[0]).split(f" in {folder}", 1)[1]
+
+
 def test_a_numbered_suffix_is_no_extension_and_a_file_without_one_is_told_by_its_name(tmp_path: Path) -> None:
     """Videos named 'clip.01'..'clip.12' (the number after the dot, no extension): 'clip.2' in the CSV was told "did
     you mean 'clip.01'? the file has another extension", another clip, as the digits were read as an extension;
@@ -3014,14 +3027,7 @@ def test_a_numbered_suffix_is_no_extension_and_a_file_without_one_is_told_by_its
     got none either, and 'clip_01.mp4' was told the file has "another" extension. Each is now told its file, and why."""
 
     def told(names: list[str], typed: str) -> str:
-        folder = tmp_path / typed.replace(".", "_")
-        for k, name in enumerate(names):
-            folder.mkdir(exist_ok=True)
-            (folder / name).write_bytes(bytes([k]))
-        rows = [f"P0,{t},{typed},{names[2]},{names[3]},{names[2]},1" for t in (1, 2)]
-        rows += [f"P0,{t},{names[0]},{names[2]},{names[3]},{names[3]},1" for t in (3, 4)]
-        problems = collect_problems(_csv(tmp_path, rows), folder)[1]
-        return str(problems[0]).split(f" in {folder}", 1)[1]
+        return _told(tmp_path, names, typed)
 
     dotted = ["clip.02", "clip.01", "clip.12", "clip.10"]
     assert told(dotted, "clip.2") == " (did you mean 'clip.02'?)"
@@ -3032,3 +3038,20 @@ def test_a_numbered_suffix_is_no_extension_and_a_file_without_one_is_told_by_its
     assert told(bare, "clip_1.mp4") == " (did you mean 'clip_01'? the file has no extension)"
     assert told(bare, "clip_01.mp4") == " (did you mean 'clip_01'? the file has no extension)"
     assert told([f"{n}.video" for n in bare], "clip_1") == " (did you mean 'clip_01.video'? the name has no extension)"
+
+
+def test_a_name_with_another_extension_and_padding_is_told_its_file_and_a_numbered_suffix_never_another_clip(
+        tmp_path: Path) -> None:
+    """'clip_1.avi' in a CSV for the file clip_01.mp4 (another extension and zero-padding) got no did-you-mean;
+    's1.t2' beside s1.t01..s1.t12 was told "did you mean 's1.t01'? the file has another extension", another clip
+    (the suffixes number the clips: it is s1.t02). Each is now told its own file; where two files match ('clip_1.avi'
+    beside clip_01.mp4 and clip_001.mov) or none does ('s1.t2' without s1.t02), no file with another number is
+    called the same one under another extension."""
+    padded = ["clip_01.mp4", "clip_02.mp4", "clip_12.mp4", "clip_10.mp4"]
+    assert _told(tmp_path, padded, "clip_1.avi") == " (did you mean 'clip_01.mp4'? the file has another extension)"
+    assert "did you mean" not in _told(tmp_path / "two", [*padded, "clip_001.mov"], "clip_1.avi")
+    assert _told(tmp_path, padded, "clip_2.MOV") == " (did you mean 'clip_02.mp4'? the file has another extension)"
+    trials = [f"s1.t{n:02d}" for n in (2, 1, 12, 10, 3, 4, 5, 6, 7, 8, 9, 11)]
+    assert _told(tmp_path, trials, "s1.t2") == " (did you mean 's1.t02'?)"
+    without = [name for name in trials if name != "s1.t02"]
+    assert "another extension" not in _told(tmp_path / "without", without, "s1.t2")

@@ -2244,3 +2244,62 @@ def test_the_imports_last_frame_check_refuses_a_long_clip_cut_short_whatever_fra
         and line.endswith(f" bytes of it present); {RECOPY_HINT}"), line
     (tmp_path / "empty.mp4").write_bytes(b"")
     assert _assert_one_line_error(tmp_path / "empty.mp4", check_last_frame) == "empty.mp4: video file is empty (0 bytes)"
+
+
+def test_an_mp4_cut_inside_its_index_at_the_end_is_truncated_in_the_upload_check_as_in_training(
+        tmp_path: Path) -> None:
+    """An MP4 whose index (``moov``) follows its frames, cut inside that index where FFmpeg still opens it: the Space's
+    check said "0 frames: too few for a video" where the decoder said "truncated video: 0 of 40 frames present", and
+    cut earlier in the index both said "no video stream (streams: data)", "no decoder for its video codec" or "video
+    stream has no frames" with a hint to re-encode. Now both say truncated, in the same words, and to copy it again;
+    a cut the decoder reads whole (in the index's last bytes) passes both, as the whole file does."""
+    from bgs_hf.video import write_video
+    from bgs_hf.video.decode import RECOPY_HINT
+
+    frames = np.random.default_rng(0).integers(0, 255, (40, 48, 64, 3), dtype=np.uint8)
+    whole = write_video(tmp_path / "whole.mp4", frames)
+    data = whole.read_bytes()
+    moov = data.find(b"moov") - 4
+    assert moov > data.find(b"mdat")
+    assert check_video(whole).frames == 40 and decode_frames(whole, 8).shape[0] == 8
+    lines = set()
+    for n_bytes in range(moov, len(data), 9):
+        cut = tmp_path / "cut.mp4"
+        cut.write_bytes(data[:n_bytes])
+        try:
+            decode_frames(cut, 8)
+        except BGSInputError:
+            refused = True
+        else:
+            refused = False
+            assert check_video(cut).frames == 40, n_bytes
+        if refused:  # out of the except block: the one-line check asks that no exception is chained to the line
+            line = _assert_one_line_error(cut)
+            assert "truncated" in line and line.endswith(RECOPY_HINT), (n_bytes, line)
+            assert _assert_one_line_error(cut, check_video) == line, n_bytes
+            lines.add(line)
+    assert "cut.mp4: truncated video: 0 of 40 frames present; copy or download it again, or leave the clip out" in lines
+
+
+def test_a_whole_mp4_whose_edit_list_ends_before_its_last_samples_is_not_called_truncated(tmp_path: Path) -> None:
+    """An edit list may end before the track's last samples (a trim kept without re-encoding): FFmpeg leaves the
+    samples past the next keyframe out of its index, so a whole file demuxed 21 of the 40 its header counts and the
+    decoder refused it as "truncated video: 21 of 40 frames present". Fewer samples than the header's count is
+    truncation only where the file ends inside a box; this one is sampled over the 13 frames shown."""
+    import struct
+
+    from bgs_hf.video import write_video
+
+    frames = np.zeros((40, 48, 64, 3), np.uint8)
+    frames[..., 0] = (np.arange(40) * 6)[:, None, None]
+    plain = write_video(tmp_path / "plain.mp4", frames, fps=25, options={"g": "5"})
+    data = bytearray(_trimmed_at_head(plain, tmp_path / "head.mp4", Fraction(1, 25)).read_bytes())
+    elst = data.find(b"elst")
+    assert data[elst + 4] == 0 and struct.unpack(">I", data[elst + 8:elst + 12])[0] == 1  # version 0, one entry
+    duration = struct.unpack(">I", data[elst + 12:elst + 16])[0]
+    data[elst + 12:elst + 16] = struct.pack(">I", duration // 3)  # the edit ends a third of the way in
+    path = tmp_path / "tail.mp4"
+    path.write_bytes(bytes(data))
+    assert check_video(path).frames == 40
+    red = decode_frames(path, 13)[:, 0, 0, 0].astype(int)
+    np.testing.assert_allclose(red, np.arange(1, 14) * 6, atol=8)  # the frames the edit shows, in order

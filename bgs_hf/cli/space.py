@@ -89,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.repo_id:
             raise BGSInputError("--push needs --repo-id USER/NAME for the Space")
         if args.data:
-            from bgs_hf.hub.card import dataset_page_id, hub_dataset, hub_id_refusal, is_hub_id
+            from bgs_hf._offline import dataset_page_id
+            from bgs_hf.hub.card import hub_dataset, hub_id_refusal, is_hub_id
 
             if (refusal := hub_id_refusal(args.data)) is not None:  # x/a--b: not a local folder, no Hub id either
                 raise BGSInputError(f"--data: {refusal}")

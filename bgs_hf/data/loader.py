@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bgs_hf._files import expand_user, resolved_if_other
+from bgs_hf._offline import dataset_page_id
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, missing_configs, read_hub
@@ -60,6 +61,8 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
     if path.exists():
         raise BGSInputError(f"expected a folder or a Hub dataset repo id, got a file{_hint(path)}", path=path)
     text = str(source)
+    if page_id := dataset_page_id(text):  # pasted from the browser: told "no such folder", never the id
+        raise NoSuchSource(f"{source}: a Hub dataset page's address, not its id: pass {page_id}")
     if not looks_like_repo_id(text):
         resolved = resolved_if_other(source)  # the path as given, and where it was looked for
         raise NoSuchSource(f"{source}: no such folder" + (f" (resolved to {resolved})" if resolved else ""))

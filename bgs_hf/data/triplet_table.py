@@ -171,8 +171,9 @@ def _names_a_position(name: str, video_columns: list[str]) -> bool:
 
 def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
     """The did-you-mean of a name that is a file's in another case, extension or folder, or one file's but for an
-    extension, on the name or on the file, and zero-padding ('clip_1' for 'clip_01.mp4', 'clip_1.mp4' for 'clip_01';
-    '' when none): a misspelt name of a video, not a missing one."""
+    extension (none, or another) and zero-padding ('clip_1' for 'clip_01.mp4', 'clip_1.mp4' for 'clip_01',
+    'clip_1.avi' for 'clip_01.mp4'; '' when none): a misspelt name of a video, not a missing one. Never another
+    clip: 's1.t2' beside 's1.t01'..'s1.t12' is no other extension of 's1' (their suffixes number the clips)."""
     folded: dict[str, list[str]] = {}
     for known in files.values():
         folded.setdefault(known.casefold(), []).append(known)
@@ -180,26 +181,35 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
     # spelling guess named another clip ('Clip 08.mp4' for 'Clip 06.mp4' beside 'Clip 06.mov')
     by_stem: dict[str, list[str]] = {}
     by_base: dict[str, list[str]] = {}
-    # a name without its extension and unpadded ('clip_1' for 'clip_01.mp4'), or with one the file has not ('clip_1.mp4'
-    # for 'clip_01'): difflib rates them below its cutoff; keyed by the stem's numbered key and whether there is one
-    by_numbered_stem: dict[tuple[tuple[tuple[str, ...], tuple[str, ...]], bool], list[str]] = {}
+    # a name without its extension and unpadded ('clip_1' for 'clip_01.mp4'), with one the file has not ('clip_1.mp4'
+    # for 'clip_01') or another ('clip_1.avi' for 'clip_01.mp4'): difflib rates them below its cutoff; keyed by the
+    # stem's numbered key
+    by_numbered_stem: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for known in files.values():
         by_stem.setdefault(_stem_key(known), []).append(known)
         by_base.setdefault(PurePosixPath(known).name.casefold(), []).append(known)
-        by_numbered_stem.setdefault((numbered_key(_stem_key(known)), bool(_extension(known))), []).append(known)
+        by_numbered_stem.setdefault(numbered_key(_stem_key(known)), []).append(known)
 
     def same_file(name: str) -> str:
         near = folded.get(name.casefold(), [])
         if near:
             return f" (did you mean {near[0]!r}? names are case-sensitive)"
-        other_ext = by_stem.get(_stem_key(name), [])
+        # a file whose name is the name's but for numbers is another clip ('s1.t01' for 's1.t2'), or the same one
+        # padded ('s1.t02', which closest() tells): only a suffix spelt otherwise is another extension
+        other_ext = [known for known in by_stem.get(_stem_key(name), []) if not _numbered_alike(name, known)]
         if other_ext:  # 'clip_01.mp4' for the file 'clip_01' has an extension the file has not: not "another"
             which = "another" if _extension(other_ext[0]) else "no"
             return f" (did you mean {other_ext[0]!r}? the file has {which} extension)"
-        has_ext = bool(_extension(name))
-        numbered = by_numbered_stem.get((numbered_key(_stem_key(name)), not has_ext), [])
-        if len(numbered) == 1:  # one file only: of 'clip_01.mp4' and 'clip_1.mov', neither is meant more
-            return f" (did you mean {numbered[0]!r}? the {'file' if has_ext else 'name'} has no extension)"
+        numbered = by_numbered_stem.get(numbered_key(_stem_key(name)), [])
+        ext = _extension(name).casefold()
+        other = [known for known in numbered if _extension(known).casefold() != ext]
+        # one file only with another extension (of 'clip_01.mp4' and 'clip_1.mov', neither is meant more); for a name
+        # with one, no file padded otherwise under it ('clip_01.mp4' for 'clip_1.mp4' is closest()'s, as every other
+        # spelling), where a name without is told the file with one beside a bare one ('clip.02.mp4' beside 'clip.02')
+        if len(other) == 1 and (not ext or len(numbered) == 1):
+            why = ("the name has no extension" if not ext else
+                   f"the file has {'another' if _extension(other[0]) else 'no'} extension")
+            return f" (did you mean {other[0]!r}? {why})"
         elsewhere = by_base.get(PurePosixPath(name).name.casefold(), [])
         if elsewhere:
             many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""
@@ -207,6 +217,11 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
         return ""
 
     return same_file
+
+
+def _numbered_alike(name: str, known: str) -> bool:
+    """Whether ``name`` and ``known`` are spelt alike but for their numbers' values and padding ('s1.t2', 's1.t01')."""
+    return numbered_key(name)[0] == numbered_key(known)[0]
 
 
 def _another_numbered_clip(name: str, near: str) -> bool:

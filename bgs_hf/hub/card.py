@@ -20,6 +20,7 @@ from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
 from bgs_hf._format import fmt, fmt_chance, fmt_ci, fmt_fraction, hub_license_id, md_cell
+from bgs_hf._offline import dataset_page_id
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.hub.run_info import COMPILE_OPTIONS, RunInfo, bgs_trained, recorded_world_sizes
 from bgs_hf.metrics.bootstrap import ceiling_disagreement, ceiling_seed_note, positive_ceiling
@@ -68,20 +69,6 @@ HUB_EVAL_CONFIG = "judgments"
 HUB_EVAL_SPLIT = "train"
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
-#: a Hub dataset page's address (``https://huggingface.co/datasets/ORG/NAME/tree/main``, the short
-#: ``https://hf.co/datasets/ORG/NAME`` papers and READMEs link, ``hf://datasets/ORG/NAME``)
-_HUB_DATASET_PAGE = re.compile(
-    r"^(?:https?://(?:www\.)?(?:huggingface|hf)\.co/|hf://)datasets/([A-Za-z0-9][\w.-]*/[\w.-]+)(?:[/?#@].*)?$")
-
-
-def dataset_page_id(name: str) -> str | None:
-    """The dataset id in a Hub dataset page's address (``https://huggingface.co/datasets/ORG/NAME/tree/main`` or
-    ``hf://datasets/ORG/NAME`` gives ``ORG/NAME``), else None: the address pasted from the browser where an id is
-    asked for is named by the id to pass, not refused as a malformed id or a missing folder. None too where the Hub
-    refuses that id (``.../datasets/org/a--b``): "pass --dataset org/a--b" was said, and that was refused in turn."""
-    page = _HUB_DATASET_PAGE.match(name)
-    return page[1] if page and hub_id_refusal(page[1]) is None else None
 
 
 def is_hub_id(name: str | None) -> bool:

@@ -14,8 +14,9 @@ a half turn, an upside-down frame.
 
 Known limits: rotations between multiples of 90 degrees are rounded to the nearest one. The whole clip is decoded,
 so very long videos are slow (the Space caps duration with ``check_video``). Truncation is detected when the header
-records a frame count (MP4/MOV), a Matroska/WebM track its duration (the ``DURATION`` tag), or the container
-cannot be opened (an MP4/MOV whose boxes run past its end, or that has no index, is then named truncated); a cut
+records a frame count (MP4/MOV: fewer samples, in a file that ends inside a box), a Matroska/WebM track its duration
+(the ``DURATION`` tag), or the container cannot be opened (an MP4/MOV whose boxes run past its end, or that has no
+index, is then named truncated; so is one FFmpeg opens that the cut left without a track, codec or frame); a cut
 live-muxed WebM (no tag), MPEG-TS or AVI, or a fragmented MP4 cut at a fragment boundary (its header records no frame
 count), may decode short. An MP4 cut inside its last frame is refused only where that frame fails to decode (an
 AV1 one where the cut falls in its first frame OBU). Partly transparent frames (an alpha channel with any see-through
@@ -195,6 +196,14 @@ def _cut_error(cut: str, p: Path) -> BGSInputError:
     return BGSInputError(f"not a readable video (truncated: {cut}); {RECOPY_HINT}", path=p)
 
 
+def _refuse_if_cut(p: Path) -> None:
+    """Refuse an MP4/MOV that FFmpeg opens but the file ends inside a box of (:func:`_cut_box`) as truncated, where
+    it would be refused for what the cut left (no video stream, no decoder, no frames) with a hint to re-encode: a
+    file cut inside its index loses a track, a codec's description or the sample tables. A whole file passes."""
+    if (cut := _cut_box(p)) is not None:
+        raise _cut_error(cut, p) from None
+
+
 def _is_cover_art(stream: Any) -> bool:
     """An audio file's embedded picture (``attached_pic``): one still image, not a video."""
     import av
@@ -207,8 +216,8 @@ def _video_stream(container: Any, p: Path) -> Any:
     if fmt == "image2" or fmt.endswith("_pipe"):  # FFmpeg's still-image demuxers (png_pipe, jpeg_pipe, ...)
         raise BGSInputError(f"a still image ({fmt}), not a video", path=p)
     moving = [s for s in container.streams.video if not _is_cover_art(s)]
-    if not container.streams and (cut := _cut_box(p)) is not None:  # FFmpeg opens an MP4 cut in its index's header
-        raise _cut_error(cut, p)
+    if not (container.streams.video or container.streams.audio):  # FFmpeg opens an MP4 cut in its index's header,
+        _refuse_if_cut(p)  # or in its video track's (then as a 'data' stream)
     if not moving:
         kinds = sorted({s.type for s in container.streams}) or ["none"]
         only = " (the only picture is cover art)" if container.streams.video else ""
@@ -232,6 +241,14 @@ def _truncated(present: int, recorded: int, p: Path) -> BGSInputError:
     return BGSInputError(f"truncated video: {present} of {recorded} frames present; {RECOPY_HINT}", path=p)
 
 
+def _cut_short(stored: int, recorded: int, p: Path) -> bool:
+    """Whether an MP4/MOV holding ``stored`` of the ``recorded`` samples its header counts was cut: fewer, and the
+    file ends inside a box (:func:`_cut_box`). Fewer alone is no proof: an edit list that trims the tail leaves
+    FFmpeg's index short of the header's count in a whole file; a cut inside the index leaves the index short (none
+    of 40 samples) while FFmpeg still opens the file."""
+    return stored < recorded and _cut_box(p) is not None
+
+
 def _check_samples_present(p: Path, num_frames: int | None = None, *, last_frame: bool = False) -> None:
     """Refuse an MP4/MOV cut short from its sample table alone, neither demuxing nor decoding: a frame whose bytes
     start past the end of the file is missing (those starting before it are the frames :func:`_timeline` demuxes);
@@ -244,7 +261,7 @@ def _check_samples_present(p: Path, num_frames: int | None = None, *, last_frame
         return
     recorded, samples = table
     present = sum(pos < p.stat().st_size for pos, _ in samples)
-    if present < len(samples):
+    if present < len(samples) or _cut_short(len(samples), recorded, p):
         raise _truncated(present, recorded, p)
     if (num_frames is not None or last_frame) and samples:
         _check_last_frame_whole(p, samples, None if last_frame else num_frames)
@@ -427,9 +444,10 @@ def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
         else:
             pts.append(-1)  # frame with no timestamp: fall back to frame indices below
     header_frames = _sample_count(container, stream)
-    if header_frames and n_stored < header_frames:  # first: an MP4 cut before its first frame is cut, not frameless
+    if _cut_short(n_stored, header_frames, p):  # first: an MP4 cut before its first frame is cut, not frameless
         raise _truncated(n_stored, header_frames, p)
     if not pts:
+        _refuse_if_cut(p)  # an MP4 cut inside its index's sample tables
         raise BGSInputError(f"video stream has no frames; {REENCODE_HINT}", path=p)
     ends_inside = bool(last is not None and last.is_corrupt and last.pos is not None and last.pos >= 0
                        and last.pos + last.size >= p.stat().st_size)
@@ -737,6 +755,7 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
             stream = _video_stream(container, p)
             cc = stream.codec_context
             if cc is None:  # PyAV gives no codec context where FFmpeg has no decoder (a damaged or unknown codec id)
+                _refuse_if_cut(p)  # an MP4 cut inside its video track's sample description
                 raise BGSInputError(f"no decoder for its video codec; {REENCODE_HINT}", path=p)
             tb = stream.time_base
             duration = float(stream.duration * tb) if stream.duration and tb else None
