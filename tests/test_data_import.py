@@ -3055,3 +3055,19 @@ def test_a_name_with_another_extension_and_padding_is_told_its_file_and_a_number
     assert _told(tmp_path, trials, "s1.t2") == " (did you mean 's1.t02'?)"
     without = [name for name in trials if name != "s1.t02"]
     assert "another extension" not in _told(tmp_path / "without", without, "s1.t2")
+
+
+def test_an_extension_that_starts_with_a_digit_is_still_an_extension(tmp_path: Path) -> None:
+    """Mutation audit of 6b31f49: ``_extension`` reading a suffix that starts with a digit as a clip's number (only
+    the first character tested) passed, which made '.3gp' and '.3g2' (phone video, read by FFmpeg's MP4 reader) no
+    extension: 'clip_06.mp4' beside 'clip_06.3gp' lost its "the file has another extension", and 'clip_1' for
+    'clip_01.3g2' its "the name has no extension"."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for k, name in enumerate(["clip_06.3gp", "clip_01.3g2", "clip_02.mp4", "clip_03.mp4"]):
+        (videos / name).write_bytes(bytes([k]))
+    rows = [f"P0,{t},clip_06.mp4,clip_02.mp4,clip_03.mp4,clip_02.mp4,1" for t in (1, 2)]
+    rows += [f"P0,{t},clip_1,clip_02.mp4,clip_03.mp4,clip_03.mp4,1" for t in (3, 4)]
+    problems = [str(p) for p in collect_problems(_csv(tmp_path, rows), videos)[1]]
+    assert any("(did you mean 'clip_06.3gp'? the file has another extension)" in p for p in problems), problems
+    assert any("(did you mean 'clip_01.3g2'? the name has no extension)" in p for p in problems), problems

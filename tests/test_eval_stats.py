@@ -485,6 +485,24 @@ def test_a_conv_tokens_overlay_lies_where_agent_mass_pools_the_mask_in_space_and
         assert left <= -0.5 and top <= -0.5 and right >= 63.5 and bottom >= 63.5  # no bare strip at an edge
 
 
+def test_a_conv_overlay_holds_each_tokens_value_in_its_own_cell_and_the_edge_ones_to_the_frames_edge(tmp_path,
+                                                                                                    monkeypatch):
+    """Mutation audit of 44e6589: a centred map's padding to the frame's right and bottom edges put at its top and
+    left (every value drawn a token right of and below its own cell) or padded with zeros (a dark strip over the last
+    half token, as if no relevance lay there) passed: the cells' places were checked, not what each cell holds. Each
+    drawn cell holds its own token's value, and the cells past the last row and column repeat it."""
+    values = np.arange(2 * 4 * 4, dtype=float).reshape(2, 4, 4) / 32 + 0.01
+    axes = _overlay_rows(tmp_path, monkeypatch, np.zeros((16, 64, 64, 3), np.uint8), {"bgs": values}, n_times=2,
+                         centred={"bgs"})
+    assert len(axes) == 2
+    for ax, step in zip(axes, (0, 1)):  # frames 0 and 15
+        drawn = np.asarray(ax.get_images()[1].get_array())
+        assert drawn.shape == (5, 5)
+        assert drawn[:4, :4] == pytest.approx(values[step])
+        assert drawn[4, :4] == pytest.approx(values[step, 3]) and drawn[:4, 4] == pytest.approx(values[step, :, 3])
+        assert drawn[4, 4] == pytest.approx(values[step, 3, 3])
+
+
 def test_mass_on_a_map_without_relevance_is_undefined() -> None:
     """An all-zero map puts no share anywhere: NaN, not 0 (which reads as attention kept off the agents; a mutant
     answering 0 passed)."""

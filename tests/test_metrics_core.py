@@ -2233,3 +2233,22 @@ def test_the_non_finite_warning_names_the_rows_scored_once_a_matrix_holds_nan_an
         "2 of 5 model similarity rows (clips) hold NaN or inf (rows 0, 3) in a pair scored",
         "1 of 3 model similarity rows (clips) holds NaN or inf (row 2) in every pair scored"] + [
         "1 of 4 model similarity rows (clips) holds NaN or inf (row 2) in every pair scored"] * 2
+
+
+def test_a_ceiling_is_one_number_not_a_list_of_one_or_none():
+    """Mutation audit of 6b31f49: ``positive_ceiling`` taking any one-element value (a record's ``[0.5]``, a list
+    where a number belongs, shown as a ceiling "100%") and ``real_number`` reading an empty array past its end
+    (an IndexError, not the one-line refusal) passed; the tests gave a 0-d tensor and two values only."""
+    import torch
+
+    from bgs_hf.metrics.bootstrap import positive_ceiling
+    from bgs_hf.metrics.similarity import real_number
+
+    for one in ([0.5], np.array([0.5]), torch.tensor([0.5])):
+        assert positive_ceiling(one) is False, one
+    assert positive_ceiling(np.float32(0.5)) is True and positive_ceiling(torch.tensor(0.5)) is True
+    for empty in (np.array([]), torch.tensor([]), []):
+        with pytest.raises(BGSInputError, match=r"^ceiling must be one number, got 0 values \(shape \(0,\)\)$"):
+            pct_of_ceiling(0.25, empty)
+        with pytest.raises(BGSInputError, match=r"^r2 must be one number, got 0 values"):
+            real_number(empty, "r2")

@@ -2145,6 +2145,36 @@ def test_an_av1_mp4_cut_after_a_whole_frame_of_its_last_sample_passes_the_check(
     for read in (lambda q: decode_frames(q, 16), lambda q: check_video(q, num_frames=16), check_last_frame):
         assert "the file ends inside the last frame it holds" in _assert_one_line_error(path, read)
 
+def _obu(kind: int, payload: bytes, *, extension: bool = False, sized: bool = True) -> bytes:
+    """An AV1 OBU as MP4 stores it: its header (``kind``, the extension and has-size flags), the extension byte
+    (spatial layer 1), its size as a leb128, then ``payload``."""
+    size, length = b"", len(payload)
+    while sized:
+        size += bytes([length & 0x7F | (0x80 if length > 0x7F else 0)])
+        length >>= 7
+        sized = length > 0
+    return bytes([kind << 3 | extension << 2 | (2 if size else 0)]) + (b"\x08" if extension else b"") + size + payload
+
+
+def test_an_av1_samples_obus_are_read_by_their_header_extension_and_leb128_size() -> None:
+    """Mutation audit of d656712: the OBU reader was checked through SVT-AV1 files only, whose last sample holds
+    neither a sequence header, an extension byte (a layered stream), a size past 127 bytes cut in its size field nor
+    a damaged header: skipping the extension byte, reading the OBU type from the wrong bits (a keyframe sample cut
+    after its sequence header passed), a cut inside a size field read as whole, or the forbidden-bit and has-size
+    tests dropped (damaged bytes or a sample-filling OBU called cut) all passed."""
+    from bgs_hf.video.decode import _av1_cut_before_a_picture as cut
+
+    sequence, frame = _obu(1, bytes(range(12))), _obu(6, bytes(200))
+    assert len(frame) == 203 and not cut(sequence + frame) and not cut(sequence) and not cut(b"")
+    for keep in (1, 2, 3, 100, 202):  # inside the frame OBU's header, size field or data, after a sequence header
+        assert cut(sequence + frame[:keep]), keep
+    assert cut(sequence[:5]) and not cut(frame + frame[:50])  # a whole frame first: left to the decoder
+    layered = _obu(6, bytes(30), extension=True)
+    assert not cut(layered) and cut(layered[:20]) and not cut(layered + frame[:50])
+    assert not cut(bytes([0x80 | frame[0]]) + frame[1:50])  # the forbidden bit: damaged, not cut
+    assert not cut(sequence + _obu(6, bytes([0xFF]) * 40, sized=False)[:20])  # no size: it fills what is there
+
+
 def test_an_unfinished_or_64_bit_mdat_is_called_truncated_and_a_web_page_saved_as_mp4_is_not(tmp_path: Path) -> None:
     """Mutation audit of eb1e199: ``_cut_box`` reading a 64-bit box size as a damaged box, an open-ended ``mdat`` (size
     0: a recording that never finished) as no MP4, a file not starting with ``ftyp`` as one, or a box of under 8 bytes
