@@ -627,6 +627,11 @@ def test_persistent_dataloader_workers_are_refused(tmp_path, tiny):
     # they would keep epoch 0's StepDataset: every epoch would replay epoch 0's clip sets and loss schedule
     with pytest.raises(BGSInputError, match="persistent"):
         _run(tmp_path, tiny, "pw", num_train_epochs=1, dataloader_num_workers=1, dataloader_persistent_workers=True)
+    # without workers (the BGS default) torch refused them only once the data and the model had loaded, a ValueError
+    # traceback ("persistent_workers option needs num_workers > 0")
+    with pytest.raises(BGSInputError, match="--dataloader_persistent_workers is not supported"):
+        _run(tmp_path, tiny, "pw0", num_train_epochs=1, dataloader_persistent_workers=True)
+    assert not (tmp_path / "pw0").exists()
 
 
 def test_refusing_persistent_workers_keeps_the_earlier_run_it_would_overwrite(tmp_path, tiny):
@@ -663,9 +668,58 @@ def test_evaluating_every_n_steps_saves_on_the_same_schedule(tmp_path, tiny):
     assert res.trainer.state.best_model_checkpoint is not None
 
 
+def test_saving_every_n_steps_without_save_steps_saves_at_each_evaluation(tmp_path, tiny):
+    """``--eval_strategy steps --eval_steps 2 --save_strategy steps`` kept transformers' save_steps 500, which passed
+    its check (a multiple of 2): no evaluation's model was saved, and the run kept its last model, best_checkpoint
+    None in metrics.json, without a word. Without a best model to keep, the 500 stays the user's."""
+    from bgs_hf.training.args import training_defaults
+
+    given = {"eval_strategy": "steps", "eval_steps": 2, "save_strategy": "steps"}
+    assert training_defaults(given)["save_steps"] == 2
+    assert training_defaults({"eval_strategy": "steps", "eval_steps": "2", "save_strategy": "steps",
+                              "load_best_model_at_end": None})["save_steps"] == "2"  # a bare CLI flag: on
+    assert "save_steps" not in training_defaults({**given, "load_best_model_at_end": "false"})
+    assert "save_steps" not in training_defaults({**given, "load_best_model_at_end": False})
+    res = _run(tmp_path, tiny, "steps-given", num_train_epochs=2, **given)
+    assert res.trainer.state.best_model_checkpoint is not None
+    assert res.trainer.args.save_steps == 2
+
+
 def test_a_batch_size_other_than_one_is_one_line(tmp_path, tiny):
     with pytest.raises(BGSInputError, match="per_device_train_batch_size must be 1 for BGS"):
         _run(tmp_path, tiny, "bs2", num_train_epochs=1, per_device_train_batch_size=2)
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ({"accelerator_config": {"dispatch_batches": True}}, r"--accelerator_config dispatch_batches=True is not supported"),
+    ({"accelerator_config": {"split_batches": True}}, r"--accelerator_config split_batches=True is not supported"),
+    ({"auto_find_batch_size": True}, r"--auto_find_batch_size is not supported.*--max_memory"),
+])
+def test_a_setting_that_remakes_the_step_batch_is_one_line_before_the_data_loads(tmp_path, tiny, setting, said):
+    """An item is one process's part of a step: ``dispatch_batches`` failed at the first step (a RuntimeError, "batches
+    of different size", in one process too), ``split_batches`` under 2 processes once data and model had loaded (a
+    ValueError asking for a larger batch), and ``auto_find_batch_size`` lowered the batch of 1 to 0 on an out-of-memory
+    step ("No executable batch size found, reached zero", the out-of-memory error lost). A BGSTrainer built by a
+    user's own code refuses them too, before its DataLoader is built."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.training.api import build_loss
+    from bgs_hf.training.data import StepDataset, build_sampler
+    from bgs_hf.training.trainer import BGSTrainer
+
+    with pytest.raises(BGSInputError, match=said):
+        _run(tmp_path, tiny, "refused", max_steps=1, **setting)
+    assert not (tmp_path / "refused").exists()
+    data, pix = tiny
+    trip = data.triplets("train")
+    sampler = build_sampler(get_recipe("clip-batched"), trip, human_similarity(trip.idx, trip.odd, data.n_clips),
+                            data.split_items("train"), seed=0)
+    args = TrainingArguments(output_dir=str(tmp_path / "own"), use_cpu=True, per_device_train_batch_size=1,
+                             report_to="none", **setting)
+    with pytest.raises(BGSInputError, match=said):
+        BGSTrainer(model=tiny_peft_model(), args=args, train_dataset=StepDataset(sampler),
+                   loss_fn=build_loss(BGSArguments()), data_collator=BGSCollator(sampler, TensorClipStore(pix)),
+                   clip_store=TensorClipStore(pix))
 
 
 def test_overwriting_a_run_tolerates_another_rank_removing_the_same_checkpoints(tmp_path, monkeypatch):

@@ -448,11 +448,12 @@ def _check_bgs_settings(bgs: BGSArguments) -> None:
 
 def _check_dataloader_workers(args: Any) -> None:
     """A NaN worker count passed transformers' own check (> 0) and failed in the DataLoader, after the data loaded;
-    persistent workers would never see the epoch change, which a step's clip set depends on."""
+    persistent workers would never see the epoch change, which a step's clip set depends on. Without workers (the BGS
+    default) torch refuses them too, but only once the data and the model had loaded (a ValueError traceback)."""
     workers = _whole(args.dataloader_num_workers, "--dataloader_num_workers", 0, " (0: load in the main process)")
     if workers < 0:
         raise BGSInputError(f"--dataloader_num_workers must be >= 0 (0: load in the main process), got {workers}")
-    if args.dataloader_persistent_workers and workers > 0:
+    if args.dataloader_persistent_workers:
         raise BGSInputError("--dataloader_persistent_workers is not supported: a step's clip set depends on the "
                             "epoch, which persistent workers would never see change (every epoch would replay "
                             "epoch 0)")

@@ -159,10 +159,15 @@ def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
         defaults["lr_scheduler_kwargs"] = {}  # the plateau's mode/factor/patience crash any other schedule
     if eval_strategy == "no":
         defaults.update(load_best_model_at_end=False, lr_scheduler_type="constant", lr_scheduler_kwargs={})
-    elif "save_strategy" not in user:
+    else:
         # keeping the best model needs a checkpoint at every evaluation: save on the user's schedule
-        defaults["save_strategy"] = user.get("eval_strategy", defaults["eval_strategy"])
-        if "save_steps" not in user:  # evaluations fall every eval_steps, else every logging_steps (Trainer)
+        if "save_strategy" not in user:
+            defaults["save_strategy"] = user.get("eval_strategy", defaults["eval_strategy"])
+        # evaluations fall every eval_steps, else every logging_steps (Trainer). A --save_strategy steps given without
+        # --save_steps kept transformers' 500, which passed its check beside --eval_steps 5, 10, 50 ... (a multiple):
+        # no evaluation's model was saved, and the run kept its last model as the best without a word
+        keeps_best = _is_on(user.get("load_best_model_at_end", True))
+        if "save_steps" not in user and ("save_strategy" not in user or keeps_best):
             steps = user.get("eval_steps") or user.get("logging_steps") or defaults.get("logging_steps")
             if steps:
                 defaults["save_steps"] = steps
@@ -179,15 +184,17 @@ CHECKPOINT_MORE_OFTEN = "--save_strategy steps --save_steps N --eval_strategy st
 def asks_for_bf16(user: dict[str, Any]) -> bool:
     """Whether the settings (a dict, or :func:`flags_in`'s flags, where a bare ``--bf16`` is ``None``) ask for bf16
     training or evaluation."""
-    for key in ("bf16", "bf16_full_eval"):
-        if key not in user:
-            continue
-        value = user[key]
-        if value is None or (isinstance(value, str) and value.strip().lower() not in _FALSE_WORDS):
-            return True
-        if not isinstance(value, str) and bool(value):
-            return True
-    return False
+    return any(_is_on(user[key]) for key in ("bf16", "bf16_full_eval") if key in user)
+
+
+def _is_on(value: Any) -> bool:
+    """Whether a boolean setting as given is true: a dict's value, or :func:`flags_in`'s text (``None`` for a bare
+    flag, ``"false"`` as HfArgumentParser reads it)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() not in _FALSE_WORDS
+    return bool(value)
 
 
 #: what HfArgumentParser reads as false for a boolean flag (``--bf16 false``)
@@ -260,12 +267,36 @@ def parse_bytes(text: str) -> int:
 def check_batch_size(args: Any) -> None:
     """BGS takes one clip set per step, sized by ``clips_per_step``: ``per_device_train_batch_size`` must be 1. A
     plain ``TrainingArguments`` keeps its default 8; checked before data and model load (it was refused only by
-    ``BGSTrainer``, after both, naming the CLI flag alone)."""
+    ``BGSTrainer``, after both, naming the CLI flag alone). The settings that change a batch behind the Trainer's
+    back are refused with it (:func:`_batch_changer`)."""
     size = getattr(args, "per_device_train_batch_size", 1)
     if size != 1:
         raise BGSInputError(f"per_device_train_batch_size must be 1 for BGS, got {size} (TrainingArguments' default "
                             "is 8): one item is one clip set; size it with --clips_per_step "
                             "(BGSArguments(clips_per_step=...))")
+    changer = _batch_changer(args)
+    if changer is not None:
+        raise BGSInputError(changer)
+
+
+def _batch_changer(args: Any) -> str | None:
+    """A setting that would remake a BGS batch, and why (None: none is set). An item is one process's part of a step
+    (:class:`~bgs_hf.training.data.StepDataset`), so accelerate's ``dispatch_batches`` concatenated every process's
+    part into one batch (a RuntimeError "batches of different size" at the first step, whose advice, split_batches,
+    fails too), ``split_batches`` cannot split a batch of 1 among processes (a ValueError once data and model had
+    loaded), and ``auto_find_batch_size`` could only lower the batch of 1 to 0: an out-of-memory step ended in
+    "No executable batch size found, reached zero", the out-of-memory error itself lost."""
+    config = getattr(args, "accelerator_config", None)
+    for name, cannot in (("dispatch_batches", "dispatch from one process"), ("split_batches", "split further")):
+        value = config.get(name) if isinstance(config, dict) else getattr(config, name, None)
+        if value:
+            return (f"--accelerator_config {name}={value} is not supported: each process loads its own part of a "
+                    f"BGS step, which accelerate cannot {cannot}; leave {name} unset (or false)")
+    if getattr(args, "auto_find_batch_size", False):
+        return ("--auto_find_batch_size is not supported: a BGS step's batch is one clip set, which it could only lower to 0 (an "
+                "out-of-memory step ended in 'No executable batch size found', the out-of-memory error lost); fit a "
+                "step to memory with --max_memory or --embed_chunk, or a smaller --clips_per_step")
+    return None
 
 
 def draws_bars(args: Any) -> bool:
