@@ -218,6 +218,17 @@ def test_card_without_baseline_says_so(tiny_run: Path, tmp_path: Path) -> None:
     assert "model-index" not in text
 
 
+def test_the_cards_schedule_formula_says_the_epoch_is_floored() -> None:
+    """The card printed the recorded schedule as ``min(beta_max, beta0 + beta_step * epoch)``: read with Trainer's
+    fractional epochs, beta grew within an epoch; the code floors the 0-based epoch, so beta steps once an epoch."""
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+    from bgs_hf.losses import BGSLoss
+
+    text = str(render_model_card(BGSModelCardData(fit={"r2": 0.1}, loss=BGSLoss().get_config_dict())))
+    objective = text.split("## Training objective")[1]
+    assert "min(beta_max, beta0 + beta_step * floor(epoch)) * global (epoch counted from 0)" in objective, objective
+
+
 def test_card_does_not_call_the_noise_ceiling_an_upper_bound(tiny_run: Path) -> None:
     """The card's limitations said "no model can exceed the noise ceiling above": the split-half ceiling is a
     reference, not a bound (on SocialShapes the true social coordinates score 125-160% of it, README; the demo's

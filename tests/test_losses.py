@@ -1076,3 +1076,39 @@ def test_pairs_and_distances_held_in_pandas_score_as_arrays():
     assert float(RSALoss()(EMB, frame, pd.Series(hd))) == float(RSALoss()(EMB, pairs, hd))
     trip = pd.DataFrame([[0, 1, 2]], columns=["a", "b", "c"])
     assert float(TripletMarginLoss()(EMB, trip, pd.Series([2]))) == float(TripletMarginLoss()(EMB, [[0, 1, 2]], [2]))
+
+
+@pytest.mark.parametrize("human, got", [
+    (np.array([[0.0, 0.3, 0.8], [0.3, 0.0, 0.5], [0.8, 0.5, 0.0]]), r"\(3, 3\) \(a distance matrix"),
+    (np.linspace(0.1, 0.9, 9).reshape(9, 1), r"\(9, 1\)$"),
+    (np.linspace(0.1, 0.9, 9).reshape(1, 9), r"\(1, 9\)$")])
+def test_human_distances_not_one_per_pair_as_a_vector_are_refused_even_when_the_count_matches(human, got):
+    """A full (n, n) distance matrix (or a column) was flattened: when n * n happened to equal the number of pairs,
+    RSALoss and BGSLoss scored its row-major values against the pairs without a word."""
+    pairs = [[0, 1], [0, 2], [1, 2]] * 3
+    for loss in (lambda: RSALoss()(EMB, pairs, human), lambda: BGSLoss()(EMB, [[0, 1, 2]], [2], pairs, human),
+                 lambda: BGSLoss()(EMB, [[0, 1, 2]], [2], pairs[:2], human)):
+        with pytest.raises(ValueError, match=rf"^human_dist must have shape \((9|2),\), one distance per pair, "
+                                             rf"got {got}"):
+            loss()
+
+
+def test_human_distances_given_as_bools_are_refused_not_read_as_0_and_1():
+    """A bool mask as ``human_dist`` was read as distances 0.0 and 1.0 and correlated without a word."""
+    for loss in (lambda hd: RSALoss()(EMB, [[0, 1], [0, 2], [1, 2]], hd),
+                 lambda hd: BGSLoss()(EMB, [[0, 1, 2]], [2], [[0, 1], [0, 2], [1, 2]], hd)):
+        for hd in (torch.tensor([True, False, True]), np.array([True, False, True]), [True, False, True]):
+            with pytest.raises(ValueError, match=r"^human_dist must hold real distances, got bools"):
+                loss(hd)
+
+
+def test_the_recorded_schedule_formula_floors_the_epoch_as_the_schedule_does():
+    """The formula a run records (and its model card prints) read ``beta0 + beta_step * epoch``, while the schedule
+    floors the epoch: at epoch 1.5 the card's formula gave 0.45, the run trained with 0.4. A run recorded with the
+    old words still rebuilds (the code floored then too)."""
+    cfg = BGSLoss().get_config_dict()
+    assert "beta0 + beta_step * floor(epoch)" in cfg["schedule"]["formula"], cfg
+    for epoch in (0.0, 0.5, 1.5, 2.0, 3.999, 9.5):
+        assert PaperSchedule()(epoch)[1] == pytest.approx(min(0.7, 0.3 + 0.1 * math.floor(epoch))), epoch
+    older = {**cfg, "schedule": {**cfg["schedule"], "formula": bgs_mod._PAPER_FORMULA_UNFLOORED}}
+    assert BGSLoss.from_config_dict(older).get_config_dict() == cfg

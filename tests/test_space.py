@@ -1747,6 +1747,20 @@ def test_a_bad_uploads_message_names_the_file_once(space: SpaceBackend) -> None:
     assert md.startswith("**Could not compare:** twice.mp4: not a readable video") and md.count("twice.mp4") == 1, md
 
 
+def test_a_bad_uploads_message_names_its_slot_when_another_upload_has_its_name(space: SpaceBackend) -> None:
+    """Two uploads both named video.mp4 (Gradio keeps each in a folder of its own), one of them unreadable: the page
+    said "video.mp4: not a readable video", which did not say which one to replace."""
+    root = Path(space.config.upload_root)
+    for folder in ("a1", "b2"):
+        (root / folder).mkdir(exist_ok=True)
+    good = _upload(space, "a1/video.mp4", space.catalogue.paths[0])
+    bad = _upload(space, "b2/video.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    md = compare_view(space, [None, None, space.catalogue.clip_ids[2]], [good, bad, None])[2]
+    assert md.startswith("**Could not compare:** clip B: video.mp4: not a readable video ("), md
+    md = compare_view(space, [None, None, None], [bad, good, _upload(space, "other.mp4", space.catalogue.paths[2])])[2]
+    assert md.startswith("**Could not compare:** clip A: video.mp4: not a readable video ("), md
+
+
 def test_a_bad_uploads_message_names_a_file_with_a_colon_in_its_name_once(space: SpaceBackend) -> None:
     """Found by fuzzing upload names: the name was cut from the worker's reason at its first ": ", so an upload
     named "Meeting: part 1.mp4" was reported as "Meeting: part 1.mp4: part 1.mp4: not a readable video"."""

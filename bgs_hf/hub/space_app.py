@@ -626,11 +626,18 @@ class SpaceBackend:
                                 f"{len(picks)} and {len(uploads)}")
         labels, pre, bgs, positions, thumbs, unknown = [], [], [], [], [], []
         n_uploads = sum(1 for u in uploads if u)
+        names = Counter(Path(u).name for u in uploads if u)
         for slot, pick, upload in zip(SLOTS, picks, uploads):
             if upload:
                 if progress is not None:  # seconds per upload (decode worker + both models) on a CPU Space
                     progress(len(labels), len(SLOTS), f"clip {slot}: checking, decoding and embedding the upload")
-                clip_pre, clip_bgs, thumb = self.embed_upload(upload)
+                try:
+                    clip_pre, clip_bgs, thumb = self.embed_upload(upload)
+                except BGSInputError as err:
+                    if names[Path(upload).name] < 2:
+                        raise
+                    # two uploads both named video.mp4: "video.mp4: not a readable video" did not say which one
+                    raise BGSInputError(f"clip {slot}: {err}") from None
                 twin = self.catalogue_twin(upload)
                 if twin is not None:  # a copy of a catalogue clip is that clip: its embeddings (copies tie exactly)
                     clip_pre, clip_bgs = self.cat_pre[twin], self.cat_bgs[twin]

@@ -67,10 +67,20 @@ def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) ->
 
 def as_human_dist(human_dist: Any, n_pairs: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     """The human distance of each pair, one finite real value per pair: torch's "Could not infer dtype of NoneType"
-    was the whole message for a missing ``human_dist``."""
+    was the whole message for a missing ``human_dist``. Only a (P,) vector: a full (n, n) distance matrix was
+    flattened and, where n * n happened to equal P, scored row-major against the pairs without a word; bools
+    (a mask) were read as distances 0 and 1."""
     if human_dist is None:
         raise ValueError("human_dist is missing: give the human distance 1 - p_ij of each pair")
-    hd = real_tensor(human_dist, device, "human_dist").to(dtype).reshape(-1)
+    hd = real_tensor(human_dist, device, "human_dist")
+    if hd.dtype == torch.bool:
+        raise ValueError("human_dist must hold real distances, got bools (a mask is not a distance)")
+    if hd.ndim != 1:
+        square = hd.ndim == 2 and hd.shape[0] == hd.shape[1] and hd.shape[0] > 1
+        hint = " (a distance matrix: give the pair values D[pairs[:, 0], pairs[:, 1]])" if square else ""
+        raise ValueError(f"human_dist must have shape ({n_pairs},), one distance per pair, got "
+                         f"{tuple(hd.shape)}{hint}")
+    hd = hd.to(dtype)
     if hd.shape[0] != n_pairs:
         raise ValueError(f"human_dist has {hd.shape[0]} values for {n_pairs} pairs")
     if not bool(torch.isfinite(hd).all()):

@@ -24,12 +24,16 @@ from bgs_hf.losses.rsa import RSALoss, model_distances
 from bgs_hf.losses.triplet import TripletMarginLoss
 
 #: how a PaperSchedule weighs the terms, as a BGSLoss config records it
-_PAPER_FORMULA = "alpha * local + min(beta_max, beta0 + beta_step * epoch) * global"
+#: what the model card prints of the schedule: the epoch is floored, as :meth:`PaperSchedule.__call__` does (the
+#: trainer passes the 0-based epoch index), so beta is beta0 for the whole first epoch and steps once per epoch
+_PAPER_FORMULA = "alpha * local + min(beta_max, beta0 + beta_step * floor(epoch)) * global (epoch counted from 0)"
+#: the same schedule as runs recorded it before the formula said the epoch is floored: they still rebuild
+_PAPER_FORMULA_UNFLOORED = "alpha * local + min(beta_max, beta0 + beta_step * epoch) * global"
 
 
 @dataclass
 class PaperSchedule:
-    """Weights of the two terms per epoch: alpha constant, beta = min(beta_max, beta0 + beta_step * epoch).
+    """Weights of the two terms per epoch: alpha constant, beta = min(beta_max, beta0 + beta_step * floor(epoch)).
 
     The paper: alpha = 0.7, beta = min(0.7, 0.3 + 0.1 * epoch) (epoch counted from 0). ``epoch`` may be
     fractional (Trainer's ``state.epoch``); it is floored so beta steps once per epoch as in the paper.
@@ -175,6 +179,8 @@ class BGSLoss(nn.Module):
         sched = kw.get("schedule") or {"kind": "PaperSchedule"}
         if not isinstance(sched, dict) or sched.get("kind") != "PaperSchedule":
             raise ValueError("BGSLoss config: only a PaperSchedule schedule can be rebuilt")
+        if sched.get("formula") == _PAPER_FORMULA_UNFLOORED:  # an older run's words for the same floored schedule
+            sched = {**sched, "formula": _PAPER_FORMULA}
         # an unknown key was "PaperSchedule.__init__() got an unexpected keyword argument", a TypeError, and a list
         # failed in dict() ("dictionary update sequence element #0 ...")
         weights = config_kwargs({**sched, "name": "PaperSchedule"}, "PaperSchedule",
