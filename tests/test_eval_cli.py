@@ -2452,6 +2452,9 @@ def test_attention_overlays_draw_a_conv_models_maps_centred_on_its_tokens_and_a_
     res = attention.attention_analysis(models, data, items, out_dir=tmp_path)
     assert len(res["figures"]) == len(said) == 1
     assert set(said[0].get("centred") or ()) == {"bgs"}
+    # each model's own strides (frames per step, pixels per token), which place its tokens where its stride does not
+    # divide the clip: the videomae's 2-frame tubelets of 8-px patches, the conv's strides [1, 2] over 2 blocks
+    assert said[0].get("strides") == {"pretrained": (2, 8), "bgs": (2, 4)}
 
 
 def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path):

@@ -503,6 +503,120 @@ def test_a_conv_overlay_holds_each_tokens_value_in_its_own_cell_and_the_edge_one
         assert drawn[4, 4] == pytest.approx(values[step, 3, 3])
 
 
+def _saved_embedder(tmp_path, config):
+    """A plain embedder (no head, no LoRA) of ``config`` saved to and built from a folder, as a user's own would be."""
+    from bgs_hf.models import build_embedder
+
+    from_config = type(config).model_type
+    if from_config == "bgs_conv3d":
+        from bgs_hf.models.conv3d import BGSConv3dModel as model_class
+    else:
+        from transformers import VideoMAEModel as model_class
+    model_class(config).save_pretrained(tmp_path / "backbone")
+    return build_embedder(tmp_path / "backbone", head=None, lora=None)
+
+
+def test_a_conv_overlay_at_a_crop_and_frame_count_its_strides_do_not_divide_lies_where_its_gradient_does(
+        tmp_path, monkeypatch):
+    """A CNN's token k is centred on sample stride·k whatever the crop; the overlays spread its 8 tokens over 30 px
+    (3.75 px apart, not 4) and its 3 time steps over 7 frames (2.33 apart, not 3): cell (3, 5) drawn 1.25 px left of
+    where the model's gradient puts it, frame 4 under step 2 (centred on frame 6), not step 1 (frame 3). Before
+    that, ``token_grid`` took 30 // 4 = 7 for the 30 -> 15 -> 8 locations a side, and the map was refused."""
+    from bgs_hf.eval.attention import rollout_maps, token_grid, token_strides
+    from bgs_hf.models.conv3d import BGSConv3dConfig
+
+    model = _saved_embedder(tmp_path, BGSConv3dConfig(widths=[2, 2], temporal_strides=[1, 3], num_frames=7,
+                                                      image_size=30))
+    assert token_grid(model)[1] == 8 and token_strides(model) == (3, 4, True)
+    with torch.no_grad():
+        for block in model.backbone.blocks:  # positive weights: each token's gradient fills its window, symmetric
+            block.conv.weight.fill_(0.1)
+            block.conv.bias.zero_()
+    clip = torch.ones(7, 3, 30, 30, requires_grad=True)  # every unit active: the ReLUs pass the gradient
+    assert rollout_maps(model, clip.detach()).shape == (3, 8, 8)
+    tokens = model.backbone(clip[None]).last_hidden_state[0].reshape(3, 8, 8, -1)
+
+    def centre(step: int, row: int, col: int) -> np.ndarray:
+        """(frame, y, x) centroid of the token's gradient over the clip: where the model puts the token."""
+        (grad,) = torch.autograd.grad(tokens[step, row, col].sum(), clip, retain_graph=True)
+        weight = grad.abs().sum(dim=1).numpy()  # (frames, y, x)
+        return np.array([(weight * idx).sum() / weight.sum() for idx in np.indices(weight.shape)])
+
+    assert centre(1, 3, 5) == pytest.approx((3, 12, 20))
+    steps = [centre(t, 3, 5)[0] for t in range(3)]
+    soft = np.zeros((3, 8, 8))
+    soft[:, 3, 5] = [0.1, 0.2, 0.3]  # one value per step: each column says which step it draws
+    axes = _overlay_rows(tmp_path, monkeypatch, np.zeros((7, 30, 30, 3), np.uint8), {"bgs": soft}, n_times=7,
+                         centred={"bgs"}, strides={"bgs": token_strides(model)[:2]})
+    shown = []
+    for frame, ax in enumerate(axes):
+        overlay = ax.get_images()[1]
+        left, right, top, bottom = _cell(overlay, 3, 5)
+        assert ((left + right) / 2, (top + bottom) / 2) == pytest.approx((20, 12))
+        nearest = int(np.argmin([abs(s - frame) for s in steps]))
+        if abs(steps[nearest] - frame) < min(abs(s - frame) for k, s in enumerate(steps) if k != nearest):
+            assert float(np.nanmax(overlay.get_array())) == pytest.approx(soft[nearest].max()), frame
+            shown.append((frame, nearest))
+    assert (4, 1) in shown and len(shown) == 7  # frame 4: step 1's window (frames 1..5), not step 2's
+
+
+def test_a_vit_overlay_at_a_crop_its_patch_does_not_divide_draws_each_patch_over_its_own_pixels(tmp_path, monkeypatch):
+    """A ViT given a 36-px crop with 8-px patches makes 4 patches a side over pixels 0..31 (the last 4 px are never
+    seen); the overlay spread them over the 36 px, 9 px apart: patch 3 (pixels 24..31) drawn over 26.5..35.5."""
+    from transformers import VideoMAEConfig
+
+    from bgs_hf.eval.attention import rollout_maps, token_grid, token_strides
+
+    model = _saved_embedder(tmp_path, VideoMAEConfig(image_size=36, patch_size=8, num_frames=4, tubelet_size=2,
+                                                     hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                                     intermediate_size=16))
+    assert token_grid(model)[:2] == (2, 4) and token_strides(model) == (2, 8, False)
+    maps = rollout_maps(model, torch.zeros(4, 3, 36, 36))
+    axes = _overlay_rows(tmp_path, monkeypatch, np.zeros((4, 36, 36, 3), np.uint8), {"bgs": maps},
+                         strides={"bgs": token_strides(model)[:2]})
+    for ax in axes:
+        assert _cell(ax.get_images()[1], 1, 3) == pytest.approx((23.5, 31.5, 7.5, 15.5))
+        assert (*ax.get_xlim(), *ax.get_ylim()) == pytest.approx((-0.5, 35.5, 35.5, -0.5))  # the whole frame shown
+
+
+def test_a_vits_agent_mass_at_a_crop_its_patch_does_not_divide_pools_each_patchs_own_pixels(tmp_path):
+    """The ViT's 4 patches a side of a 36-px crop cover pixels 0..31; the mask was pooled in 9-px blocks of the 36,
+    so an agent on the last 4 px, which no patch sees, put 4/9 of the last column's tokens on it (and an agent on
+    pixels 24..31, all of patch 3, gave it 8/9). Agent mass pools each patch's own pixels."""
+    from transformers import VideoMAEConfig
+
+    from bgs_hf.eval.attention import _agent_mass_per_clip
+
+    model = _saved_embedder(tmp_path, VideoMAEConfig(image_size=36, patch_size=8, num_frames=4, tubelet_size=2,
+                                                     hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                                     intermediate_size=16))
+    unseen, patch_3 = np.zeros((4, 36, 36), np.uint8), np.zeros((4, 36, 36), np.uint8)
+    unseen[:, :, 32:] = 1
+    patch_3[:, :, 24:32] = 1
+    maps = np.zeros((2, 4, 4))
+    maps[:, :, 3] = 0.125  # all relevance on the last patch column
+    mass, area = _agent_mass_per_clip(model, [maps, maps], ["unseen", "patch_3"], {"unseen": unseen,
+                                                                                  "patch_3": patch_3})
+    assert mass == pytest.approx([0, 1]) and area == pytest.approx([0, 0.25])
+
+
+def test_overlays_given_strides_that_divide_the_clip_are_drawn_pixel_for_pixel_as_without_them(tmp_path):
+    """The demo's geometry (16 frames, 64 px: a CNN's strides 8 and 16, a ViT's tubelet 2 and 16-px patches) divides
+    the clip: the models' own strides place every token where frames / T' and pixels / g did, so its attention PNGs
+    do not change."""
+    from PIL import Image
+
+    from bgs_hf.eval.attention import plot_overlays
+
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (16, 64, 64, 3), dtype=np.uint8)
+    maps = {"pretrained": rng.random((8, 4, 4)), "bgs": rng.random((2, 4, 4))}
+    plain = plot_overlays(frames, maps, tmp_path / "plain.png", centred={"bgs"})
+    strided = plot_overlays(frames, maps, tmp_path / "strided.png", centred={"bgs"},
+                            strides={"pretrained": (2, 16), "bgs": (8, 16)})
+    assert np.array_equal(np.asarray(Image.open(plain)), np.asarray(Image.open(strided)))
+
+
 def test_mass_on_a_map_without_relevance_is_undefined() -> None:
     """An all-zero map puts no share anywhere: NaN, not 0 (which reads as attention kept off the agents; a mutant
     answering 0 passed)."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import textwrap
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,13 +150,22 @@ def temporal_attentions(backbone: Any) -> Iterator[list[Any]]:
 
 
 def token_grid(model: Any) -> tuple[int, int, bool]:
-    """(tubelet, grid side g, per-frame CLS?) of a BGS embedder's backbone."""
+    """(tubelet, grid side g, per-frame CLS?) of a BGS embedder's backbone. A ViT's patches drop the pixels past the
+    last whole patch; same-padded stride-2 convolutions keep a token for a part side (100 px -> 50 -> 25 -> 13 -> 7),
+    which ``image // 16`` (6) missed: the CNN's map was refused as not filling its grid."""
     base = _base(model)
     spec = base.spec
-    cfg = base.backbone.config
-    widths = getattr(cfg, "widths", None)  # bgs_conv3d: every block halves the side
-    patch = 2 ** len(widths) if widths else int(getattr(cfg, "patch_size", 16))
-    return int(spec.tubelet_size or 1), int(spec.image_size) // patch, spec.pooling in ("cls", "frame-mean")
+    stride, centred = _side_stride(base.backbone.config)
+    image = int(spec.image_size)
+    g = -(-image // stride) if centred else image // stride
+    return int(spec.tubelet_size or 1), g, spec.pooling in ("cls", "frame-mean")
+
+
+def _side_stride(cfg: Any) -> tuple[int, bool]:
+    """(pixels per token side, centred?) of a backbone config: ``bgs_conv3d``'s blocks each halve the side (same
+    padding: token k centred on pixel stride·k), a ViT's patch covers its block."""
+    widths = getattr(cfg, "widths", None)
+    return (2 ** len(widths), True) if widths else (int(getattr(cfg, "patch_size", 16)), False)
 
 
 def _conv_geometry(model: Any) -> tuple[int, list[int]] | None:
@@ -167,6 +176,17 @@ def _conv_geometry(model: Any) -> tuple[int, list[int]] | None:
         return None
     cfg = base.backbone.config
     return int(cfg.kernel_size), list(cfg.temporal_strides)
+
+
+def token_strides(model: Any) -> tuple[int, int, bool]:
+    """(frames per time step, pixels per token side, centred?) of a BGS embedder's tokens: a ViT's tubelet and patch
+    (a token covers its block), a CNN's product of temporal strides and 2 per block (token k centred on stride·k,
+    :func:`_conv_geometry`). Why: the overlays placed tokens at frames / T' and pixels / g, which is the stride only
+    where it divides the clip (a 100-px CNN's 7 tokens drawn 14.3 px apart, not 16)."""
+    base = _base(model)
+    conv = _conv_geometry(model)
+    side, centred = _side_stride(base.backbone.config)
+    return int(np.prod(conv[1])) if conv is not None else int(base.spec.tubelet_size or 1), side, centred
 
 
 def contribution_maps(tokens: np.ndarray, g: int) -> np.ndarray:
@@ -234,7 +254,8 @@ def rollout_maps(model: Any, clip: Any) -> np.ndarray:
 
 
 def masks_to_tokens(labels: np.ndarray, policy: Any, tubelet: int, grid: int, agents: Sequence[int] = (1, 2),
-                    out_frames: int | None = None, conv: tuple[int, Sequence[int]] | None = None) -> np.ndarray:
+                    out_frames: int | None = None, conv: tuple[int, Sequence[int]] | None = None,
+                    patch: int | None = None) -> np.ndarray:
     """Share of each token's pixels covered by ``agents`` in a per-frame label map ``(T_src, H, W)`` (labels as in
     ``agent_masks.npz``: 1 and 2 are the interacting agents, 3 the bystander).
 
@@ -242,7 +263,9 @@ def masks_to_tokens(labels: np.ndarray, policy: Any, tubelet: int, grid: int, ag
     resize + centre crop of the frame policy, then pixels are averaged per patch and per tubelet (a ViT's
     tokens). ``conv=(kernel, temporal_strides)``: a token of a stack of same-padded stride-2 convolutions sees a
     window centred on its grid position, not the block to its lower right; the mask is pooled through the same
-    geometry (one average pool per block), so agent mass is not pulled half a token off the agents.
+    geometry (one average pool per block), so agent mass is not pulled half a token off the agents. ``patch``: a
+    ViT's patch side (:func:`token_strides`); its patches cover the crop's first ``grid · patch`` pixels only (a
+    36-px crop of 8-px patches: 0..31), which the pool then splits, not the whole crop (9-px blocks).
     """
     import torch
 
@@ -263,6 +286,8 @@ def masks_to_tokens(labels: np.ndarray, policy: Any, tubelet: int, grid: int, ag
         if v.shape[-1] != grid:
             raise BGSInputError(f"the convolution geometry gives a {v.shape[-1]}x{v.shape[-1]} grid, expected {grid}")
         return v[0, 0].numpy()
+    if patch is not None:
+        x = x[:, : grid * patch, : grid * patch]
     x = torch.nn.functional.adaptive_avg_pool2d(x[:, None], grid)[:, 0].numpy()
     t_out = out_frames if out_frames is not None else policy.num_frames // tubelet
     per = policy.num_frames // t_out
@@ -307,39 +332,46 @@ def load_masks_for(data: Any) -> dict[str, np.ndarray] | None:
     return dict(zip(names, labels))
 
 
-def _token_cells(n_samples: int, n_tokens: int, centred: bool) -> tuple[float, float]:
+def _token_cells(n_samples: int, n_tokens: int, centred: bool, stride: int | None = None) -> tuple[float, float]:
     """(start, width) of token 0's cell along an axis of ``n_samples`` pixels or frames, in imshow's coordinates
     (sample j drawn over j ± 0.5). A patch or tubelet token covers its block of samples; a token of same-padded
     stride-2 convolutions is centred on sample stride·i, as :func:`masks_to_tokens`' ``conv`` pools the masks. Why:
-    maps drawn over (0, w) sat half a pixel right of and below a ViT's patches, and half a token off a CNN's."""
-    step = n_samples / n_tokens
+    maps drawn over (0, w) sat half a pixel right of and below a ViT's patches, and half a token off a CNN's.
+    ``stride``: the model's own (:func:`token_strides`); without it, ``n_samples / n_tokens``, which is the stride
+    only where it divides the axis."""
+    step = stride if stride is not None else n_samples / n_tokens
     return (-step / 2 if centred else -0.5), step
 
 
-def _token_at(sample: int, n_samples: int, n_tokens: int, centred: bool) -> int:
+def _token_at(sample: int, n_samples: int, n_tokens: int, centred: bool, stride: int | None = None) -> int:
     """The token whose cell (:func:`_token_cells`) holds ``sample`` (a frame), the outermost one past the ends."""
-    start, step = _token_cells(n_samples, n_tokens, centred)
+    start, step = _token_cells(n_samples, n_tokens, centred, stride)
     return min(max(int(np.floor((sample - start) / step)), 0), n_tokens - 1)
 
 
-def _drawn_map(map_now: np.ndarray, h: int, w: int, centred: bool) -> tuple[np.ndarray, tuple[float, ...]]:
+def _drawn_map(map_now: np.ndarray, h: int, w: int, centred: bool,
+               stride: int | None = None) -> tuple[np.ndarray, tuple[float, ...]]:
     """A ``(g, g)`` map and its imshow extent over an ``h x w`` frame, each token's cell over its own pixels. Centred
     tokens' cells stop half a token short of the right and bottom edges: the last row and column are held to the
     edge, as imshow holds the first ones from their centres up to the top and left edges."""
-    (y0, sy), (x0, sx) = _token_cells(h, map_now.shape[0], centred), _token_cells(w, map_now.shape[1], centred)
+    (y0, sy), (x0, sx) = (_token_cells(h, map_now.shape[0], centred, stride),
+                          _token_cells(w, map_now.shape[1], centred, stride))
     if centred:
         map_now = np.pad(map_now, ((0, 1), (0, 1)), mode="edge")
     return map_now, (x0, x0 + sx * map_now.shape[1], y0 + sy * map_now.shape[0], y0)
 
 
 def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "",
-                  n_times: int = 4, labels: dict[str, str] | None = None, centred: Collection[str] = ()) -> Path:
+                  n_times: int = 4, labels: dict[str, str] | None = None, centred: Collection[str] = (),
+                  strides: Mapping[str, tuple[int, int]] | None = None) -> Path:
     """Rows: the frames, then each model's map upsampled over them; columns: times across the clip.
 
     Every model's map is drawn on one colour scale (share of the clip's relevance per token, with a colour bar),
     so a brighter row means more concentrated relevance, not a different per-model maximum. A map with no finite
     value (a diverged model) says so over its frames. ``centred``: the maps whose tokens are centred on their grid
     positions in space and time (a convolutional backbone's, :func:`_token_cells`), not patches and tubelets.
+    ``strides``: each model's (frames per time step, pixels per token side), :func:`token_strides`; a map without
+    them is spread evenly over the frames and pixels (right only where its strides divide the clip).
     """
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
     from bgs_hf.viz.matrices import save_figure
@@ -358,9 +390,9 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
             ax = axes[r, c]
             ax.imshow(frames[frame])
             if name != "frames":  # the map's time step whose cell holds this frame (a tubelet, or centred on it)
-                m = maps[name]
-                map_now, extent = _drawn_map(m[_token_at(frame, t_frames, m.shape[0], name in centred)], h, w,
-                                             name in centred)
+                m, (t_step, side) = maps[name], (strides or {}).get(name, (None, None))
+                map_now, extent = _drawn_map(m[_token_at(frame, t_frames, m.shape[0], name in centred, t_step)], h, w,
+                                             name in centred, side)
                 image = ax.imshow(map_now, cmap="inferno", alpha=0.6, extent=extent, interpolation="bilinear",
                                   vmin=0, vmax=vmax)
                 ax.set_xlim(-0.5, w - 0.5)  # the frame's own extent: a centred map's cells reach past it
@@ -391,11 +423,13 @@ def _agent_mass_per_clip(model: Any, maps: Sequence[np.ndarray], ids: Sequence[s
     relevance would put there), the mask pooled to the model's own token grid."""
     tubelet, g, _ = token_grid(model)
     conv = _conv_geometry(model)
+    patch = token_strides(model)[1]
     mass, area = [], []
     for cid, m in zip(ids, maps):
         if cid not in masks:
             continue
-        soft = masks_to_tokens(masks[cid], model.frame_policy, tubelet, g, out_frames=m.shape[0], conv=conv)
+        soft = masks_to_tokens(masks[cid], model.frame_policy, tubelet, g, out_frames=m.shape[0], conv=conv,
+                               patch=patch)
         mass.append(mass_on_mask(m, soft))
         area.append(float(soft.mean()))
     return mass, area
@@ -414,10 +448,10 @@ def _agent_mass_change(first: np.ndarray, second: np.ndarray, between: list[str]
 
 def _overlay_figures(maps: dict[str, list[np.ndarray]], policy: Any, paths: Sequence[str], ids: Sequence[str],
                      methods: str, out_dir: Path, n_overlays: int, labels: dict[str, str] | None,
-                     centred: Collection[str] = ()) -> list[str]:
+                     centred: Collection[str] = (), strides: Mapping[str, tuple[int, int]] | None = None) -> list[str]:
     """``attention_<k>.png`` of the first ``n_overlays`` clips: their frames as the models see them (``policy``'s
-    resize and centre crop), under every model's map, titled with the clip and what the maps show; ``centred`` as
-    :func:`plot_overlays`'."""
+    resize and centre crop), under every model's map, titled with the clip and what the maps show; ``centred`` and
+    ``strides`` as :func:`plot_overlays`'."""
     import torch
 
     from bgs_hf.video.decode import decode_frames
@@ -429,7 +463,7 @@ def _overlay_figures(maps: dict[str, list[np.ndarray]], policy: Any, paths: Sequ
         frames = center_crop(frames.permute(0, 3, 1, 2), policy.crop).permute(0, 2, 3, 1).numpy()
         figs.append(str(plot_overlays(frames, {n: m[k] for n, m in maps.items()}, out_dir / f"attention_{k}.png",
                                       title=textwrap.fill(f"{ids[k]}: {methods}", 70), labels=labels,
-                                      centred=centred)))
+                                      centred=centred, strides=strides)))
     return figs
 
 
@@ -489,7 +523,8 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int] |
             result["agent_mass_change"] = _agent_mass_change(agent_mass[names[0]], agent_mass[names[1]], names[:2])
     if out_dir is not None and maps:
         methods = "; ".join(dict.fromkeys(result["models"][n]["method"] for n in names))
-        centred = [n for n in names if _conv_geometry(models[n]) is not None]
+        geometry = {n: token_strides(models[n]) for n in names}
+        centred = [n for n in names if geometry[n][2]]
         result["figures"] = _overlay_figures(maps, models[names[0]].frame_policy, paths, ids, methods, Path(out_dir),
-                                             n_overlays, labels, centred)
+                                             n_overlays, labels, centred, {n: g[:2] for n, g in geometry.items()})
     return result
