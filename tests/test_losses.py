@@ -1112,3 +1112,22 @@ def test_the_recorded_schedule_formula_floors_the_epoch_as_the_schedule_does():
         assert PaperSchedule()(epoch)[1] == pytest.approx(min(0.7, 0.3 + 0.1 * math.floor(epoch))), epoch
     older = {**cfg, "schedule": {**cfg["schedule"], "formula": bgs_mod._PAPER_FORMULA_UNFLOORED}}
     assert BGSLoss.from_config_dict(older).get_config_dict() == cfg
+
+
+@pytest.mark.parametrize("odd, got", [
+    (np.eye(3)[[2]], r"\(1, 3\) \(a one-hot or soft-target matrix"),
+    (np.array([[0.2, 0.3, 0.5]]), r"\(1, 3\) \(a one-hot or soft-target matrix"),
+    (np.array([[2, 0, 1]]), r"\(1, 3\)$"),
+    (torch.tensor(2), r"\(\)$")])
+def test_odd_not_one_position_per_triplet_as_a_vector_is_refused_even_when_the_count_matches(odd, got):
+    """A (T', 3) one-hot matrix as ``odd`` was flattened: when 3 * T' happened to equal the number of triplets, its
+    0s and 1s were scored as positions without a word (soft targets were "odd must hold whole numbers"). A (1, T) row
+    is refused as well (a (1, 3) one-hot looks the same); a (T, 1) column stays, as
+    test_odd_given_as_a_column_is_read_as_one_position_per_triplet reads it."""
+    trip = [[0, 1, 2]] * 3
+    for loss in (lambda: TripletMarginLoss()(EMB, trip, odd), lambda: OddOneOutLoss()(EMB, trip, odd),
+                 lambda: BGSLoss()(EMB, trip, odd, None, None), lambda: BGSLoss()(EMB, None, odd, None, None)):
+        with pytest.raises(ValueError, match=rf"^odd must have shape \((3|0),\) or \((3|0), 1\), one position per "
+                                             rf"triplet, got {got}"):
+            loss()
+    assert float(TripletMarginLoss()(EMB, trip, [2, 0, 1])) == float(TripletMarginLoss()(EMB, trip, [[2], [0], [1]]))

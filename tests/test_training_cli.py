@@ -496,6 +496,32 @@ def test_peft_template_left_by_a_save_cut_short_is_not_taken_for_the_users_readm
     assert "Model Card for Model ID" not in card and "this model (BGS-aligned)" in card
 
 
+@pytest.mark.parametrize("num_steps", [0, 4])
+def test_an_accumulation_count_in_the_accelerator_config_is_refused_before_the_data_loads(tmp_path, capsys, num_steps):
+    """``--accelerator_config '{"gradient_accumulation_kwargs": {"num_steps": 0}}'`` replaced
+    --gradient_accumulation_steps inside the Trainer, after the run's own accumulation and resume checks had passed on
+    the flag's 1: 0 was a ZeroDivisionError once the data and the model had loaded, 4 accumulated unchecked. Refused
+    before the data loads (the folder here is missing), and by a BGSTrainer's check of its own arguments."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.args import check_batch_size
+
+    config = json.dumps({"gradient_accumulation_kwargs": {"num_steps": num_steps}})
+    assert main(["train", "--data", str(tmp_path / "missing"), "--accelerator_config", config]) == 2
+    said = rf"--accelerator_config gradient_accumulation_kwargs num_steps={num_steps} is not supported: .*" \
+           r"set --gradient_accumulation_steps instead$"
+    assert re.search(said, capsys.readouterr().err.strip()), said
+    args = TrainingArguments(output_dir=str(tmp_path / "own"), use_cpu=True, per_device_train_batch_size=1,
+                             report_to="none", accelerator_config=json.loads(config))
+    with pytest.raises(BGSInputError, match=said):
+        check_batch_size(args)
+    check_batch_size(TrainingArguments(output_dir=str(tmp_path / "own"), use_cpu=True, per_device_train_batch_size=1,
+                                       report_to="none",
+                                       accelerator_config={"gradient_accumulation_kwargs": {"sync_each_batch": True}}))
+
+
 def test_bad_data_is_one_line_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "bgs_hf.train", "--data", str(tmp_path / "missing"),
                            "--output-dir", str(tmp_path / "o")], capture_output=True, text=True, timeout=120)

@@ -54,9 +54,27 @@ def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | Non
     return t
 
 
+def check_vector(t: torch.Tensor, n: int, name: str, each: str, hint: str = "", *, column: bool = False) -> None:
+    """Refuse a per-row target that is not a 1-D vector (with ``column``, or an (n, 1) column, as sliced from a
+    table): flattened, a matrix whose size happened to equal the count was scored row-major against the rows without
+    a word."""
+    if t.ndim != 1 and not (column and t.ndim == 2 and t.shape[1] == 1):
+        shapes = f"({n},) or ({n}, 1)" if column else f"({n},)"
+        raise ValueError(f"{name} must have shape {shapes}, one {each}, got {tuple(t.shape)}{hint}")
+
+
 def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) -> torch.Tensor:
     """The odd-one-out position (0, 1 or 2) of each triplet, one per triplet: a shorter ``odd`` would make
-    ``gather`` silently score only the first triplets."""
+    ``gather`` silently score only the first triplets. Only a (T,) vector or a (T, 1) column: a (T', 3) one-hot
+    matrix was flattened and, where 3 * T' happened to equal T, its 0s and 1s scored as positions without a word
+    (a (1, T) row is refused too: a (1, 3) one-hot looks the same)."""
+    if odd is not None:  # the shape first: soft targets were "odd must hold whole numbers", not where they go
+        odd = real_tensor(odd, device, "odd")
+        rows = odd.double() if odd.ndim == 2 and odd.shape[1] == 3 and odd.numel() else None
+        one_hot = rows is not None and bool(((rows >= 0) & (rows <= 1)).all() & ((rows.sum(1) - 1).abs() < 1e-3).all())
+        hint = (" (a one-hot or soft-target matrix: give the positions odd.argmax(1), or the targets to "
+                "OddOneOutLoss as odd_probs)") if one_hot else ""
+        check_vector(odd, n_triplets, "odd", "position per triplet", hint, column=True)
     o = as_index(odd, device, width=None, name="odd").reshape(-1)
     if o.shape[0] != n_triplets:
         raise ValueError(f"odd has {o.shape[0]} entries for {n_triplets} triplets")
@@ -75,11 +93,9 @@ def as_human_dist(human_dist: Any, n_pairs: int, device: torch.device, dtype: to
     hd = real_tensor(human_dist, device, "human_dist")
     if hd.dtype == torch.bool:
         raise ValueError("human_dist must hold real distances, got bools (a mask is not a distance)")
-    if hd.ndim != 1:
-        square = hd.ndim == 2 and hd.shape[0] == hd.shape[1] and hd.shape[0] > 1
-        hint = " (a distance matrix: give the pair values D[pairs[:, 0], pairs[:, 1]])" if square else ""
-        raise ValueError(f"human_dist must have shape ({n_pairs},), one distance per pair, got "
-                         f"{tuple(hd.shape)}{hint}")
+    square = hd.ndim == 2 and hd.shape[0] == hd.shape[1] and hd.shape[0] > 1
+    hint = " (a distance matrix: give the pair values D[pairs[:, 0], pairs[:, 1]])" if square else ""
+    check_vector(hd, n_pairs, "human_dist", "distance per pair", hint)
     hd = hd.to(dtype)
     if hd.shape[0] != n_pairs:
         raise ValueError(f"human_dist has {hd.shape[0]} values for {n_pairs} pairs")

@@ -285,13 +285,22 @@ def _batch_changer(args: Any) -> str | None:
     part into one batch (a RuntimeError "batches of different size" at the first step, whose advice, split_batches,
     fails too), ``split_batches`` cannot split a batch of 1 among processes (a ValueError once data and model had
     loaded), and ``auto_find_batch_size`` could only lower the batch of 1 to 0: an out-of-memory step ended in
-    "No executable batch size found, reached zero", the out-of-memory error itself lost."""
+    "No executable batch size found, reached zero", the out-of-memory error itself lost. A ``num_steps`` in
+    ``gradient_accumulation_kwargs`` replaced ``gradient_accumulation_steps`` inside the Trainer, after the checks
+    of the accumulation (and of a resume's) had passed on the flag's value: 0 was a ZeroDivisionError."""
     config = getattr(args, "accelerator_config", None)
     for name, cannot in (("dispatch_batches", "dispatch from one process"), ("split_batches", "split further")):
         value = config.get(name) if isinstance(config, dict) else getattr(config, name, None)
         if value:
             return (f"--accelerator_config {name}={value} is not supported: each process loads its own part of a "
                     f"BGS step, which accelerate cannot {cannot}; leave {name} unset (or false)")
+    accumulation = config.get("gradient_accumulation_kwargs") if isinstance(config, dict) else getattr(
+        config, "gradient_accumulation_kwargs", None)
+    if isinstance(accumulation, dict) and "num_steps" in accumulation:
+        return (f"--accelerator_config gradient_accumulation_kwargs num_steps={accumulation['num_steps']} is not "
+                "supported: the Trainer puts it in place of the step's accumulation only after the run's own checks "
+                "(num_steps 0 was a ZeroDivisionError once the data and model had loaded); set "
+                "--gradient_accumulation_steps instead")
     if getattr(args, "auto_find_batch_size", False):
         return ("--auto_find_batch_size is not supported: a BGS step's batch is one clip set, which it could only lower to 0 (an "
                 "out-of-memory step ended in 'No executable batch size found', the out-of-memory error lost); fit a "
