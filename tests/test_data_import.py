@@ -414,6 +414,18 @@ def test_a_rating_headed_with_its_scale_is_named_as_not_the_one_evaluate_probes(
     assert printed.count("note: ") == 1 + ("mix train and test" in printed)
 
 
+def test_several_ratings_headed_beyond_a_probed_attribute_are_named_in_one_note(tmp_path: Path, capsys) -> None:
+    """Mutation audit (cb17a7f): the note was tested with one such column only, so 'is a rating of its' for two
+    passed. Two columns headed beyond valence are named together, in the plural."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("video,Valence (1-9),Valence_SD,Arousal\nb.mp4,3,1,4\n", encoding="utf-8")
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "ds"), "--ratings", str(ratings),
+                "--test-fraction", "0.4"]) == 0
+    assert ("note: valence_(1_9), valence_sd are ratings of their own, not the valence rating `bgs-hf evaluate` "
+            "probes: head the column 'valence' alone to probe it") in capsys.readouterr().out
+
+
 def test_ratings_headers_that_name_a_rater_an_item_or_nothing(tmp_path: Path) -> None:
     """Mutation audit (this session's new code): a `Participant ID` rater column read as a rating, items `Q.1`/`Q.2`
     (no `Q` column) read as pandas' renaming of a repeated `Q`, a trailing comma on every line (a blank column, empty
@@ -2472,6 +2484,39 @@ def test_attention_checks_a_column_not_read_flags_are_warned_of_not_imported_sil
     with caplog.at_level("WARNING"):
         read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
     assert "catch trials (" not in caplog.text
+
+
+def test_catch_flags_under_other_names_and_numbered_check_cells_are_warned_of(tmp_path: Path, caplog) -> None:
+    """Mutation audit (cb17a7f): each header and cell the catch warning reads was tested by one example, so a
+    regex losing `is`, `attention_check`, `flag` or the trailing number, a header matched as a prefix (a
+    ``catch_trial_response`` key column read as a flag), a repeat of the first video missed, or the count of usable
+    trials taken as every row, all passed. Each column is warned of with its own count and rows; a flag on a trial
+    that repeats a video (either way round) or lost with its video says nothing."""
+    rows = _trials(1)
+    for i, same, odd in ((9, (2, 4), 3), (10, (3, 2), 4)):  # videos a, b, a and a, a, c (odd b, c): catch trials
+        cells = rows[i].split(",")
+        cells[same[0]], cells[5] = cells[same[1]], cells[odd]
+        rows[i] = ",".join(cells)
+    rows[20] = ",".join(["zz.mp4" if k == 2 else c for k, c in enumerate(rows[20].split(","))])  # lost (Video1)
+    flags = {"is_catch_trial": (2, 9, 10, 20), "attention_check": (4,), "catch_flag": (6,)}
+    cols = [["true" if i in marked else "false" for i in range(len(rows))] for marked in flags.values()]
+    response = ["1" if i in (7, 8) else "" for i in range(len(rows))]
+    trial_id = {11: "catch2", 12: "attention_check", 13: "Catch trials"}
+    ids = [trial_id.get(i, f"main{i}") for i in range(len(rows))]
+    table = _csv(tmp_path, [",".join(c) for c in zip(rows, *cols, response, ids, strict=True)],
+                 header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,is_catch_trial,attention_check,"
+                        "catch_flag,catch_trial_response,trial_id")
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(table, _videos(tmp_path), skip_missing_videos=True,
+                                  split_config=SplitConfig(test_fraction=0.4))
+    assert len(data.judgments) == 29 and int(np.sum(data.judgments["is_catch"])) == 2
+    for col, what in (("is_catch_trial", "1 of the 29 usable trials as catch trials ('true'; rows 3)"),
+                      ("attention_check", "1 of the 29 usable trials as catch trials ('true'; rows 5)"),
+                      ("catch_flag", "1 of the 29 usable trials as catch trials ('true'; rows 7)"),
+                      ("trial_id", "3 of the 29 usable trials as catch trials ('Catch trials', 'attention_check', "
+                                   "'catch2'; rows 12, 13, 14)")):
+        assert f"judgments.csv: column '{col}' marks {what}: they are imported as valid judgments" in caplog.text
+    assert "'catch_trial_response'" not in caplog.text
 
 
 def test_a_participant_with_under_half_the_median_trials_is_named(tmp_path: Path, caplog) -> None:

@@ -1131,3 +1131,14 @@ def test_odd_not_one_position_per_triplet_as_a_vector_is_refused_even_when_the_c
                                              rf"triplet, got {got}"):
             loss()
     assert float(TripletMarginLoss()(EMB, trip, [2, 0, 1])) == float(TripletMarginLoss()(EMB, trip, [[2], [0], [1]]))
+
+
+def test_targets_off_one_beyond_their_own_rounding_are_refused_in_float32_and_integers():
+    """Mutation audit (816f7fb): the tolerance was tested in half precision only, so the bfloat16 rounding (0.008)
+    for every dtype, or any tolerance for integer targets, passed. A float32 row off 1 by 0.005 and integer counts
+    are still refused; a one-hot integer row is a probability row."""
+    for bad in (torch.tensor([[0.5, 0.495, 0.0]]), torch.tensor([[2, 0, 0]]), np.array([[1, 1, 0]])):
+        with pytest.raises(ValueError, match="must be probabilities"):
+            OddOneOutLoss()(EMB, [[0, 1, 2]], odd_probs=bad)
+    hard = OddOneOutLoss()(EMB, [[0, 1, 2]], odd_probs=torch.tensor([[0, 0, 1]]))
+    assert float(hard) == pytest.approx(float(OddOneOutLoss()(EMB, [[0, 1, 2]], [2])))
