@@ -140,8 +140,12 @@ def parse(argv: list[str] | None = None) -> Any:
         raise flags_as_typed(err, argv, "_") from None
     except ValueError as err:  # TrainingArguments' own checks (unknown flags were refused above): one line
         message = " ".join(str(err).split())
-        if "requires the save and eval strategy to match" in message:  # --save_strategy steps, epoch evaluation
-            message += f"; to checkpoint more often than once an epoch, give {CHECKPOINT_MORE_OFTEN}"
+        if "requires the save and eval strategy to match" in message:  # beside the default epoch evaluation
+            save = str(getattr(flags.save_strategy, "value", flags.save_strategy)).lower()
+            if save == "steps":
+                message += f"; to checkpoint more often than once an epoch, give {CHECKPOINT_MORE_OFTEN}"
+            elif save == "no":  # was told to checkpoint more often: keeping the best model needs its checkpoints
+                message += "; to save no checkpoint, also give --load_best_model_at_end false (the last model is kept)"
         raise BGSInputError(message) from None
     except OverflowError as err:  # --logging_steps inf
         raise infinite_setting_error(flags_in(argv), err) from None

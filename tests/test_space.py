@@ -2416,6 +2416,27 @@ def test_the_space_command_refuses_local_flags_with_push(flags: list[str], tmp_p
     assert "BGS_SPACE_CACHE" in err[0] and not staged.exists()
 
 
+def test_the_space_command_serves_on_127_0_0_1_port_7860_unless_told(monkeypatch, capsys) -> None:
+    """Mutation audit of b9f8bba: `--host` and `--port` default to None (so `--push` can tell them given), and
+    `bgs-hf space` fills in the address its help names. Its port left None (any free port, found anew each start) or
+    another default passed every test: each gave `--port`. Without the flags the Space is checked and served on
+    127.0.0.1:7860, the address `-h` and the README give, and no free port is looked for."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    checked = []
+    monkeypatch.setattr(space_app, "check_port_free", lambda *a: checked.append(a[:2]))
+    asked, served = _serve_without_models(monkeypatch)
+    assert main(["space", "--model", "me/model"]) == 0
+    assert checked == [("127.0.0.1", 7860)] and asked == [], (checked, asked)
+    assert (served["server_name"], served["server_port"]) == ("127.0.0.1", 7860)
+    monkeypatch.setenv("COLUMNS", "200")  # no help wrapped inside a word
+    with pytest.raises(SystemExit):
+        main(["space", "-h"])
+    helped = " ".join(capsys.readouterr().out.split())
+    assert "(default 127.0.0.1)" in helped and "local port (7860; 0 = any free)" in helped, helped
+
+
 def test_the_space_command_refuses_half_a_push_and_a_local_folder_named_like_a_hub_id(tmp_path: Path, monkeypatch,
                                                                                        capsys) -> None:
     """Mutants that passed (CLI audit, second pass): `--repo-id` without `--push` accepted (only `--private` was

@@ -4409,6 +4409,34 @@ def test_a_step_dataset_or_collator_built_for_another_number_of_processes_is_ref
     with pytest.raises(BGSInputError, match="^BGSCollator was built for 1 process, this run has 2"):
         check_step_processes(StepDataset(sampler, 2), BGSCollator(sampler, TensorClipStore(pix)), 2)
 
+
+def test_a_trainer_under_two_processes_refuses_a_step_dataset_and_collator_of_one(tmp_path: Path, tiny: Any,
+                                                                                 monkeypatch) -> None:
+    """Mutation audit of e057bd3: the trainer checking against 1 process, not the run's ``args.world_size``, passed
+    every test (they run one process), and torchrun's 2 processes with ``StepDataset(sampler)`` and
+    ``BGSCollator(sampler, store)`` again trained on half an epoch read as a whole one. The run's number of processes
+    is the one checked; both built for it pass."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.training.api import build_loss
+    from bgs_hf.training.data import StepDataset
+    from bgs_hf.training.trainer import BGSTrainer
+
+    data, pix = tiny
+    sampler, _, _ = _train_sampler(data, clips_per_step=6)
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, per_device_train_batch_size=1, report_to="none")
+    monkeypatch.setattr(TrainingArguments, "world_size", property(lambda self: 2))
+
+    def trainer(processes: int) -> BGSTrainer:
+        return BGSTrainer(model=tiny_peft_model(), args=args, train_dataset=StepDataset(sampler, processes),
+                          loss_fn=build_loss(BGSArguments()), clip_store=TensorClipStore(pix),
+                          data_collator=BGSCollator(sampler, TensorClipStore(pix), processes))
+
+    with pytest.raises(BGSInputError, match=r"^StepDataset was built for 1 process, this run has 2: .* \(2\)"):
+        trainer(1)
+    assert trainer(2).world_sizes == [{"from_step": 0, "world_size": 2}]
+
+
 def test_an_evaluation_log_leaves_the_training_window_to_the_next_training_log(tmp_path: Path, tiny: Any) -> None:
     """Mutation audit: the loss terms and counters added to every log, an evaluation's too, passed. An evaluation in the
     middle of a logging window (``--eval_steps`` not a multiple of ``--logging_steps``) then took the window's steps:

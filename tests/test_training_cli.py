@@ -136,6 +136,30 @@ def test_the_advice_to_checkpoint_more_often_parses_and_checkpoints_every_n_step
     assert CHECKPOINT_MORE_OFTEN in str(refused.value), refused.value
 
 
+@pytest.mark.parametrize("flags, advice", [
+    (["--save_strategy", "no"], "; to save no checkpoint, also give --load_best_model_at_end false (the last model is "
+                                "kept)"),
+    (["--eval_strategy", "steps", "--eval_steps", "5", "--save_steps", "7"], ""),
+    (["--eval_strategy", "steps", "--eval_steps", "5", "--save_strategy", "epoch"], ""),
+])
+def test_only_more_frequent_checkpoints_are_told_to_checkpoint_more_often(tmp_path, flags, advice):
+    """Mutation audit of 0965972: the advice to checkpoint more often added to every TrainingArguments refusal passed
+    every test. ``--save_strategy no`` (a quick run that keeps no checkpoint) was told "to checkpoint more often than
+    once an epoch, give --save_strategy steps ...", the opposite of what was asked: it is told what keeps no
+    checkpoint, which then parses; other refusals are transformers' line alone."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.train import parse
+
+    with pytest.raises(BGSInputError) as refused:
+        parse(["--data", str(tmp_path / "missing"), *flags])
+    said = str(refused.value)
+    assert said.startswith("--load_best_model_at_end requires") and "checkpoint more often" not in said, said
+    assert said.endswith(advice) and said.count(";") == (1 if advice else 0), said
+    if advice:
+        training = parse(["--data", str(tmp_path / "missing"), *flags, "--load_best_model_at_end", "false"]).training
+        assert (str(training.save_strategy.value), training.load_best_model_at_end) == ("no", False)
+
+
 @pytest.mark.parametrize("argv, line", [
     (["--dat", "x"], "unrecognized arguments: --dat x (did you mean --data?)"),
     (["--data_dir", "x", "--output_dir", "/tmp/x"], "unrecognized arguments: --data_dir x (did you mean --data?)"),
