@@ -2979,6 +2979,22 @@ def test_either_sampler_refuses_fractional_indices_as_the_metrics_do(sampler: An
         sampler((idx, odd), human, **change)
 
 
+@pytest.mark.parametrize("sampler", [ClipSetSampler, PaperV1Sampler])
+def test_either_sampler_refuses_an_odd_matrix_as_the_losses_do(sampler: Any) -> None:
+    """Three judgments with a (1, 3) one-hot ``odd`` (the first odd-one-out at position 0): flattened, its 1, 0, 0 passed
+    the length check and were trained as the three judgments' positions without a word, where the losses refuse
+    any ``odd`` but a (T,) vector or a (T, 1) column. That column, as sliced from a table, is taken as the vector."""
+    (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS[:3])
+    odd = np.array([0, 2, 1])
+    vector = sampler((idx, odd), human).plan(0, 0).odd
+    assert np.array_equal(sampler((idx, odd[:, None]), human).plan(0, 0).odd, vector)
+    with pytest.raises(BGSInputError, match=r"^odd must have shape \(3,\) or \(3, 1\), one position per triplet, "
+                                            r"got \(1, 3\)$"):
+        sampler((idx, np.eye(3, dtype=np.int64)[[0]]), human)
+    with pytest.raises(BGSInputError, match=r"^odd must have shape \(3,\) or \(3, 1\), .* got \(3, 3\)$"):
+        sampler((idx, np.eye(3)[odd] * 0.5), human)  # soft targets: the shape, not "odd must be whole numbers"
+
+
 def test_paper_v1_drops_catch_trials_given_directly_with_a_logged_count(caplog: Any) -> None:
     """`train_bgs` hands the samplers `data.triplets()`, which holds no catch trial; a PaperV1Sampler given one
     directly trained on it (clip 1 against itself: a free win for the triplet loss) and counted it in its steps.

@@ -54,13 +54,14 @@ def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | Non
     return t
 
 
-def check_vector(t: torch.Tensor, n: int, name: str, each: str, hint: str = "", *, column: bool = False) -> None:
+def check_vector(t: torch.Tensor | np.ndarray, n: int, name: str, each: str, hint: str = "", *, column: bool = False,
+                 error: type[ValueError] = ValueError) -> None:
     """Refuse a per-row target that is not a 1-D vector (with ``column``, or an (n, 1) column, as sliced from a
     table): flattened, a matrix whose size happened to equal the count was scored row-major against the rows without
-    a word."""
+    a word. A tensor or an array; ``error``: the caller's kind of ValueError (the training samplers' BGSInputError)."""
     if t.ndim != 1 and not (column and t.ndim == 2 and t.shape[1] == 1):
         shapes = f"({n},) or ({n}, 1)" if column else f"({n},)"
-        raise ValueError(f"{name} must have shape {shapes}, one {each}, got {tuple(t.shape)}{hint}")
+        raise error(f"{name} must have shape {shapes}, one {each}, got {tuple(t.shape)}{hint}")
 
 
 def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) -> torch.Tensor:

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError, BGSSettingError, is_whole
+from bgs_hf.losses._common import check_vector
 from bgs_hf.metrics.bootstrap import check_count
-from bgs_hf.metrics.similarity import drop_catch_trials, triplet_indices, whole_numbers
+from bgs_hf.metrics.similarity import drop_catch_trials, host_array, triplet_indices, whole_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,8 @@ def _as_arrays(triplets: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple, refused unless over clips ``0..n_items-1`` with
     positions 0-2 (paper-v1 took clip 9 of 4 to its first step's IndexError, and odd 5 into its steps), in whole
     numbers and shape ``(n, 3)`` as the metrics take them (clip 1.7 was trained as clip 1, odd 1.7 as 1; the indices
-    transposed, ``(3, n)``, were reshaped into judgments no one made). Catch trials (a triplet that
+    transposed, ``(3, n)``, were reshaped into judgments no one made), ``odd`` a vector or a column as the losses take
+    it (a (1, 3) one-hot of 3 judgments was flattened into their positions). Catch trials (a triplet that
     repeats a clip) are dropped with a logged count, as the metrics and ``data.triplets()`` drop them: paper-v1
     trained on them, a free win (a clip is most similar to itself)."""
     if hasattr(triplets, "idx") and hasattr(triplets, "odd"):
@@ -146,6 +148,8 @@ def _as_arrays(triplets: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     else:
         idx, odd = triplets
     idx = triplet_indices(idx)
+    odd = host_array(odd)  # the shape first, as the losses check it: soft targets were "odd must be whole numbers"
+    check_vector(odd, len(idx), "odd", "position per triplet", column=True, error=BGSInputError)
     odd = whole_numbers(odd, "odd").reshape(-1)
     if len(idx) != len(odd):
         raise BGSInputError(f"{len(idx)} triplets but {len(odd)} odd-one-out positions")
