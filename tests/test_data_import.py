@@ -3102,6 +3102,15 @@ def test_a_name_with_another_extension_and_padding_is_told_its_file_and_a_number
     assert "another extension" not in _told(tmp_path / "without", without, "s1.t2")
 
 
+def test_a_padded_name_beside_its_own_extension_is_not_told_the_file_with_another(tmp_path: Path) -> None:
+    """Mutation audit of 284c869: the did-you-mean asking, for a name with an extension, that no file padded otherwise
+    sits under it (``len(numbered) == 1``) could be dropped and every test passed; then 'clip_1.mp4' beside
+    clip_01.mp4 and clip_01.mov was told "did you mean 'clip_01.mov'? the file has another extension", the file with
+    the other extension, where clip_01.mp4 (only the padding differs) is the one meant."""
+    names = ["clip_01.mov", "clip_01.mp4", "clip_02.mp4", "clip_03.mp4"]
+    assert _told(tmp_path, names, "clip_1.mp4") == " (did you mean 'clip_01.mp4'?)"
+
+
 def test_an_extension_that_starts_with_a_digit_is_still_an_extension(tmp_path: Path) -> None:
     """Mutation audit of 6b31f49: ``_extension`` reading a suffix that starts with a digit as a clip's number (only
     the first character tested) passed, which made '.3gp' and '.3g2' (phone video, read by FFmpeg's MP4 reader) no
