@@ -1118,6 +1118,10 @@ def test_the_recorded_schedule_formula_floors_the_epoch_as_the_schedule_does():
     (np.eye(3)[[2]], r"\(1, 3\) \(a one-hot or soft-target matrix"),
     (np.array([[0.2, 0.3, 0.5]]), r"\(1, 3\) \(a one-hot or soft-target matrix"),
     (np.array([[2, 0, 1]]), r"\(1, 3\)$"),
+    # positions of three triplets as a row, each 0 or 1: not a one-hot (a row sums to 2), no hint that it is one
+    (np.array([[0, 1, 1]]), r"\(1, 3\)$"),
+    # two positions as a row: 0s and 1s summing to 1, but an odd one out has three positions, so no one-hot hint
+    (np.array([[1, 0]]), r"\(1, 2\)$"),
     (torch.tensor(2), r"\(\)$")])
 def test_odd_not_one_position_per_triplet_as_a_vector_is_refused_even_when_the_count_matches(odd, got):
     """A (T', 3) one-hot matrix as ``odd`` was flattened: when 3 * T' happened to equal the number of triplets, its
