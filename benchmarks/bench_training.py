@@ -733,5 +733,6 @@ def main(argv: list[str] | None = None) -> int:
               + ("" if args.workdir else ": a temporary folder, not deleted (--workdir to choose it)"))
         return 0
 
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -765,6 +765,7 @@ def test_pixel_config_reads_a_numpy_or_whole_float_size_and_grid_as_ints():
     assert PixelBaselineConfig(size=16.0, grid=4.0).to_dict() == config.to_dict()
     json.dumps(config.to_dict())  # np.int64 is no JSON number
 
+
 def test_a_bare_sentence_model_name_is_found_in_the_cache_under_sentence_transformers(tmp_path, monkeypatch):
     """sentence-transformers reads `all-mpnet-base-v2` as `sentence-transformers/all-mpnet-base-v2`: offline, the cache is
     searched under that name too; an `org/name` only as given (a mutant searching the bare name alone passed)."""

@@ -374,6 +374,7 @@ def test_bench_training_on_cuda_told_to_train_on_the_cpu_says_so(tmp_path: Path,
     with pytest.raises(AssertionError, match="started its work"):
         bench_training.main(argv)
 
+
 def _tiny_judgments(path: Path, n: int = 24, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
     idx = np.stack([rng.choice(n, 3, replace=False) for _ in range(600)])
@@ -469,6 +470,7 @@ def test_save_judgments_cut_short_by_a_full_disk_leaves_the_archive_that_was_the
     with pytest.raises(OSError, match="No space left"):
         bench_training.save_arrays(data, tmp_path / "out" / "new.npz")
     assert sorted((tmp_path / "out").iterdir()) == [path]
+
 
 def test_save_judgments_onto_a_stream_is_written_through_it(tmp_path: Path) -> None:
     """``--save-judgments >(gzip > ss250.npz.gz)`` (``/dev/fd/63``) was written through the pipe; written whole or not

@@ -468,6 +468,7 @@ def test_each_allocators_own_words_are_out_of_memory_and_a_subclass_or_other_wor
     assert not is_out_of_memory(BGSDivergedError("loss became nan: out of memory"))  # a subclass: its own error
     assert not is_out_of_memory(ValueError("out of memory"))
 
+
 def test_a_refused_setting_keeps_its_file_and_row_as_flags_and_a_flags_prefix_keeps_the_file_name():
     """Mutation audit (``errors``, third pass): a ``BGSSettingError`` dropping its file and row, ``as_flags`` dropping
     them from the line it gives the command, and ``naming_flag`` prefixing the bare message (the file's name lost) all
@@ -1235,6 +1236,8 @@ def test_baselines_and_evaluate_json_on_stdout_is_json_alone(tmp_path, monkeypat
         assert main([*command, "--json", str(tmp_path / "r.json")]) == 0, command
         printed = capfd.readouterr()
         assert printed.out.count("\n") >= 2 and f"wrote {tmp_path / 'r.json'}" in printed.out, (command, printed)
+
+
 def test_data_stats_writes_a_png_to_a_stream_and_its_printed_lines_beside_it(release, tmp_path, monkeypatch, capfd):
     """``data stats DATA --png /dev/stdout > plot.png`` (or ``| display``) was refused: "--png must end in one of
     .avif, ..." for a stream that has no suffix. The flag names the format: a PNG is written through the descriptor

@@ -1040,6 +1040,7 @@ def test_a_socialshapes_dataset_card_says_its_judges_are_simulated_observers(tmp
     assert "The judges are SocialShapes' simulated observers, not people." in text
     assert f"| simulated observers | {ss.n_participants:,} |" in text
 
+
 def test_data_stats_titles_a_socialshapes_plot_with_its_simulated_observers(release, tmp_path, monkeypatch, capsys):
     """`data stats` on SocialShapes titled its p_ij plot "Human similarity p_ij": the judgments are simulated
     observers' (`data.simulated_observers`). The release's plot keeps its title."""
@@ -1769,6 +1770,7 @@ def test_the_data_stats_table_is_public_api_of_bgs_hf_data(tmp_path, capsys):
     table = namespace["format_stats"](namespace["data_stats"](load(root), n_splits=2))
     assert cli(["data", "stats", str(root), "--no-png", "--n-splits", "2"]) == 0
     assert table.startswith("dataset            rel\n") and table in capsys.readouterr().out
+
 
 def test_a_card_of_human_data_does_not_say_its_captions_were_generated_for_socialshapes(tmp_path):
     """A lab's own (or the release's) card said its captions were "human-written in the Garcia & Isik release;

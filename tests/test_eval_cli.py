@@ -1436,6 +1436,7 @@ def test_attention_over_no_clips_is_refused_before_any_work(tmp_path):
         run_suite(tmp_path / "no-such-data", "no-such-backbone", out_dir=tmp_path / "ev", attention_clips=0)
     assert not (tmp_path / "ev").exists()
 
+
 def test_embedding_sends_the_clips_to_the_models_device(monkeypatch):
     """A model on a GPU (``train_bgs(...).model`` after a GPU run, passed to ``run_suite`` or ``embed_clips``) got
     the decoded clips on the CPU: "Expected all tensors to be on the same device" at the first batch. The ``meta``
@@ -1495,6 +1496,7 @@ def test_an_embedding_batch_size_that_is_no_count_is_one_line(tmp_path, monkeypa
     with pytest.raises(BGSInputError, match=refusal):
         run_suite(tmp_path / "no-such-data", "no-such-backbone", out_dir=tmp_path / "ev", batch_size=batch_size)
     assert not (tmp_path / "ev").exists()
+
 
 def test_an_unknown_analysis_is_refused_before_the_data_loads(tmp_path, capsys):
     """``--analyses fit,layerz`` was refused only after the data (and, for a run, the splits) had loaded."""
@@ -2383,6 +2385,7 @@ def test_a_model_whose_attention_cannot_be_rolled_out_is_skipped_with_the_reason
     assert res["models"]["pretrained"] == {"skipped": "fake: the backbone does not expose attention weights"}
     assert res["models"]["bgs"]["grid"] == list(flat.shape) and res["models"]["bgs"]["n_masked_clips"] == 2
     assert "divergence" not in res and "agent_mass_change" not in res
+
 
 def test_attention_overlays_show_the_first_two_clips_centre_cropped_and_alike_maps_show_no_change(tiny_sets,
                                                                                                    tmp_path,
@@ -3563,6 +3566,7 @@ def test_a_model_whose_embeddings_leave_a_probe_nothing_to_read_is_not_probed_an
     want = attribute_probes(tables["clips"][items], data, fit_items, scored, items, n_perm=9, seed=2)
     assert res["probes"]["bgs"] == json.loads(json.dumps(want))
 
+
 def test_clips_alike_but_for_their_norm_are_probed_though_the_fit_calls_them_collapsed(tiny_sets, tmp_path,
                                                                                        monkeypatch):
     """The probes' test of a model with nothing to read is every clip one point, not the fits' ``collapsed`` (every
@@ -3576,6 +3580,7 @@ def test_clips_alike_but_for_their_norm_are_probed_though_the_fit_calls_them_col
     assert "accuracy" in res["transfer"]["models"]["pretrained"] and "bgs - pretrained" in res["transfer"]["paired"]
     assert not any(line.startswith(("| pretrained video model (frozen) | not run", "*pretrained video model (frozen) "
                                     "not scored")) for line in lines)
+
 
 def test_a_probe_has_nothing_to_read_only_where_every_clip_is_the_same_point():
     """``unscorable``: the fits read similarities, which tie for rows alike up to their norm; a probe reads the

@@ -1039,6 +1039,7 @@ def test_partition_interval_with_most_resamples_too_small_is_undefined(caplog):
         assert np.isnan(out[f"{part}_ci"]).all(), part
     assert "variance partition video_unique: only" in caplog.text
 
+
 def test_variance_partition_names_each_unique_part_after_its_own_model():
     """Mutation audit: ``video_unique`` computed as R²(V+L) − R²(V) (the language model's share) passed, as the
     constructed case above gives both models the same share. Hand values: y = 2·z0 + z1 + z2 with orthonormal z
@@ -1471,6 +1472,7 @@ def test_a_data_warning_is_bold_in_the_html_report_as_in_the_markdown(tmp_path):
     _, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
     assert "<p><strong>clip ids &lt;a&gt; &amp; &lt;b&gt; are not the run&#x27;s.</strong></p>" in page
 
+
 def _fit_row(r2):
     return {"r2": r2, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
             "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
@@ -1776,6 +1778,7 @@ def test_paired_comparison_counts_the_resamples_with_no_difference():
     assert out["n_boot"] == 300 - undefined == tied + ahead and out["n_tied"] == tied
     # twice the smaller tail at or beyond 0, ties on both sides: 2 * (0 + tied + 1) / (finite + 1) > 1, capped
     assert 2 * (tied + 1) / (out["n_boot"] + 1) > 1 and out["p_value"] == 1.0
+
 
 def test_split_ceiling_is_drawn_with_the_seed_given():
     from bgs_hf.eval.fit import SplitHumans
@@ -2272,6 +2275,7 @@ def test_a_why_is_given_only_beside_an_undefined_value_and_a_list_of_exactly_its
     assert fmt(-0.0004, " .3f") == " 0.000" == fmt(0.0004, " .3f") and fmt(-0.0004, "+.3f") == "+0.000"
     assert first_few(list("abcde")) == "a, b, c, d, e" and first_few(list("abcdefg")) == "a, b, c, d, e, and 2 more"
     assert first_few(["x", "y"], shown=1) == "x, and 1 more"
+
 
 def test_a_word_beside_a_count_agrees_with_it():
     """``agree``, the one rule for the verb beside :func:`count`'s noun: one is singular, zero and many plural

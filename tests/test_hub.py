@@ -1698,6 +1698,7 @@ def test_the_fake_hubs_refusal_header_is_one_ascii_line_keeping_each_character_a
 
     assert _header_text("line 1:\r\n    : [\n\t^ got 'λ' or 'é' ") == "line 1: : [ ^ got '\\u03bb' or '\\xe9'"
 
+
 def test_a_card_number_keeps_the_sign_of_minus_infinity():
     """``fmt`` drops the minus of a value that rounds to zero (``-0.000``); it also dropped the one of ``-inf``,
     which has no digit at all, so a card or report read ``inf`` for a value that is infinitely negative."""

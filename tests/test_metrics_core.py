@@ -2174,6 +2174,8 @@ def test_a_model_matrix_holding_nan_names_its_rows_once_and_still_scores_nan(cap
     assert [r.getMessage().split(", so")[0].split(":")[0] for r in caplog.records] == [
         "2 of 4 model similarity rows (clips) hold NaN or inf (rows 0, 3) in a pair scored",
         "1 of 4 embedding rows (clips) holds NaN or inf (row 2)"]
+
+
 def test_the_non_finite_rows_phrase_marks_more_rows_only_past_the_five_it_shows():
     """Mutation audit of f826695: ``, ...`` after 4 rows passed (the test named 1 and 6): exactly five non-finite rows
     are all shown, with nothing said to be left out; integer pixels (uint8) hold no NaN and are never named."""

@@ -792,6 +792,7 @@ def test_lora_settings_are_checked_where_they_are_given(kwargs, match):
     with pytest.raises(BGSInputError, match=match):
         LoraSettings(**kwargs)
 
+
 def test_head_settings_are_checked_and_a_half_precision_backbone_meets_the_head():
     with pytest.raises(BGSInputError, match="head dropout"):
         HeadConfig(dropout=1.5)
@@ -1518,6 +1519,7 @@ def test_a_local_base_replaced_since_training_is_one_line(tmp_path):
                                             r"\d+ weights missing for modules its targets match here \(first: "
                                             r"backbone\.encoder\.layer\.2\..*\); was the base replaced since training"):
         load_model(tmp_path / "run")
+
 
 def _save_small_videomae(folder, seed: int, *, hidden: int = 32, layers: int = 2, patch: int = 8) -> None:
     """A tiny VideoMAE checkpoint in ``folder``; seeds give the same shapes and other weights (another pretrain),
@@ -2339,6 +2341,7 @@ def test_a_plain_model_folders_damaged_head_or_base_weights_are_refused_naming_t
     with pytest.raises(BGSInputError, match=rf"^{re.escape(str(run / 'base'))}: 1 weight of tiny-random-videomae was "
                                             "not in its checkpoint"):
         load_model(run)
+
 
 def test_interpolating_frames_of_a_model_that_takes_any_count_changes_nothing_but_the_count():
     """V-JEPA 2 (RoPE) and CLIP (frame by frame) take any frame count: ``interpolate_frames`` is then a no-op, not a

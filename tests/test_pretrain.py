@@ -459,6 +459,7 @@ def test_sample_batch_flips_clips_horizontally_and_vertically() -> None:
     batch = sample_batch(pool, 64, np.random.default_rng(1))
     assert flips_seen(np.repeat(pool, 64, axis=0), batch) == {(h, v) for h in (False, True) for v in (False, True)}
 
+
 def test_lr_schedule_warms_up_linearly_then_decays_by_cosine_to_min_lr_by_hand() -> None:
     from bgs_hf.pretrain.config import PretrainSchedule
     from bgs_hf.pretrain.train import lr_at
@@ -596,6 +597,7 @@ def test_final_loss_is_the_mean_of_the_last_twentieth_of_the_steps() -> None:
     assert PretrainResult(Path("."), [float(i) for i in range(40)], 0.0, 0.0).final_loss == 38.5  # (38 + 39) / 2
     assert PretrainResult(Path("."), [3.0, 1.0], 0.0, 0.0).final_loss == 1.0  # at least the last step
 
+
 def test_cv_r2_and_cv_accuracy_score_held_out_folds_as_a_hand_written_loop_does() -> None:
     """The probe's statistics against an explicit loop over the same folds: fit scaler + model on the training
     rows, score the held-out rows; R² of a vector target variance-weighted (fitting on all rows, an unweighted
@@ -710,6 +712,7 @@ def test_the_social_space_label_is_the_observers_space_before_its_centring(tmp_p
     centred = coords - coords.mean(0)
     np.testing.assert_allclose(centred / np.sqrt(2 * (centred ** 2).sum(1).mean()), reference, atol=1e-12)
 
+
 def test_run_probe_scores_its_own_seeds_against_a_fresh_random_encoder_and_a_majority_chance(tmp_path, monkeypatch):
     """Clips come from ``seed_offset + i`` (reported as that range), chance is the majority label's share (here
     20 of 30 clips, 0.667) and the control is a randomly initialised encoder of the same architecture, not the
@@ -744,6 +747,7 @@ def test_run_probe_scores_its_own_seeds_against_a_fresh_random_encoder_and_a_maj
     assert set(result["results"]) == {"tiny (pretrained)", "same architecture, random init",
                                       "pixels (all frames, 8 px)", "pixels (mean frame)", "frame differences"}
     assert all(set(r) == {"kind", "level"} for r in result["results"].values())
+
 
 def _grey_ramp_pixel_values() -> torch.Tensor:
     """One 4-frame 16 px clip of flat greys 0, 0.1, 0.3, 0.6, ImageNet-normalised as the corpus feeds it."""
@@ -1271,6 +1275,7 @@ def test_to_pixel_values_keeps_pretrainings_rounding_within_float32_rounding_of_
     assert torch.equal(x, (torch.from_numpy(levels).permute(0, 3, 1, 2).float() / 255.0 - mean) / std)
     shared = preprocess(levels, FramePolicy(num_frames=1, size=16, crop=16))
     assert int((x != shared).sum()) == 521 and float((x - shared).abs().max()) <= 5e-7
+
 
 def test_sample_batch_flips_each_axis_half_the_time() -> None:
     """Over 2,000 draws each flip's share is 0.5 within 0.05 (about 4.5 binomial sd)."""

@@ -76,6 +76,7 @@ def test_a_candidates_step_override_shortens_its_run_and_no_other() -> None:
     other = train_candidate("conv3d", replace(cfg, steps_override={"videomae-p8": 2}), *data)
     assert longer["steps"] == other["steps"] == 4 and [c["step"] for c in other["curve"]] == [2, 4]
 
+
 def test_the_capacity_table_names_the_curve_interval_that_ran() -> None:
     """The header said "R² every 100 steps" for a 2-step check, whose curve is every 2 steps."""
     from bgs_hf.pretrain.capacity import markdown_table

@@ -56,6 +56,7 @@ def test_the_benchmark_cache_folder_expands_a_tilde_and_an_empty_setting_is_unse
     monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "shared"))
     assert cache_root() == tmp_path / "shared"
 
+
 def _fake_generator(calls: list[str], fail: BaseException | None = None):
     def gen(out, **kwargs):
         calls.append(str(out))
@@ -323,6 +324,7 @@ def test_an_empty_override_and_a_validation_share_of_zero_are_taken_as_given() -
     assert (given.training_overrides(), given.model_overrides(), given.bgs_overrides()) == ({}, {}, {})
     assert QuickstartConfig(backbone="tiny-random-videomae", val_fraction=0.0).validation_fraction() == 0.0
 
+
 def _report(**bgs) -> dict:
     nan = float("nan")
     row = {"r2": 0.08, "r2_ci": [0.01, 0.2], "pct_of_ceiling": 49.64, "ooo_acc_3way": 0.51, "ooo_acc_2way": 0.6}
@@ -490,6 +492,7 @@ def test_an_out_folder_of_the_users_is_refused_before_the_benchmark_is_made(tmp_
     with pytest.raises(BGSInputError, match="--out is not empty"):
         qs.run_quickstart(qs.QuickstartConfig(out_dir=str(out)))
     assert made == [] and [p.name for p in out.iterdir()] == ["mine.md"]
+
 
 def test_a_benchmark_the_machine_cannot_hold_is_refused_naming_the_quickstarts_clips(tmp_path, monkeypatch,
                                                                                       capsys) -> None:
@@ -1667,6 +1670,7 @@ def test_the_advice_for_a_test_split_without_judgments_counts_the_clips_tried_fr
                                        "judgment at --seed 5)")
     monkeypatch.setattr(generate, "more_clips_with_judgments", lambda n_clips, seed, synth: (45, {"test": 1}))
     assert _more_clips_advice(cfg) == "more clips: at --seed 5, --clips 45 gives it 1 judgment (checked on its drawn design)"
+
 
 def test_only_a_collapsed_models_zero_accuracy_is_called_no_answer() -> None:
     """Mutation audit (third pass): the "no answer" note written under the table for every model shown passed (the

@@ -220,6 +220,7 @@ def test_hub_is_catch_as_integers_takes_only_0_and_1(source: Path, tmp_path: Pat
     with pytest.raises(BGSInputError, match=r"judgments row 5: column 'is_catch': 2 is not true/false"):
         load(out)
 
+
 def test_hub_is_catch_as_integers_with_a_null_is_read_as_flags(source: Path, tmp_path: Path) -> None:
     """An integer `is_catch` column holding one null reaches pandas as float (0.0, 1.0, NaN): every row was refused
     as "0.0 is not true/false". Now 0.0 and 1.0 are the flag and the null is False; 2.0 is still refused. By hand:
@@ -635,6 +636,7 @@ def test_a_stray_folder_named_with_a_non_ascii_digit_after_a_work_stem_is_left_a
     with built_in_place(tmp_path / "out") as work:
         work.mkdir()
     assert sorted(os.listdir(tmp_path)) == sorted(["out", *strays])
+
 
 def test_a_failed_write_leaves_neither_the_result_nor_its_work_or_temp_file(tmp_path: Path) -> None:
     """Mutation audit (``_files``, second pass): ``save_npy`` pickling an object array passed (``np.load`` refuses

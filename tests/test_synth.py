@@ -663,6 +663,7 @@ def test_the_hub_card_gives_the_clip_length_the_benchmark_was_made_with() -> Non
     unreadable = socialshapes_card_info(0, {**stored, "duration_s": 5.0}, 250).description
     assert unreadable.startswith("SocialShapes: synthetic clips of simple agents"), unreadable
 
+
 def test_the_abstract_set_names_the_radius_it_was_given(tmp_path: Path) -> None:
     """Its generalisation clips use agents 1.3× larger: ``agent_radius=0.4`` (in range) was refused as 'got 0.52',
     a value the caller never passed."""
@@ -2034,6 +2035,7 @@ def test_a_split_too_small_for_one_test_clip_has_none() -> None:
     from bgs_hf.synth.generate import stratified_test_split
 
     assert stratified_test_split(np.array([0, 1]), 0.2, np.random.default_rng(0)).tolist() == [False, False]
+
 
 def test_abstract_scenes_are_plain_triangles_within_their_types_ranges() -> None:
     """Mutation audit: abstract scenes drawn with the config's parameter overlap and keeping the sampled

@@ -2530,6 +2530,7 @@ def test_the_cost_counters_log_a_term_no_step_had_as_nan_without_numpys_warning(
     counters.add_to(again)
     assert again == {}
 
+
 def test_the_cost_counters_sum_each_steps_counts_and_a_resume_carries_on_only_the_counts_this_run_keeps() -> None:
     """Mutation audit of ``CostCounters.record`` and ``carry_on``: the totals are the sum of every step's counts (a
     total of the last step alone passed), continued from a checkpoint's, of which a key this run does not count is
@@ -2803,6 +2804,7 @@ def test_the_runs_bgs_flags_reach_its_trainer_and_a_3_clip_validation_set_is_sco
     assert state["epoch"] == 2 and len([h for h in state["log_history"] if "eval_rsa" in h]) == 2
     saved = json.loads((res.output_dir / "bgs_trainer_state.json").read_text())
     assert saved["steps_per_epoch"] == 3 == len(res.trainer.train_dataset.sampler)  # 21 train clips in sets of 7
+
 
 def test_the_recorded_data_source_is_a_local_folder_or_a_hub_id(tmp_path: Path) -> None:
     """Mutation audit: a local folder ``bgs-hf train --data`` loaded recorded as a Hub dataset (the card then links a

@@ -259,6 +259,7 @@ def test_a_ddp_timeout_longer_than_torch_can_count_is_refused_before_the_process
         parse(["--data", "d", "--output_dir", str(tmp_path / "r"), "--ddp_timeout", str(MAX_DDP_TIMEOUT_S)])
     assert not (tmp_path / "r").exists()
 
+
 def test_bgs_defaults_follow_the_flags_in_either_spelling_and_either_form():
     """``--eval-strategy no`` (dashes, as the CLI accepts) turns the plateau schedule and best-model loading off, as
     ``--eval_strategy no`` does, whether the value follows as the next word or after ``=``: a reader of the typed

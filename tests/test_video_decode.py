@@ -1002,6 +1002,7 @@ def test_decode_frames_refuses_a_frame_count_that_is_no_count_in_one_line(tmp_pa
     assert str(caught.value) == line
     assert decode_frames(clip, 2.0).shape == (2, 48, 64, 3)  # a whole float is still that many frames
 
+
 def test_write_video_keeps_a_fractional_rate_and_the_callers_encoder_options(tmp_path: Path) -> None:
     """Mutation audit (second pass): the rate rounded to a whole number and the defaults (crf 18) written over the
     caller's encoder options both passed (every test clip was at 25 fps with the default quality; SocialShapes
@@ -2144,6 +2145,7 @@ def test_an_av1_mp4_cut_after_a_whole_frame_of_its_last_sample_passes_the_check(
     path.write_bytes(data[:pos + first - 10])
     for read in (lambda q: decode_frames(q, 16), lambda q: check_video(q, num_frames=16), check_last_frame):
         assert "the file ends inside the last frame it holds" in _assert_one_line_error(path, read)
+
 
 def _obu(kind: int, payload: bytes, *, extension: bool = False, sized: bool = True) -> bytes:
     """An AV1 OBU as MP4 stores it: its header (``kind``, the extension and has-size flags), the extension byte

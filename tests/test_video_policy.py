@@ -65,6 +65,7 @@ def test_accepted_frame_counts_give_the_policies_they_gave() -> None:
     assert get_backbone_spec(DEFAULT_BACKBONE).frame_policy() == FramePolicy(
         num_frames=16, size=64, crop=64, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225))
 
+
 @pytest.mark.parametrize(("field", "value", "line"), [
     ("size", 2.5, "FramePolicy.size must be a whole number, got 2.5"),
     ("size", True, "FramePolicy.size must be a whole number, got True"),

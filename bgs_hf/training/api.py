@@ -466,6 +466,7 @@ def _check_output_path(out_dir: Path) -> None:
         raise BGSInputError(f"--output_dir {out_dir} is a file, not a folder")
     under_a_file(out_dir, "--output_dir")
 
+
 def _check_step_settings(args: Any) -> None:
     """The TrainingArguments flags that torch or the Trainer refused only once the data and the model had loaded:
     gradient accumulation 0 (a ZeroDivisionError) or below (trained no step and saved the untrained model), an
