@@ -11,6 +11,7 @@ import pytest
 import torch
 from scipy import stats
 
+import bgs_hf.losses._common as common_mod
 import bgs_hf.losses.bgs as bgs_mod
 import bgs_hf.losses.odd_one_out as ooo_mod
 import bgs_hf.losses.rsa as rsa_mod
@@ -1146,3 +1147,72 @@ def test_targets_off_one_beyond_their_own_rounding_are_refused_in_float32_and_in
             OddOneOutLoss()(EMB, [[0, 1, 2]], odd_probs=bad)
     hard = OddOneOutLoss()(EMB, [[0, 1, 2]], odd_probs=torch.tensor([[0, 0, 1]]))
     assert float(hard) == pytest.approx(float(OddOneOutLoss()(EMB, [[0, 1, 2]], [2])))
+
+
+# --- degenerate rows: an all-zero embedding (a collapsed head, black frames through a model without bias) ---
+
+_TRIP = torch.tensor([[0, 1, 2], [2, 3, 4], [0, 3, 5], [1, 4, 5]])
+_ODD = torch.tensor([0, 1, 2, 0])
+_PAIRS = torch.tensor([[0, 1], [0, 2], [1, 2], [2, 3], [3, 4], [4, 5], [0, 5]])
+_HUMAN = torch.tensor([0.2, 0.5, 0.9, 0.4, 0.7, 0.1, 0.6])
+_EVERY_LOSS = {
+    "triplet": lambda e: TripletMarginLoss(margin=1.5)(e, _TRIP, _ODD),
+    "triplet-symmetric": lambda e: TripletMarginLoss(margin=1.5, symmetric=True)(e, _TRIP, _ODD),
+    "odd-one-out": lambda e: OddOneOutLoss()(e, _TRIP, _ODD),
+    "odd-one-out-soft": lambda e: OddOneOutLoss()(e, _TRIP, odd_probs=torch.tensor([[0.5, 0.25, 0.25]] * 4)),
+    "rsa-pearson": lambda e: RSALoss()(e, _PAIRS, _HUMAN),
+    "rsa-soft-spearman": lambda e: RSALoss("soft_spearman")(e, _PAIRS, _HUMAN),
+    "bgs": lambda e: BGSLoss()(e, _TRIP, _ODD, _PAIRS, _HUMAN, epoch=2).loss,
+    "bgs-odd-one-out": lambda e: BGSLoss(OddOneOutLoss(), RSALoss("soft_spearman"))(e, _TRIP, _ODD, _PAIRS, _HUMAN).loss,
+}
+
+
+def _value_and_gradient(loss: object, emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    e = emb.clone().requires_grad_(True)
+    value = loss(e)
+    value.backward()
+    return value.detach(), e.grad
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("name", sorted(_EVERY_LOSS))
+def test_an_all_zero_embedding_row_gets_no_gradient_and_the_others_keep_theirs(name, dtype):
+    """A zero row has no direction, so no cosine; ``F.normalize`` divided it by its eps (1e-12) and its gradient was
+    the loss's times 1e12 (3e12 here; inf in float16, NaN for BGSLoss): after the Trainer's gradient clipping
+    (max_grad_norm 1.0) that one row set the step's direction, and the other rows' gradients were scaled to 1e-12 of
+    theirs. Now it gets no gradient, reads as cosine 0 with every row, as before, and every other row keeps its
+    gradient, so clipping leaves them as they were."""
+    emb = torch.randn(6, 8, generator=torch.Generator().manual_seed(0)).to(dtype)
+    emb[2] = 0.0
+    value, grad = _value_and_gradient(_EVERY_LOSS[name], emb)
+    assert torch.isfinite(value) and bool(torch.isfinite(grad).all())
+    assert not grad[2].any()
+    assert float(grad.float().norm()) < 100.0
+    rows = torch.nn.Parameter(emb.float())
+    _EVERY_LOSS[name](rows).backward()
+    others = [0, 1, 3, 4, 5]
+    before = float(rows.grad[others].norm())
+    torch.nn.utils.clip_grad_norm_([rows], 1.0)  # the Trainer's default max_grad_norm
+    assert float(rows.grad[others].norm()) >= min(before, 0.01)  # old: 1e-12 of theirs
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", sorted(_EVERY_LOSS))
+def test_rows_with_a_norm_keep_their_value_and_gradient_bit_for_bit(name, dtype, monkeypatch):
+    """The zero-row guard in :func:`unit_rows` changes nothing else: every loss value, and the gradient of every row
+    with a nonzero norm (1e-20 and 1e-30 included: still below F.normalize's eps, and still divided by it as before;
+    a row with some zero entries), are ``torch.equal`` to plain ``F.normalize``'s, with and without a zero row beside them (the demo's numbers stay)."""
+    gen = torch.Generator().manual_seed(1)
+    emb = torch.randn(6, 8, generator=gen, dtype=torch.float64)
+    emb[5, :5] = 0.0  # zeros in a row with a norm: not a zero row
+    emb = (emb / emb.norm(dim=1, keepdim=True) * torch.tensor([[1.0], [1e-20], [3.0], [1e-30], [1e3], [0.5]])).to(dtype)
+    with_zero = emb.clone()
+    with_zero[3] = 0.0
+    new = [_value_and_gradient(_EVERY_LOSS[name], e) for e in (emb, with_zero)]
+    monkeypatch.setattr(common_mod, "unit_rows", lambda e: torch.nn.functional.normalize(e, dim=-1))
+    old = [_value_and_gradient(_EVERY_LOSS[name], e) for e in (emb, with_zero)]
+    assert torch.equal(new[0][0], old[0][0]) and torch.equal(new[0][1], old[0][1])
+    assert torch.equal(new[1][0], old[1][0])
+    others = [0, 1, 2, 4, 5]
+    assert torch.equal(new[1][1][others], old[1][1][others])
+    assert old[1][1][3].abs().max() > 1e9 and not new[1][1][3].any()  # the old zero row's 1e12, now 0

@@ -30,7 +30,9 @@ Classes (the four losses are ``torch.nn.Module``; ``forward`` returns a scalar t
 ``distance``, so it is not constructor kwargs); ``Cls.from_config_dict(cfg)`` or ``loss_from_config(cfg)``
 rebuilds the loss from it.
 Empty inputs (no triplet / fewer than 3 pairs in the step) contribute 0 to ``loss`` (with a
-graph connected to ``emb``) instead of NaN. Distance everywhere is D = 1 - cosine.
+graph connected to ``emb``) instead of NaN. Distance everywhere is D = 1 - cosine; an all-zero row has no direction:
+it reads as cosine 0 with every row and gets no gradient (dividing it by F.normalize's eps gave it 1e12 times the
+loss's, which set a clipped step's whole direction).
 """
 
 from __future__ import annotations

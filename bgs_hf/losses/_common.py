@@ -155,13 +155,27 @@ def config_kwargs(cfg: Any, name: str, params: tuple[str, ...], fixed: dict[str,
     return {k: cfg[k] for k in params if k in cfg}
 
 
+def unit_rows(emb: torch.Tensor) -> torch.Tensor:
+    """``emb``'s rows over their L2 norms, as ``F.normalize`` gives them, with no gradient through an all-zero row.
+
+    A zero row (a collapsed head, black frames through a model without bias) has no direction, so no cosine:
+    ``F.normalize`` divides it by its eps 1e-12, and its gradient was the loss's times 1e12 (inf in float16), so
+    once the Trainer clipped the gradient norm that one row set the whole step's direction. It still reads as
+    cosine 0 with every row; every other row, a tiny one (norm 1e-20) included, keeps F.normalize's value and
+    gradient bit for bit. No gradient rather than an error: a black clip is data, and refusing it would need a host
+    sync every step; the mask stays on the device."""
+    e = torch.nn.functional.normalize(emb, dim=-1)
+    return torch.where((emb == 0).all(-1, keepdim=True), e.detach(), e)
+
+
 def pair_cosine(emb: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
-    """Cosine similarity of rows ``emb[i]`` and ``emb[j]`` (re-normalised, so raw features also work).
+    """Cosine similarity of rows ``emb[i]`` and ``emb[j]`` (re-normalised by :func:`unit_rows`, so raw features also
+    work; an all-zero row has cosine 0 with every row and no gradient).
 
     Rows are taken with ``index_select``, not ``e[i]``: on CPU the backward of advanced indexing accumulates
     repeated rows in a thread-dependent order, so two identical steps gave different gradients (and a seed did
     not fix a training run); ``index_select``'s backward is deterministic."""
-    e = torch.nn.functional.normalize(emb, dim=-1)
+    e = unit_rows(emb)
     return (e.index_select(0, i.reshape(-1)) * e.index_select(0, j.reshape(-1))).sum(-1).reshape(i.shape)
 
 
