@@ -1,6 +1,6 @@
 """Text rules shared across packages: printing a statistic that may be undefined (no ceiling on a few judgments, a
-collapsed model), a markdown table cell, counts, a long list's first few, the "did you mean" guess, and the form of a
-Hub licence id."""
+collapsed model), a markdown table cell, counts, a long list's first few (a list of rows too), the "did you mean"
+guess, and the form of a Hub licence id."""
 
 from __future__ import annotations
 
@@ -133,6 +133,13 @@ def first_few(items: Sequence[str], shown: int = 5) -> str:
     for a list that may be long, in a log line and on a card alike."""
     more = f", and {len(items) - shown} more" if len(items) > shown else ""
     return ", ".join(items[:shown]) + more
+
+
+def row_list(rows: Iterable[object], shown: int = 10) -> str:
+    """``row 11`` or ``rows 11, 12`` (the first ``shown``, then :func:`first_few`'s count of the rest): the one
+    spelling of the rows a line names; an import skipping one incomplete row said "(rows 43)"."""
+    named = [str(r) for r in rows]
+    return f"{agree(len(named), 'row', 'rows')} {first_few(named, shown)}"
 
 
 def _p_floor(n_resamples: Any, sides: int) -> float | None:

@@ -1625,11 +1625,12 @@ def test_a_column_of_text_read_as_numbers_is_one_problem_line_not_one_per_row(tm
                        + "".join(f'{name},0.{k},{"test" if k < 3 else "train"},"{caption}",{k}\n'
                                  for k, name in enumerate(NAMES)) + "b.mp4,0.5,,,high\n", encoding="utf-8")
     _, problems = collect_problems(table, videos, ratings=ratings)
+    not_read = ("--ratings reads each column but the video one as a numeric rating: remove it from the CSV, head it "
+                "'rater' if it names the raters, or write its ratings as numbers")
     assert [str(p) for p in problems] == [
-        "annotations.csv: column 'stimulus_set': no number in any of 8 rows (first: 'test'): is it the column you "
-        "meant?",
+        f"annotations.csv: column 'stimulus_set': no number in any of 8 rows (first: 'test'): {not_read}",
         "annotations.csv: column 'captions': no number in any of 8 rows (first: \"['Two people talk in a kitchen while "
-        "one...\"): is it the column you meant?",
+        f"one...\"): {not_read}",
         "annotations.csv row 9: column 'Arousal': 'high' is not a finite number"]
     ratings.write_text("video,valence\nb.mp4,high\n", encoding="utf-8")
     _, problems = collect_problems(table, videos, ratings=ratings)
@@ -1643,8 +1644,13 @@ def test_a_column_of_text_read_as_numbers_is_one_problem_line_not_one_per_row(tm
     ratings.write_text("video,valence\n" + "".join(f"{name},{'x' * 40}\n" for name in NAMES[:2]), encoding="utf-8")
     _, problems = collect_problems(table, videos, ratings=ratings)
     assert [str(p) for p in problems] == [
-        f"annotations.csv: column 'valence': no number in any of 2 rows (first: '{'x' * 40}'): is it the column you "
-        "meant?"]
+        f"annotations.csv: column 'valence': no number in any of 2 rows (first: '{'x' * 40}'): {not_read}"]
+    # with a rater column, naming the raters is no longer this column's way out
+    ratings.write_text("video,rater,note\n" + "".join(f"{name},r1,ok\n" for name in NAMES[:2]), encoding="utf-8")
+    _, problems = collect_problems(table, videos, ratings=ratings)
+    assert [str(p) for p in problems] == [
+        "annotations.csv: column 'note': no number in any of 2 rows (first: 'ok'): --ratings reads each column but the "
+        "video and rater ones as a numeric rating: remove it from the CSV, or write its ratings as numbers"]
 
 
 def test_a_table_numbering_its_videos_is_one_line_and_the_release_s_own_points_to_the_release(tmp_path: Path,
@@ -1869,7 +1875,7 @@ def test_an_odd_column_of_misspelt_video_names_keeps_each_rows_did_you_mean(tmp_
     _, problems = collect_problems(_csv(tmp_path, stems), videos)
     assert not any("in any row" in str(p) for p in problems)
     assert str(problems[0]).startswith("judgments.csv row 1: column 'Odd_One_Out': no video "), problems[0]
-    assert "the file has another extension)" in str(problems[0]), problems[0]
+    assert str(problems[0]).endswith(".mp4'? the name has no extension)"), problems[0]
     dotted = [",".join([*r.split(",")[:5], "./" + r.split(",")[5], r.split(",")[6]]) for r in _trials()]
     data, problems = collect_problems(_csv(tmp_path, dotted), videos, split_config=SplitConfig(test_fraction=0.4))
     assert problems == [] and data is not None
@@ -1896,11 +1902,11 @@ def test_an_odd_column_of_misspelt_names_written_windows_style_or_beside_a_lost_
                for r in _trials()]
     _, problems = collect_problems(_csv(tmp_path, windows), videos)
     assert not any("in any row" in str(p) for p in problems)
-    assert "the file has another extension)" in str(problems[0]), problems[0]
+    assert str(problems[0]).endswith(".mp4'? the name has no extension)"), problems[0]
     stems = [",".join([*r.split(",")[:5], r.split(",")[5].rsplit(".", 1)[0], r.split(",")[6]]) for r in _trials()]
     _, problems = collect_problems(_csv(tmp_path, [*stems, f"P0,31,lost.mp4,{NAMES[0]},{NAMES[1]},lost,1000"]), videos)
     assert not any("in any row" in str(p) for p in problems)
-    assert "the file has another extension)" in str(problems[0]), problems[0]
+    assert str(problems[0]).endswith(".mp4'? the name has no extension)"), problems[0]
 
 
 def test_the_dataset_card_counts_flagged_catch_trials_without_calling_them_repeated_clips(tmp_path: Path) -> None:
@@ -2403,7 +2409,7 @@ def test_rows_with_no_trial_are_counted_apart_from_trials_left_out(tmp_path: Pat
     with caplog.at_level("INFO"):
         assert cli(["data", "import", str(table), str(videos), str(out), "--test-fraction", "0.4",
                     "--skip-incomplete"]) == 0
-    assert ("judgments.csv: skipped 1 row with an empty Video1/Video2/Video3/Odd_One_Out/Participant cell (rows 43)"
+    assert ("judgments.csv: skipped 1 row with an empty Video1/Video2/Video3/Odd_One_Out/Participant cell (row 43)"
             in caplog.text)
     assert ("judgments.csv: skipped 3 rows with no trial (no video and no odd-one-out: an instructions screen?) "
             "(rows 1, 42, 94)" in caplog.text)
@@ -2510,9 +2516,9 @@ def test_catch_flags_under_other_names_and_numbered_check_cells_are_warned_of(tm
         data = read_triplet_table(table, _videos(tmp_path), skip_missing_videos=True,
                                   split_config=SplitConfig(test_fraction=0.4))
     assert len(data.judgments) == 29 and int(np.sum(data.judgments["is_catch"])) == 2
-    for col, what in (("is_catch_trial", "1 of the 29 usable trials as catch trials ('true'; rows 3)"),
-                      ("attention_check", "1 of the 29 usable trials as catch trials ('true'; rows 5)"),
-                      ("catch_flag", "1 of the 29 usable trials as catch trials ('true'; rows 7)"),
+    for col, what in (("is_catch_trial", "1 of the 29 usable trials as catch trials ('true'; row 3)"),
+                      ("attention_check", "1 of the 29 usable trials as catch trials ('true'; row 5)"),
+                      ("catch_flag", "1 of the 29 usable trials as catch trials ('true'; row 7)"),
                       ("trial_id", "3 of the 29 usable trials as catch trials ('Catch trials', 'attention_check', "
                                    "'catch2'; rows 12, 13, 14)")):
         assert f"judgments.csv: column '{col}' marks {what}: they are imported as valid judgments" in caplog.text
@@ -2578,7 +2584,7 @@ def test_a_practice_flag_on_a_trial_left_out_is_not_counted_among_the_usable_tri
         data = read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4),
                                   skip_missing_videos=True)
     assert len(data.judgments) == 29
-    assert "column 'is_practice' marks 1 of the 29 usable trials as practice ('TRUE'; rows 6):" in caplog.text
+    assert "column 'is_practice' marks 1 of the 29 usable trials as practice ('TRUE'; row 6):" in caplog.text
 
 
 def test_a_participant_under_half_the_median_but_over_a_third_is_named_and_tiny_tables_say_nothing(
@@ -2697,7 +2703,7 @@ def test_many_rows_with_no_trial_are_one_problem_line_and_real_non_responses_are
         "judgments.csv row 107: column 'Odd_One_Out' is empty (pass --skip-incomplete to drop trials without a "
         "response)",
         "judgments.csv: 45 rows with no trial (no video and no odd-one-out: an instructions screen?) (rows 1, 4, 7, "
-        "10, 13, 16, 19, 22, 25, 28, ...): pass --skip-incomplete to drop them"]
+        "10, 13, 16, 19, 22, 25, 28, and 35 more): pass --skip-incomplete to drop them"]
 
 
 def test_a_caption_none_is_a_caption_kept_as_written(tmp_path: Path, caplog) -> None:
@@ -3094,6 +3100,8 @@ def test_a_name_with_another_extension_and_padding_is_told_its_file_and_a_number
     called the same one under another extension."""
     padded = ["clip_01.mp4", "clip_02.mp4", "clip_12.mp4", "clip_10.mp4"]
     assert _told(tmp_path, padded, "clip_1.avi") == " (did you mean 'clip_01.mp4'? the file has another extension)"
+    # the brief's case: 'clip_01' for clip_01.mp4 loads nothing (names match exactly); its extension is missing
+    assert _told(tmp_path, padded, "clip_01") == " (did you mean 'clip_01.mp4'? the name has no extension)"
     assert "did you mean" not in _told(tmp_path / "two", [*padded, "clip_001.mov"], "clip_1.avi")
     assert _told(tmp_path, padded, "clip_2.MOV") == " (did you mean 'clip_02.mp4'? the file has another extension)"
     trials = [f"s1.t{n:02d}" for n in (2, 1, 12, 10, 3, 4, 5, 6, 7, 8, 9, 11)]

@@ -1290,6 +1290,17 @@ def test_a_clip_annotations_csv_leaves_unlabelled_takes_its_split_from_train_and
     assert pd.isna(data.clips["rating_valence"][1]) and not pd.isna(data.clips["rating_valence"][5])
 
 
+def test_a_rating_column_of_text_says_how_to_fix_its_header_or_its_values(tmp_path, tables):
+    """An annotations.csv column headed 'rating-...' holding words in every row was told "is it the column you
+    meant?", though no flag chose it: every 'rating' column is read as a numeric rating. The line says what to do."""
+    tables.annotations["rating-valence"] = "high"
+    _, problems = validate(write_release(tables, tmp_path))
+    assert [str(p) for p in problems] == [
+        f"annotations.csv: column 'rating-valence': no number in any of {len(tables.annotations)} rows (first: 'high'): "
+        "a column headed 'rating-<attribute>' is read as a numeric rating: write its ratings as numbers, or drop "
+        "'rating' from its header if it is no rating"]
+
+
 def _next_step(shown: str, folder: object, why: str) -> str:
     """The line a missing release file gets (`_missing_file`), spelt out."""
     return (f"file missing: looked for {shown} in {folder} ({why}): pass the release's root folder with all its files "

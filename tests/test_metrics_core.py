@@ -2053,7 +2053,7 @@ def test_non_finite_embeddings_are_still_nan_but_named_once_by_their_row_count(c
         cosine_similarity_matrix(many)
         cosine_similarity_matrix(np.eye(4))  # finite: no word
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [
-        "6 of 12 embedding rows (clips) hold NaN or inf (rows 1, 4, 5, 6, 8, ...)"]
+        "6 of 12 embedding rows (clips) hold NaN or inf (rows 1, 4, 5, 6, 8, and 1 more)"]
 
 
 def test_a_gpu_or_float64_tensor_is_scored_as_its_own_numbers():

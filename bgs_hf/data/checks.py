@@ -20,7 +20,7 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import agree, closest, count, first_few
+from bgs_hf._format import agree, closest, count, row_list
 from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
@@ -298,8 +298,8 @@ def _without_repeated_headers(df: pd.DataFrame, path: Path, problems: Problems) 
     if moved:
         problems.fatal("the header again with its columns in another order (files with different columns joined "
                        "line by line?): join them by column name", path=path, row=int(df[ROW].iloc[moved[0]]))
-    logger.warning("%s: skipped %s repeating the header (files joined one after another?): %s %s", path.name,
-                   count(len(at), "row"), agree(len(at), "row", "rows"), first_few([str(df[ROW].iloc[i]) for i in at]))
+    logger.warning("%s: skipped %s repeating the header (files joined one after another?): %s", path.name,
+                   count(len(at), "row"), row_list([df[ROW].iloc[i] for i in at], 5))
     df = df.drop(index=df.index[at])
     if df.empty:
         problems.fatal("no data rows (header only)", path=path)
@@ -430,9 +430,11 @@ def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
 
 
 def to_numbers(
-    df: pd.DataFrame, col: str, path: Path, problems: Problems, *, integer: bool = False, allow_empty: bool = False
+    df: pd.DataFrame, col: str, path: Path, problems: Problems, *, integer: bool = False, allow_empty: bool = False,
+    if_text: str = "is it the column you meant?",
 ) -> np.ndarray:
-    """Convert a string column to float64, reporting every bad row with its value; bad/empty -> NaN."""
+    """Convert a string column to float64, reporting every bad row with its value; bad/empty -> NaN. ``if_text``: what
+    to do about a column of text, where the reader, not the user, chose it (``--ratings`` reads every other column)."""
     raw = df[col]
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
     empty = (raw == "").to_numpy()
@@ -455,8 +457,8 @@ def to_numbers(
             # as ratings): one line, not one per row (49,484 for the release's, each caption list printed whole)
             text = str(raw.iloc[where[0]])
             first = text if len(text) <= 40 else text[:40] + "..."
-            problems.add(f"column {col!r}: no number in any of {count(len(where), 'row')} (first: {first!r}): is it "
-                         "the column you meant?", path=path)
+            problems.add(f"column {col!r}: no number in any of {count(len(where), 'row')} (first: {first!r}): {if_text}",
+                         path=path)
         else:
             problems.add_rows(
                 path,

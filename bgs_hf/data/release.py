@@ -232,7 +232,11 @@ def _add_ratings(out: pd.DataFrame, df: pd.DataFrame, rows: np.ndarray, path: Pa
                 continue
             rated[attr] = col
             values = np.full(len(out), np.nan)
-            values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
+            # a text column was asked "is it the column you meant?", though its header, not a flag, chose it
+            values[rows] = to_numbers(df, col, path, problems, allow_empty=True,
+                                      if_text="a column headed 'rating-<attribute>' is read as a numeric rating: "
+                                              "write its ratings as numbers, or drop 'rating' from its header if it "
+                                              "is no rating")
             out[f"rating_{attr}"] = values
 
 

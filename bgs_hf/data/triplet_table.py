@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bgs_hf._files import expand_user, resolved_if_other
-from bgs_hf._format import agree, closest, count, first_few, numbered_key
+from bgs_hf._format import agree, closest, count, first_few, numbered_key, row_list
 from bgs_hf.data.build import copied_trials, finish, non_distinct, warn_relisted_trials
 from bgs_hf.data.checks import (
     EXPORT_MISSING,
@@ -197,9 +197,8 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
         # a file whose name is the name's but for numbers is another clip ('s1.t01' for 's1.t2'), or the same one
         # padded ('s1.t02', which closest() tells): only a suffix spelt otherwise is another extension
         other_ext = [known for known in by_stem.get(_stem_key(name), []) if not _numbered_alike(name, known)]
-        if other_ext:  # 'clip_01.mp4' for the file 'clip_01' has an extension the file has not: not "another"
-            which = "another" if _extension(other_ext[0]) else "no"
-            return f" (did you mean {other_ext[0]!r}? the file has {which} extension)"
+        if other_ext:
+            return f" (did you mean {other_ext[0]!r}? {_extension_differs(name, other_ext[0])})"
         numbered = by_numbered_stem.get(numbered_key(_stem_key(name)), [])
         ext = _extension(name).casefold()
         other = [known for known in numbered if _extension(known).casefold() != ext]
@@ -207,9 +206,7 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
         # with one, no file padded otherwise under it ('clip_01.mp4' for 'clip_1.mp4' is closest()'s, as every other
         # spelling), where a name without is told the file with one beside a bare one ('clip.02.mp4' beside 'clip.02')
         if len(other) == 1 and (not ext or len(numbered) == 1):
-            why = ("the name has no extension" if not ext else
-                   f"the file has {'another' if _extension(other[0]) else 'no'} extension")
-            return f" (did you mean {other[0]!r}? {why})"
+            return f" (did you mean {other[0]!r}? {_extension_differs(name, other[0])})"
         elsewhere = by_base.get(PurePosixPath(name).name.casefold(), [])
         if elsewhere:
             many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""
@@ -217,6 +214,15 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
         return ""
 
     return same_file
+
+
+def _extension_differs(name: str, known: str) -> str:
+    """How the file ``known`` the did-you-mean tells differs from ``name`` in extension: an import matches names
+    exactly, so 'b' for b.mp4 loads nothing, and it was told "the file has another extension" (of a name without
+    one); 'clip_01.mp4' for the file 'clip_01' has one the file has not."""
+    if not _extension(name):
+        return "the name has no extension"
+    return f"the file has {'another' if _extension(known) else 'no'} extension"
 
 
 def _numbered_alike(name: str, known: str) -> bool:
@@ -508,7 +514,12 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     if not by_name:
         problems.fatal(f"no rating column (columns: {_columns_found(df)}; --ratings reads a video column and one or "
                        "more numeric rating columns)", path=table)
-    values = pd.DataFrame({name: to_numbers(df, col, table, problems, allow_empty=True)
+    # a text column (the release's stimulus_set, captions) was asked "is it the column you meant?": no flag named it
+    if_text = ("--ratings reads each column but the video and rater ones as a numeric rating: remove it from the "
+               "CSV, or write its ratings as numbers" if "rater" in found else
+               "--ratings reads each column but the video one as a numeric rating: remove it from the CSV, head it "
+               "'rater' if it names the raters, or write its ratings as numbers")
+    values = pd.DataFrame({name: to_numbers(df, col, table, problems, allow_empty=True, if_text=if_text)
                            for name, col in by_name.items()})
     lost = LostVideos() if skip_missing else None
     rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems, lost=lost, noun="row")
@@ -775,9 +786,9 @@ def _warn_marked_rows(df: pd.DataFrame, cols: _TableColumns, keep: np.ndarray, p
             continue
         values = sorted(set(df.loc[flagged, col].astype(str)))
         rows = df[ROW].to_numpy()[flagged]
-        logger.warning("%s: column %r marks %s of the %s as %s (%s; rows %s): %s",
+        logger.warning("%s: column %r marks %s of the %s as %s (%s; %s): %s",
                        path.name, col, f"{int(flagged.sum()):,}", count(int(keep.sum()), "usable trial"), mark.what,
-                       first_few([repr(v) for v in values], 3), first_few([str(r) for r in rows], 10), mark.advice)
+                       first_few([repr(v) for v in values], 3), row_list(rows), mark.advice)
 
 
 def _repeats_a_video(rel: np.ndarray) -> np.ndarray:
@@ -804,8 +815,8 @@ def _drop_incomplete_rows(df: pd.DataFrame, cols: _TableColumns, path: Path, pro
                  (no_trial, logging.INFO, no_trial_rows))
         for which, level, what in kinds:
             if which.any():
-                logger.log(level, "%s: skipped %s %s (rows %s)", path.name, count(int(which.sum()), "row"), what,
-                           _first_rows(df, which))
+                logger.log(level, "%s: skipped %s %s (%s)", path.name, count(int(which.sum()), "row"), what,
+                           row_list(df[ROW].to_numpy()[which]))
     else:
         # a jsPsych export's instructions screens, one per participant or block, are one line: listed one by one
         # they filled the listing's first rows, and the real non-responses among them went into its '... and N more'
@@ -814,15 +825,10 @@ def _drop_incomplete_rows(df: pd.DataFrame, cols: _TableColumns, path: Path, pro
                           (f"column {required[int(np.argmax(e))]!r} is empty (pass --skip-incomplete to drop trials "
                            "without a response)" for e in empty[listed]))
         if no_trial.sum() > 1:
-            problems.add(f"{count(int(no_trial.sum()), 'row')} {no_trial_rows} (rows {_first_rows(df, no_trial)}): "
-                         "pass --skip-incomplete to drop them", path=path)
+            listing = row_list(df[ROW].to_numpy()[no_trial])
+            problems.add(f"{count(int(no_trial.sum()), 'row')} {no_trial_rows} ({listing}): pass --skip-incomplete to "
+                         "drop them", path=path)
     return df.loc[~incomplete].reset_index(drop=True), int(no_trial.sum())
-
-
-def _first_rows(df: pd.DataFrame, which: np.ndarray) -> str:
-    """The first ten of the rows ``which`` marks, as the file numbers them, then '...'."""
-    shown = df[ROW].to_numpy()[which]
-    return ", ".join(map(str, shown[:10])) + (", ..." if shown.size > 10 else "")
 
 
 def _odd_among_three(df: pd.DataFrame, rel: np.ndarray, bad: np.ndarray, cols: _TableColumns, path: Path,

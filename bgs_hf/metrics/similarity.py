@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import agree, count
+from bgs_hf._format import agree, count, row_list
 from bgs_hf.errors import BGSInputError, whole_number
 
 logger = logging.getLogger(__name__)
@@ -186,9 +186,8 @@ def non_finite_rows(values: Any, what: str) -> str | None:
     bad = np.flatnonzero(~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1))
     if not bad.size:
         return None
-    shown = ", ".join(str(int(r)) for r in bad[:5]) + (", ..." if len(bad) > 5 else "")
     return (f"{len(bad):,} of {count(len(arr), f'{what} row')} (clips) {agree(len(bad), 'holds', 'hold')} NaN or inf "
-            f"({agree(len(bad), 'row', 'rows')} {shown})")
+            f"({row_list(bad.tolist(), 5)})")
 
 
 #: The matrices (arrays, tensors) whose non-finite rows were said, while they live, by id (the weak value tells a
