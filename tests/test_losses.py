@@ -1216,3 +1216,50 @@ def test_rows_with_a_norm_keep_their_value_and_gradient_bit_for_bit(name, dtype,
     others = [0, 1, 2, 4, 5]
     assert torch.equal(new[1][1][others], old[1][1][others])
     assert old[1][1][3].abs().max() > 1e9 and not new[1][1][3].any()  # the old zero row's 1e12, now 0
+
+
+def test_a_first_rsa_weight_above_a_nonzero_cap_is_refused_not_capped_without_a_word():
+    """``PaperSchedule(beta0=1.0, beta_step=0.0)``, a constant RSA weight of 1 (``--beta0 1 --beta_step 0``), trained
+    with beta 0.7 from the first epoch: the default ``beta_max`` capped it, while ``--beta0`` is "the RSA weight at
+    epoch 0" and the run's record said beta0 1.0. A cap raised with it keeps beta0; a cap of 0 still turns RSA off."""
+    with pytest.raises(ValueError, match=r"^beta0 1 is above beta_max 0\.7: beta is capped at beta_max from the first "
+                                         r"epoch, so beta0 would never apply"):
+        PaperSchedule(beta0=1.0, beta_step=0.0)
+    with pytest.raises(ValueError, match=r"^beta0 0\.5 is above beta_max 0\.4"):
+        BGSLoss.from_config_dict({"name": "BGSLoss", "schedule": {"kind": "PaperSchedule", "beta0": 0.5,
+                                                                   "beta_max": 0.4}})
+    assert PaperSchedule(beta0=1.0, beta_step=0.0, beta_max=1.0)(3) == (0.7, 1.0)
+    assert PaperSchedule(beta_max=0.0)(0) == (0.7, 0.0) == PaperSchedule(beta0=0.0, beta_step=0.0)(5)
+    assert PaperSchedule(beta0=0.7)(0) == (0.7, 0.7)  # at the cap, not above it
+
+
+def test_a_subclassed_loss_term_is_recorded_under_its_own_name_and_not_rebuilt_as_ours():
+    """A subclass of a term with another forward (``class Weighted(TripletMarginLoss)``) inherited its parent's
+    ``get_config_dict()``: the run's record and model card said ``TripletMarginLoss`` margin 0.3, and
+    ``loss_from_config`` rebuilt the paper's hinge from it without a word (a PaperSchedule subclass was already
+    recorded by its own name). Its settings stay; our own classes are recorded as before."""
+    from bgs_hf.losses import loss_from_config
+
+    class Weighted(TripletMarginLoss):
+        def forward(self, emb, triplets, odd):
+            return 2.0 * super().forward(emb, triplets, odd)
+
+    class Sharper(OddOneOutLoss):
+        pass
+
+    class Ranked(RSALoss):
+        pass
+
+    cfg = BGSLoss(local=Weighted(margin=0.3), global_=Ranked("soft_spearman")).get_config_dict()
+    assert cfg["local"] == {"name": "Weighted", "margin": 0.3, "distance": "cosine", "symmetric": False}
+    assert cfg["global"] == {"name": "Ranked", "method": "soft_spearman", "distance": "cosine",
+                             "regularization_strength": 0.1}
+    assert Sharper(temperature=0.5).get_config_dict() == {"name": "Sharper", "temperature": 0.5, "similarity": "cosine"}
+    for recorded, name in ((cfg, "Weighted"), (cfg["local"], "Weighted"), (cfg["global"], "Ranked")):
+        with pytest.raises(ValueError, match=f"unknown loss '{name}' in config"):
+            loss_from_config(recorded)
+    with pytest.raises(ValueError, match=r"not a TripletMarginLoss config \(name 'Weighted'\)"):
+        TripletMarginLoss.from_config_dict(cfg["local"])
+    ours = BGSLoss(OddOneOutLoss(), RSALoss()).get_config_dict()
+    assert (ours["local"]["name"], ours["global"]["name"]) == ("OddOneOutLoss", "RSALoss")
+    assert loss_from_config(ours).get_config_dict() == ours

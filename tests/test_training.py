@@ -2093,6 +2093,21 @@ def test_build_loss_takes_every_loss_flag():
     assert build_loss(BGSArguments(margin=0.35)).get_config_dict()["local"]["margin"] == 0.35
 
 
+def test_build_loss_refuses_a_first_rsa_weight_above_its_cap_and_checks_each_weight_with_the_others_given():
+    """``--beta0 1 --beta_step 0`` trained with beta 0.7 (the default ``--beta_max``) without a word; now one line
+    naming ``--beta0``. Each weight's own check is made without the others at their defaults: ``--beta0 0.1
+    --beta_max 0.2`` is a schedule, though 0.2 is below the default beta0."""
+    from bgs_hf.training.api import build_loss
+
+    with pytest.raises(BGSInputError, match=r"^--beta0: beta0 1 is above beta_max 0\.7"):
+        build_loss(BGSArguments(beta0=1.0, beta_step=0.0))
+    cfg = build_loss(BGSArguments(beta0=0.1, beta_max=0.2)).get_config_dict()["schedule"]
+    assert (cfg["beta0"], cfg["beta_max"]) == (0.1, 0.2)
+    assert build_loss(BGSArguments(beta_max=0.0)).get_config_dict()["schedule"]["beta_max"] == 0.0
+    with pytest.raises(BGSInputError, match=r"^--beta_max: beta_max must be"):
+        build_loss(BGSArguments(beta_max=-1.0))
+
+
 def _kib_clip_loads(monkeypatch) -> list[str]:
     """Every clip decodes to 1 KiB; the returned list records the paths decoded, in order."""
     import bgs_hf.video as video

@@ -38,7 +38,9 @@ class PaperSchedule:
     The paper: alpha = 0.7, beta = min(0.7, 0.3 + 0.1 * epoch) (epoch counted from 0). ``epoch`` may be
     fractional (Trainer's ``state.epoch``); it is floored so beta steps once per epoch as in the paper.
     Every weight is >= 0: a negative one (or a ``beta_step`` that takes beta below 0) would train the model away
-    from the human judgments.
+    from the human judgments. ``beta0`` above a nonzero ``beta_max`` is refused: beta would be ``beta_max`` from the
+    first epoch on, so ``beta0`` (``--beta0``, "the RSA weight at epoch 0") would never apply; ``beta_max=0`` still
+    turns the RSA term off.
     """
 
     alpha: float = 0.7
@@ -48,7 +50,16 @@ class PaperSchedule:
 
     def __post_init__(self) -> None:
         for name in ("alpha", "beta0", "beta_step", "beta_max"):
-            setattr(self, name, finite_setting(getattr(self, name), name, nonnegative=True))
+            setattr(self, name, self.checked_weight(name, getattr(self, name)))
+        if self.beta0 > self.beta_max > 0:  # `--beta0 1 --beta_step 0` (a constant weight) trained with beta 0.7
+            raise ValueError(f"beta0 {self.beta0:g} is above beta_max {self.beta_max:g}: beta is capped at beta_max "
+                             "from the first epoch, so beta0 would never apply; raise beta_max to beta0 or more "
+                             "(equal, with beta_step 0, for a constant weight)")
+
+    @staticmethod
+    def checked_weight(name: str, value: float) -> float:
+        """One weight as a float >= 0, refused naming ``name`` otherwise (each checked alone: the CLI names its flag)."""
+        return finite_setting(value, name, nonnegative=True)
 
     def __call__(self, epoch: float) -> tuple[float, float]:
         e = math.floor(max(finite_setting(epoch, "epoch"), 0.0))

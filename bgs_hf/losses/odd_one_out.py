@@ -97,7 +97,7 @@ class OddOneOutLoss(nn.Module):
         return torch.nn.functional.nll_loss(logp, o).to(emb.dtype)
 
     def get_config_dict(self) -> dict[str, Any]:
-        return {"name": "OddOneOutLoss", "temperature": self.temperature, "similarity": "cosine"}
+        return {"name": type(self).__name__, "temperature": self.temperature, "similarity": "cosine"}
 
     @classmethod
     def from_config_dict(cls, cfg: dict[str, Any]) -> OddOneOutLoss:

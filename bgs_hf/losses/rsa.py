@@ -110,7 +110,7 @@ class RSALoss(nn.Module):
         return -_pearson(md, hd).to(emb.dtype)
 
     def get_config_dict(self) -> dict[str, Any]:
-        cfg: dict[str, Any] = {"name": "RSALoss", "method": self.method, "distance": "cosine"}
+        cfg: dict[str, Any] = {"name": type(self).__name__, "method": self.method, "distance": "cosine"}
         if self.method == "soft_spearman":
             cfg["regularization_strength"] = self.regularization_strength
         return cfg

@@ -81,7 +81,7 @@ class TripletMarginLoss(nn.Module):
         return hinge.mean().to(emb.dtype)
 
     def get_config_dict(self) -> dict[str, Any]:
-        return {"name": "TripletMarginLoss", "margin": self.margin, "distance": "cosine",
+        return {"name": type(self).__name__, "margin": self.margin, "distance": "cosine",
                 "symmetric": self.symmetric}
 
     @classmethod

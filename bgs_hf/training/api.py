@@ -192,9 +192,10 @@ def build_loss(bgs: BGSArguments) -> Any:
     else:
         raise BGSInputError(f"--local_loss must be triplet or odd-one-out, got {bgs.local_loss!r}"
                             f"{did_you_mean(bgs.local_loss, LOCAL_LOSSES)}")
-    for name in ("alpha", "beta0", "beta_step", "beta_max"):
-        flag(name, lambda name=name: PaperSchedule(**{name: getattr(bgs, name)}))
-    schedule = PaperSchedule(alpha=bgs.alpha, beta0=bgs.beta0, beta_step=bgs.beta_step, beta_max=bgs.beta_max)
+    for name in ("alpha", "beta0", "beta_step", "beta_max"):  # each alone, with no other at its default
+        flag(name, lambda name=name: PaperSchedule.checked_weight(name, getattr(bgs, name)))
+    schedule = flag("beta0", lambda: PaperSchedule(alpha=bgs.alpha, beta0=bgs.beta0, beta_step=bgs.beta_step,
+                                                   beta_max=bgs.beta_max))
     return BGSLoss(local=local, global_=flag("rsa_method", lambda: RSALoss(method=bgs.rsa_method)),
                    schedule=schedule)
 

@@ -92,7 +92,7 @@ class BGSArguments:
     temperature: float = field(default=0.1, metadata={"help": "odd-one-out softmax temperature"})
     rsa_method: str = field(default="pearson", metadata={"help": "pearson (paper) | soft_spearman"})
     alpha: float = field(default=0.7, metadata={"help": "weight of the local term"})
-    beta0: float = field(default=0.3, metadata={"help": "RSA weight at epoch 0"})
+    beta0: float = field(default=0.3, metadata={"help": "RSA weight at epoch 0 (at most --beta_max)"})
     beta_step: float = field(default=0.1, metadata={"help": "RSA weight added per epoch"})
     beta_max: float = field(default=0.7, metadata={"help": "largest RSA weight"})
     hflip: bool = field(default=False, metadata={
