@@ -1230,8 +1230,9 @@ def test_the_container_form_reads_an_items_local_matrix_in_the_order_of_items_gi
     order = np.array([12, 7, 13, 9, 8, 11, 10])
     want = behavioural_fit(model, data, "test", n_boot=20)
     got = behavioural_fit(model[np.ix_(order, order)], data, "test", items=order, n_boot=20)
-    for key in ("r2", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way", "n_pairs", "n_clips"):  # the CI draws by position
+    for key in ("r2", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way", "n_pairs", "n_clips"):
         assert got[key] == pytest.approx(want[key]), key
+    assert got["r2_ci"] == pytest.approx(want["r2_ci"], rel=1e-12)  # the CI draws clips in clip order, not by position
     with pytest.raises(BGSInputError, match=r"items must be the 'test' split's 7 clips"):
         behavioural_fit(model[:7, :7], data, "test", items=np.arange(7), n_boot=20)
     for call in (lambda: behavioural_fit(model, data, "test", 0.4), lambda: behavioural_fit(model, data, trip.idx, trip.odd)):
@@ -1563,15 +1564,16 @@ def test_pair_bootstraps_are_bit_for_bit_the_plain_resampled_statistic(stat):
 
 def _plain_clip_samples(stat: str, model: np.ndarray, h: HumanSimilarity, items: np.ndarray, n_boot: int,
                         seed: int) -> list[float]:
-    """Clip resamples the plain way: numpy's generator seeded ``seed`` draws as many positions of ``items`` as there
-    are, each observed pair of positions a < b is repeated m_i·m_j times, then scipy's rankdata and Pearson."""
+    """Clip resamples the plain way: numpy's generator seeded ``seed`` draws as many of the clips of ``items`` as there
+    are, from the clips in ascending order (not ``items``' row order: the same clips in another order draw alike), each
+    observed pair of positions a < b is repeated m_i·m_j times, then scipy's rankdata and Pearson."""
     li, lj = np.triu_indices(len(items), 1)
     gi, gj = items[li], items[lj]
     seen = h.mask[gi, gj]
     draw = np.random.default_rng(seed)
     out = []
     for _ in range(n_boot):
-        m = np.bincount(items[draw.integers(0, len(items), len(items))], minlength=h.n_items)
+        m = np.bincount(np.sort(items)[draw.integers(0, len(items), len(items))], minlength=h.n_items)
         w = m[gi[seen]] * m[gj[seen]]
         out.append(_reference_pair_stat(stat, np.repeat(model[gi, gj][seen], w), np.repeat(h.p[gi, gj][seen], w)))
     return out
@@ -2254,3 +2256,80 @@ def test_a_ceiling_is_one_number_not_a_list_of_one_or_none():
             pct_of_ceiling(0.25, empty)
         with pytest.raises(BGSInputError, match=r"^r2 must be one number, got 0 values"):
             real_number(empty, "r2")
+
+
+def test_a_bootstrap_interval_does_not_depend_on_the_row_order_of_the_embeddings():
+    """A user's embeddings saved in another clip order, scored with ``items`` in that order: the R² and accuracies
+    were the same, but every clip bootstrap drew its clips by position in ``items``, so the same data and seed gave
+    another interval (R² [0.26, 0.54] or another by order) and another paired p. Now the clips are drawn in clip
+    order: each resample is the global matrix's (up to the rounding of sums over the pairs in another order)."""
+    idx, odd, _, model, rng = _toy(n_trip=120)
+    other = cosine_similarity_matrix(rng.normal(size=(14, 4)))
+    h = human_similarity(idx, odd, 14)
+    order = np.random.default_rng(5).permutation(14)
+    local, local_other = model[np.ix_(order, order)], other[np.ix_(order, order)]
+    for stat in ("r2", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way"):
+        want = bootstrap_ci(model, h, idx=idx, odd=odd, stat=stat, n_boot=30, seed=3)
+        got = bootstrap_ci(local, h, order, idx=idx, odd=odd, stat=stat, n_boot=30, seed=3)
+        np.testing.assert_allclose(got.samples, want.samples, rtol=1e-12, atol=1e-15, err_msg=stat)
+        pair_want = paired_bootstrap(model, other, h, idx=idx, odd=odd, stat=stat, n_boot=30, seed=3)
+        pair_got = paired_bootstrap(local, local_other, h, order, idx=idx, odd=odd, stat=stat, n_boot=30, seed=3)
+        assert (pair_got.low, pair_got.high, pair_got.p_value) == pytest.approx(
+            (pair_want.low, pair_want.high, pair_want.p_value), rel=1e-12, abs=1e-15), stat
+    fit_want = behavioural_fit(model, h, idx, odd, ceiling_r2=0.5, n_boot=30, seed=3)
+    fit_got = behavioural_fit(local, h, idx, odd, order, 0.5, n_boot=30, seed=3)
+    assert fit_got["r2_ci"] == pytest.approx(fit_want["r2_ci"], rel=1e-12) and fit_got["r2"] == pytest.approx(fit_want["r2"])
+    for got_mult, want_mult in zip(clip_resamples(order, 14, 3, seed=3, human=h),
+                                   clip_resamples(np.arange(14), 14, 3, seed=3, human=h)):
+        np.testing.assert_array_equal(got_mult, want_mult)
+
+
+def test_embeddings_of_a_clip_no_judgment_names_point_to_n_items():
+    """Embeddings of every clip, the last judged by no one, and a human similarity built without ``n_items`` (which
+    then ends at the last clip judged): the matrix was refused with the hint to pass ``items=`` and ``items`` naming
+    that clip as "items must lie in 0..5", neither saying what to do (``items=`` of all 7 clips was refused in turn).
+    Now both name ``n_items=`` and the count, and with it the R² is the one over the judged clips."""
+    idx, odd, _, model, _ = _toy(n_items=6, n_trip=60)
+    seven = np.eye(7)
+    seven[:6, :6] = model
+    h = human_similarity(idx, odd)
+    assert h.n_items == 6
+    with pytest.raises(BGSInputError, match=r"7×7, expected 6; .*human_similarity\(\.\.\., n_items=7\)"):
+        r2(seven, h)
+    with pytest.raises(BGSInputError, match=r"7×7, expected 6; .*n_items=7"):
+        behavioural_fit(seven, h, idx, odd, n_boot=5)
+    order = np.array([6, 2, 0, 5, 1, 4, 3])
+    with pytest.raises(BGSInputError, match=r"items must lie in 0\.\.5, got 6; .*human_similarity\(\.\.\., n_items=7\)"):
+        r2(seven[np.ix_(order, order)], h, order)
+    with pytest.raises(BGSInputError, match=r"items must lie in 0\.\.5, got 6; .*n_items=7"):
+        bootstrap_ci(seven[np.ix_(order, order)], h, order, n_boot=5)
+    with pytest.raises(BGSInputError, match=r"items must lie in 0\.\.5, got -1$"):  # no n_items helps a negative clip
+        h.pairs(items=[-1, 0])
+    h7 = human_similarity(idx, odd, n_items=7)
+    assert r2(seven, h7) == r2(seven[np.ix_(order, order)], h7, order) == pytest.approx(r2(model, h))
+    with pytest.raises(BGSInputError, match=r"5×5, expected 6; .*pass items="):  # a smaller matrix keeps its hint
+        r2(model[:5, :5], h)
+
+
+def test_a_judgments_table_read_from_a_csv_with_is_catch_as_1_and_0_drops_its_flagged_rows():
+    """A user's own judgments CSV read by ``pd.read_csv``, its ``is_catch`` column written 1/0 (as ``data import``
+    reads it): every metric given the table was refused ("column is_catch must hold True/False, got [0] (int64); read
+    the table with bgs_hf.data.load", which reads no bare CSV). Now 1/0 (int or float) are the flags; 2 still refused."""
+    import io
+
+    import pandas as pd
+
+    extra_idx, extra_odd = np.array([[1, 2, 3], [3, 2, 0]]), np.array([0, 1])
+    df = pd.DataFrame({"clip_a": [*IDX[:, 0], *extra_idx[:, 0]], "clip_b": [*IDX[:, 1], *extra_idx[:, 1]],
+                       "clip_c": [*IDX[:, 2], *extra_idx[:, 2]], "odd": [*ODD, *extra_odd],
+                       "participant": ["a", "b", "a", "c", "c"], "is_catch": [0, 0, 0, 1, 1]})
+    table = pd.read_csv(io.StringIO(df.to_csv(index=False)))
+    want = human_similarity(IDX, ODD, 4)
+    for got_table in (table, table.astype({"is_catch": float})):
+        got = human_similarity(got_table, None, 4)
+        np.testing.assert_array_equal(got.n, want.n)
+        np.testing.assert_array_equal(got.k, want.k)
+        assert ooo_acc_3way(S, got_table) == ooo_acc_3way(S, IDX, ODD)
+        assert loo_ceiling(got_table, 4).n_participants == 2
+    with pytest.raises(BGSInputError, match=r"is_catch must hold True/False \(or 1/0\), got \[2\]"):
+        human_similarity(table.assign(is_catch=[0, 0, 0, 1, 2]), None, 4)

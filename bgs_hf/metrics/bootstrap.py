@@ -282,7 +282,9 @@ def _design(
                 raise BGSInputError("bootstrap over clips needs items, human similarity or triplets")
         else:
             items = _paired_items(items, human, idx)
-        return _Design("clips", np.asarray(items, dtype=np.int64), None, n_items)
+        # drawn in clip order, not in ``items``' (a matrix's row order): embeddings of the same clips saved in another
+        # order got another interval from the same seed
+        return _Design("clips", np.sort(np.asarray(items, dtype=np.int64)), None, n_items)
     if over == "participants":
         if participant is None or idx is None:
             raise BGSInputError("bootstrap over participants needs idx, odd and participant arrays")
@@ -477,7 +479,8 @@ def bootstrap_ci(
     the statistic would move with other clips, or other participants, like these (see module docstring).
 
     ``over="clips"`` resamples the clips of ``items`` (default: every clip) that carry an observed pair among them: a
-    clip that no judgment pairs with another adds no data, only variance; ``over="participants"``
+    clip that no judgment pairs with another adds no data, only variance; they are drawn in clip order, so an
+    items-local matrix in any row order gets the global matrix's interval from the same seed; ``over="participants"``
     resamples participants and needs ``idx``/``odd``/``participant`` (or a TripletArrays as ``idx``). The interval
     is NaN when the estimate is undefined or under half the resamples are defined (too few clips to resample).
     """

@@ -26,6 +26,7 @@ from bgs_hf.metrics.similarity import (
     pair_index,
     real_numbers,
     rows_said,
+    unjudged_clips_hint,
     warn_non_finite_pairs,
 )
 
@@ -214,7 +215,8 @@ def model_pair_values(
         vals = sim[gi, gj]
     else:
         want = human.n_items if items is None else f"{len(items)} (items) or {human.n_items}"
-        raise BGSInputError(f"model similarity is {sim.shape[0]}×{sim.shape[0]}, expected {want}{SUBSET_HINT}")
+        hint = unjudged_clips_hint(sim.shape[0]) if sim.shape[0] > human.n_items else SUBSET_HINT
+        raise BGSInputError(f"model similarity is {sim.shape[0]}×{sim.shape[0]}, expected {want}{hint}")
     local = items is not None and sim.shape[0] == len(items)
     warn_non_finite_pairs(model_sim, li if local else gi, lj if local else gj, vals, sim.shape[0])
     return vals, p, gi, gj

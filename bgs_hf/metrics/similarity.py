@@ -37,6 +37,15 @@ PAIR_COLS: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2))
 SUBSET_HINT = "; for a matrix over some clips only, pass items= their clip indices in its row order"
 
 
+def unjudged_clips_hint(n_clips: int) -> str:
+    """Appended where a matrix or ``items`` reach past a human similarity's last clip (``n_clips``: the clips they
+    need): built without ``n_items`` it ends at the last clip a judgment names, so embeddings of every clip, a clip
+    no one judged among them, were refused as "items must lie in 0..105" or with :data:`SUBSET_HINT`, which could not
+    help."""
+    return (f"; a human similarity built without n_items ends at the largest clip a judgment names: for clips no "
+            f"judgment names, build it with human_similarity(..., n_items={n_clips})")
+
+
 @dataclass
 class HumanSimilarity:
     """Counts and proportions over all N×N clip pairs (symmetric; diagonal unobserved)."""
@@ -99,12 +108,17 @@ def unflagged_rows(table: Any, cols: list[str]) -> np.ndarray | None:
     """The rows a judgments table does not flag ``is_catch`` (None when it has no such column).
 
     A flag marks more than a repeated clip: a release's ``catch_trial_flag`` marks attention checks of three
-    distinct clips, which ``data.triplets()`` drops and the metrics must drop too when handed the table."""
+    distinct clips, which ``data.triplets()`` drops and the metrics must drop too when handed the table. A column of
+    1/0 (a CSV of the user's own, read by pandas) is read as the flags it writes, as ``data import`` reads it."""
     if "is_catch" not in cols:
         return None
     flag = np.asarray(table["is_catch"])
+    shown = flag.ravel()[:1]
+    if flag.dtype.kind in "iuf":  # 1/0 as `data import` reads them: pd.read_csv's int64 (float64 beside an empty cell)
+        shown = flag[~np.isin(flag, (0, 1))][:1]
+        flag = flag == 1 if not shown.size else flag
     if flag.dtype.kind != "b":
-        raise BGSInputError(f"column is_catch must hold True/False, got {flag.ravel()[:1].tolist()} "
+        raise BGSInputError(f"column is_catch must hold True/False (or 1/0), got {shown.tolist()} "
                             f"({flag.dtype}); read the table with bgs_hf.data.load")
     return ~flag
 
@@ -492,8 +506,11 @@ def pair_index(
     if items is None:
         items = np.arange(human.n_items)
     items = item_indices(items)
-    if items.size and (items.min() < 0 or items.max() >= human.n_items):
-        raise BGSInputError(f"items must lie in 0..{human.n_items - 1}")
+    if items.size and items.min() < 0:
+        raise BGSInputError(f"items must lie in 0..{human.n_items - 1}, got {int(items.min())}")
+    if items.size and items.max() >= human.n_items:
+        last = int(items.max())
+        raise BGSInputError(f"items must lie in 0..{human.n_items - 1}, got {last}{unjudged_clips_hint(last + 1)}")
     if len(np.unique(items)) != len(items):
         raise BGSInputError("items must not repeat (use the bootstrap functions for resampling)")
     li, lj = np.triu_indices(len(items), k=1)
