@@ -2460,6 +2460,57 @@ def test_attention_overlays_draw_a_conv_models_maps_centred_on_its_tokens_and_a_
     assert said[0].get("strides") == {"pretrained": (2, 8), "bgs": (2, 4)}
 
 
+def test_attention_overlays_of_two_frame_policies_draw_each_models_tokens_over_the_frames_it_saw(tiny_sets, tmp_path,
+                                                                                                  monkeypatch):
+    """`bgs-hf evaluate --pretrained` of another frame policy, attention on: the paper's 16-frame TimeSformer run
+    beside its 8-frame checkpoint (here 8 interpolated frames beside 4), or another backbone's 8 frames in 2-frame
+    tubelets of a 48-px crop beside 4 frames of 32 px. Every row was drawn over the first model's frames with its own
+    strides: the 8-frame map's steps 0-3 (the clip's first half) across the whole clip, the tubelet model's steps
+    0, 0, 1, 1, its 6 patches a side running 16 px past a 32-px frame. Each model's row now shows its own frame at
+    each column's time (frames 1, 3, 5, 7 of 8 under frames 0-3 of 4) and its tokens over it."""
+    from matplotlib.figure import Figure
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    import bgs_hf.eval.attention as attention
+    from bgs_hf.data import load
+    from bgs_hf.models import build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    items = data.splits["test"][:1]
+    VideoMAEModel(VideoMAEConfig(image_size=48, patch_size=8, num_frames=8, tubelet_size=2, hidden_size=16,
+                                 num_hidden_layers=1, num_attention_heads=2, intermediate_size=16)).save_pretrained(
+        tmp_path / "vmae48")
+    four = build_embedder("tiny-random-timesformer", head=None, lora=None)
+    others = {"interpolated": build_embedder("tiny-random-timesformer", head=None, lora=None, num_frames=8,
+                                             interpolate_frames=True),
+              "tubelets": build_embedder(str(tmp_path / "vmae48"), head=None, lora=None)}
+    assert four.frame_policy.crop == 32 and others["tubelets"].frame_policy.crop == 48
+
+    def maps(m, clip):  # step t holds t + 1 everywhere: each panel's value says which step it draws
+        g = attention.token_grid(m)[1]
+        steps = clip.shape[0] // attention.token_grid(m)[0]
+        return np.arange(1.0, steps + 1)[:, None, None] * np.ones((steps, g, g))
+
+    monkeypatch.setattr(attention, "rollout_maps", maps)
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    others["alike"] = four  # one frame policy: every row over the same frames, as before
+    for name, (steps, side) in {"interpolated": ([2, 4, 6, 8], 32), "tubelets": ([1, 2, 3, 4], 48),
+                                "alike": ([1, 2, 3, 4], 32)}.items():
+        drawn.clear()
+        attention.attention_analysis({"pretrained": four, "bgs": others[name]}, data, items, out_dir=tmp_path / name)
+        (fig,) = drawn
+        rows = [ax for ax in fig.axes if len(ax.get_images()) == 2]
+        assert [float(ax.get_images()[1].get_array().mean()) for ax in rows[:4]] == [1, 2, 3, 4]
+        assert [float(ax.get_images()[1].get_array().mean()) for ax in rows[4:]] == steps, name
+        for ax in rows[4:]:  # its own crop, its 8-px patches filling it, the whole of it shown
+            frame, overlay = ax.get_images()
+            assert frame.get_array().shape[:2] == (side, side), name
+            assert overlay.get_extent() == pytest.approx((-0.5, side - 0.5, side - 0.5, -0.5)), name
+            assert (*ax.get_xlim(), *ax.get_ylim()) == pytest.approx((-0.5, side - 0.5, side - 0.5, -0.5)), name
+
+
 def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path):
     """Mutation audit: the tables after the fit table (layers, partition, probes, transfer, attention, motion) were
     checked for their titles only; a swapped column, a sign-flipped change in r or a ✓ on the wrong layer passed."""

@@ -1843,6 +1843,35 @@ def test_a_frame_count_not_a_multiple_of_the_tubelet_is_refused():
     get_backbone_spec("tiny-random-clip").check_frames(5)  # tubelet 1: any count
 
 
+def test_a_frame_count_ending_in_part_of_a_tubelet_is_refused_naming_the_counts_to_use(tmp_path):
+    """The refusal named no count: `5 frames is not a multiple of tubelet size 2`. It now says what the model would
+    do (drop the last frame) and which counts to sample; a fixed-frames VideoMAE whose own config count ends in part
+    of a tubelet (5 frames, tubelet 2) was refused at 5 as no multiple and at 4 as "built for 5 frames ... Use its
+    frame policy" (which is 5): no count worked and none was named. Both are now the one line naming the config's 4,
+    and the same weights saved with num_frames 4 (the position table of 5 frames in tubelets of 2 is that of 4) load
+    and embed."""
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    spec = get_backbone_spec("tiny-random-vjepa2")
+    for frames, use in ((5, "sample 4 or 6"), (7, "sample 6 or 8")):
+        with pytest.raises(ValueError, match=rf"{frames} frames is not a multiple of tubelet size 2 \(its patch "
+                                             rf"embedding drops the last 1 frame without a word\); {use} \(train: "):
+            spec.check_frames(frames)
+    config = VideoMAEConfig(image_size=32, patch_size=8, num_frames=5, tubelet_size=2, hidden_size=16,
+                            num_hidden_layers=1, num_attention_heads=2, intermediate_size=16)
+    VideoMAEModel(config).save_pretrained(tmp_path / "five")
+    said = ("its config's num_frames (5) is not a multiple of its tubelet size 2 (its patch embedding drops the last "
+            "1 frame without a word, and its position embeddings are those of 4 frames); set num_frames to 4 in its "
+            "config.json")
+    for frames in (None, 4, 6):
+        with pytest.raises(BGSInputError, match=re.escape(said)):
+            build_embedder(str(tmp_path / "five"), head=None, lora=None, num_frames=frames)
+    config.num_frames = 4
+    VideoMAEModel.from_pretrained(tmp_path / "five", config=config).save_pretrained(tmp_path / "four")
+    model = build_embedder(str(tmp_path / "four"), head=None, lora=None)
+    assert model(torch.zeros(1, 4, 3, 32, 32)).shape == (1, 16)
+
+
 def test_the_embedding_dim_is_the_heads_width_and_is_recorded(tmp_path):
     """``embedding_dim`` (and bgs_config.json's, which readers of a saved run use) is the head's out_dim when there is
     a head; only the head=None case was checked, and a property returning the backbone's width passed."""

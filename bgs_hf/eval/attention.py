@@ -361,9 +361,17 @@ def _drawn_map(map_now: np.ndarray, h: int, w: int, centred: bool,
     return map_now, (x0, x0 + sx * map_now.shape[1], y0 + sy * map_now.shape[0], y0)
 
 
+def _same_time(sample: int, n_from: int, n_to: int) -> int:
+    """Of ``n_to`` frames sampled uniformly over a clip, the one whose segment holds the midpoint of ``sample`` of
+    ``n_from`` (both sampled at segment midpoints, :func:`~bgs_hf.video.decode.sample_times`); ``sample`` itself
+    where the counts are equal."""
+    return min((2 * sample + 1) * n_to // (2 * n_from), n_to - 1)
+
+
 def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "",
                   n_times: int = 4, labels: dict[str, str] | None = None, centred: Collection[str] = (),
-                  strides: Mapping[str, tuple[int, int]] | None = None) -> Path:
+                  strides: Mapping[str, tuple[int, int]] | None = None,
+                  own_frames: Mapping[str, np.ndarray] | None = None) -> Path:
     """Rows: the frames, then each model's map upsampled over them; columns: times across the clip.
 
     Every model's map is drawn on one colour scale (share of the clip's relevance per token, with a colour bar),
@@ -371,13 +379,17 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
     value (a diverged model) says so over its frames. ``centred``: the maps whose tokens are centred on their grid
     positions in space and time (a convolutional backbone's, :func:`_token_cells`), not patches and tubelets.
     ``strides``: each model's (frames per time step, pixels per token side), :func:`token_strides`; a map without
-    them is spread evenly over the frames and pixels (right only where its strides divide the clip).
+    them is spread evenly over the frames and pixels (right only where its strides divide the clip). ``own_frames``:
+    the clip as a model saw it where its frame count or crop is not ``frames``' (``--pretrained`` of another frame
+    policy): its row shows, under each column, its own frame at that column's time, and its tokens over that frame.
+    Why: its strides are in its own frames and pixels; over the 4 frames of another model, an 8-frame model's map
+    showed its steps 0-3 (the clip's first half) across the whole clip.
     """
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
     from bgs_hf.viz.matrices import save_figure
     from bgs_hf.viz.models import model_name
 
-    t_frames, h, w = frames.shape[:3]
+    t_frames = frames.shape[0]
     shown_frames = np.linspace(0, t_frames - 1, n_times).round().astype(int)
     rows = ["frames", *maps]
     # the finite maps' top: a diverged model's NaN map listed first made the scale NaN, blanking every other map
@@ -386,12 +398,15 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
                          layout="constrained")
     image = None
     for r, name in enumerate(rows):
+        seen = frames if name == "frames" else (own_frames or {}).get(name, frames)
+        n_seen, h, w = seen.shape[:3]
         for c, frame in enumerate(shown_frames):
             ax = axes[r, c]
-            ax.imshow(frames[frame])
+            at = _same_time(frame, t_frames, n_seen)  # this column's time in the frames the row's model saw
+            ax.imshow(seen[at])
             if name != "frames":  # the map's time step whose cell holds this frame (a tubelet, or centred on it)
                 m, (t_step, side) = maps[name], (strides or {}).get(name, (None, None))
-                map_now, extent = _drawn_map(m[_token_at(frame, t_frames, m.shape[0], name in centred, t_step)], h, w,
+                map_now, extent = _drawn_map(m[_token_at(at, n_seen, m.shape[0], name in centred, t_step)], h, w,
                                              name in centred, side)
                 image = ax.imshow(map_now, cmap="inferno", alpha=0.6, extent=extent, interpolation="bilinear",
                                   vmin=0, vmax=vmax)
@@ -446,24 +461,33 @@ def _agent_mass_change(first: np.ndarray, second: np.ndarray, between: list[str]
             "wilcoxon_p": float(wilcoxon(diff).pvalue) if np.count_nonzero(diff) > 1 else float("nan")}
 
 
-def _overlay_figures(maps: dict[str, list[np.ndarray]], policy: Any, paths: Sequence[str], ids: Sequence[str],
-                     methods: str, out_dir: Path, n_overlays: int, labels: dict[str, str] | None,
+def _overlay_figures(maps: dict[str, list[np.ndarray]], policies: Mapping[str, Any], paths: Sequence[str],
+                     ids: Sequence[str], methods: str, out_dir: Path, n_overlays: int, labels: dict[str, str] | None,
                      centred: Collection[str] = (), strides: Mapping[str, tuple[int, int]] | None = None) -> list[str]:
-    """``attention_<k>.png`` of the first ``n_overlays`` clips: their frames as the models see them (``policy``'s
-    resize and centre crop), under every model's map, titled with the clip and what the maps show; ``centred`` and
-    ``strides`` as :func:`plot_overlays`'."""
+    """``attention_<k>.png`` of the first ``n_overlays`` clips: their frames as the models see them (each model's
+    ``policies`` entry: its frame count, resize and centre crop; the first model's on the frames row), under every
+    model's map, titled with the clip and what the maps show; ``centred`` and ``strides`` as :func:`plot_overlays`'.
+    Why each its own: a model's strides are in its own frames and pixels (a 16-frame TimeSformer beside its 8-frame
+    checkpoint)."""
     import torch
 
     from bgs_hf.video.decode import decode_frames
     from bgs_hf.video.transforms import center_crop
 
+    def seen(path: str, policy: Any) -> np.ndarray:
+        frames = torch.from_numpy(decode_frames(path, policy.num_frames, size=policy.size))
+        return center_crop(frames.permute(0, 3, 1, 2), policy.crop).permute(0, 2, 3, 1).numpy()
+
+    view = {n: (p.num_frames, p.size, p.crop) for n, p in policies.items()}
+    distinct = {v: policies[n] for n, v in view.items()}  # one decode per distinct view of a clip
+    first = next(iter(view.values()))
     figs = []
     for k in range(min(n_overlays, len(paths))):
-        frames = torch.from_numpy(decode_frames(paths[k], policy.num_frames, size=policy.size))
-        frames = center_crop(frames.permute(0, 3, 1, 2), policy.crop).permute(0, 2, 3, 1).numpy()
-        figs.append(str(plot_overlays(frames, {n: m[k] for n, m in maps.items()}, out_dir / f"attention_{k}.png",
+        decoded = {v: seen(paths[k], p) for v, p in distinct.items()}
+        figs.append(str(plot_overlays(decoded[first], {n: m[k] for n, m in maps.items()}, out_dir / f"attention_{k}.png",
                                       title=textwrap.fill(f"{ids[k]}: {methods}", 70), labels=labels,
-                                      centred=centred, strides=strides)))
+                                      centred=centred, strides=strides,
+                                      own_frames={n: decoded[v] for n, v in view.items() if v != first})))
     return figs
 
 
@@ -525,6 +549,7 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int] |
         methods = "; ".join(dict.fromkeys(result["models"][n]["method"] for n in names))
         geometry = {n: token_strides(models[n]) for n in names}
         centred = [n for n in names if geometry[n][2]]
-        result["figures"] = _overlay_figures(maps, models[names[0]].frame_policy, paths, ids, methods, Path(out_dir),
-                                             n_overlays, labels, centred, {n: g[:2] for n, g in geometry.items()})
+        result["figures"] = _overlay_figures(maps, {n: models[n].frame_policy for n in names}, paths, ids, methods,
+                                             Path(out_dir), n_overlays, labels, centred,
+                                             {n: g[:2] for n, g in geometry.items()})
     return result

@@ -261,6 +261,8 @@ class BackboneSpec:
             raise ValueError(f"{self.name}: 1 frame per clip, but its foreground stream is each frame's difference from "
                              "the clip's median frame, which one frame has none of (every clip embeds alike); sample 2 "
                              "or more (train: --num_frames)")
+        if self.fixed_frames and self.num_frames % self.tubelet_size:  # no count fits: its own ends in part of one
+            self._refuse_part_tubelet(self.num_frames)
         if self.fixed_frames and num_frames != self.num_frames:
             if self.family in INTERPOLATING_FAMILIES:
                 why = "the model would silently interpolate its time embeddings"
@@ -275,7 +277,22 @@ class BackboneSpec:
                              f"tubelet of {self.tubelet_size} frames (a shorter input is repeated to fill one tubelet: "
                              f"a still image, not a clip); sample a multiple of {self.tubelet_size} (train: --num_frames)")
         if num_frames % self.tubelet_size and self.tubelet_size > 1:
-            raise ValueError(f"{self.name}: {num_frames} frames is not a multiple of tubelet size {self.tubelet_size}")
+            self._refuse_part_tubelet(num_frames)
+
+    def _refuse_part_tubelet(self, num_frames: int) -> NoReturn:
+        """Refuse a frame count that ends in part of a tubelet, naming the count to use. Why: the patch embedding
+        drops those frames without a word; a fixed-frames model (VideoMAE) whose own config count ends so was told
+        that count is no multiple and, at the multiple below it, that it was built for its own: no count was named."""
+        t = self.tubelet_size
+        whole = num_frames - num_frames % t
+        dropped = f"its patch embedding drops the last {count(num_frames - whole, 'frame')} without a word"
+        if self.fixed_frames:  # its own count, whatever was asked: its position table holds `whole` frames' tokens
+            attr = FAMILIES[self.family].frames_attr if self.family in FAMILIES else "num_frames"
+            raise ValueError(f"{self.name}: its config's {attr} ({num_frames}) is not a multiple of its tubelet size "
+                             f"{t} ({dropped}, and its position embeddings are those of {whole} frames); set {attr} "
+                             f"to {whole} in its config.json")
+        raise ValueError(f"{self.name}: {num_frames} frames is not a multiple of tubelet size {t} ({dropped}); sample "
+                         f"{whole} or {whole + t} (train: --num_frames)")
 
     def with_interpolated_frames(self, num_frames: int) -> BackboneSpec:
         """This spec taking ``num_frames`` per clip by interpolating the checkpoint's time embeddings.
