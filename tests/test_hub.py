@@ -4483,3 +4483,30 @@ def test_card_data_from_run_refuses_a_stated_dataset_that_push_dataset_refuses(t
     for given in ("x/a--b", "social-ooo", str(tiny_run)):
         with pytest.raises(BGSInputError, match="^--dataset"):
             card_data_from_run(info, dataset=given)
+
+
+def test_a_run_of_a_subclassed_bgs_loss_is_not_called_bgs_aligned_nor_described_as_the_papers_sum(
+        tmp_path: Path) -> None:
+    """A subclass of BGSLoss (another forward) was recorded as ``BGSLoss`` with the paper's formula: its card said
+    "trained with Behavioral Geometric Supervision", named it BGS-aligned, and described its terms as the paper's
+    weighted sum. Now the record names the subclass: the card says the run recorded no BGS loss, lists the terms and
+    weights it recorded, and says the loss combined them its own way. Ours reads as before."""
+    from bgs_hf.hub.card import card_data_from_run, describe_objective, render_model_card
+    from bgs_hf.losses import BGSLoss
+
+    class Mine(BGSLoss):
+        pass
+
+    base = {"backbone": {"name": "b", "source": "local"}}
+    card = card_data_from_run(_info(tmp_path, base, extra={"loss": Mine().get_config_dict()}))
+    assert card.loss["name"] == "Mine" and not card.bgs_trained
+    text = str(render_model_card(card))
+    assert "trained with **Behavioral Geometric Supervision**" not in text and "Its run recorded no BGS loss" in text
+    assert "formula" not in text
+    assert card.to_dict()["objective"].startswith(
+        "The run's loss is `Mine`, not bgs-hf's `BGSLoss`: how it combined its terms is its own; the local term is a "
+        "triplet hinge on the two clips a person kept together versus the odd-one-out; the global term is the negative "
+        "Pearson correlation")
+    ours = BGSLoss().get_config_dict()
+    assert describe_objective(ours).startswith("The local term is a triplet hinge")
+    assert card_data_from_run(_info(tmp_path / "ours", base, extra={"loss": ours})).bgs_trained

@@ -1263,3 +1263,28 @@ def test_a_subclassed_loss_term_is_recorded_under_its_own_name_and_not_rebuilt_a
     ours = BGSLoss(OddOneOutLoss(), RSALoss()).get_config_dict()
     assert (ours["local"]["name"], ours["global"]["name"]) == ("OddOneOutLoss", "RSALoss")
     assert loss_from_config(ours).get_config_dict() == ours
+
+
+def test_a_subclassed_bgs_loss_is_recorded_under_its_own_name_without_the_papers_formula():
+    """``class Mine(BGSLoss)`` with another forward was recorded as ``BGSLoss`` with the paper's formula: its model
+    card called the run BGS-aligned and ``loss_from_config`` rebuilt the paper's objective from it. Its terms and
+    weights are still recorded; ours is recorded, and rebuilt, as before."""
+    from bgs_hf.losses import loss_from_config
+
+    class Mine(BGSLoss):
+        def forward(self, emb, *args, **kwargs):
+            out = super().forward(emb, *args, **kwargs)
+            out.loss = out.local  # the local term alone
+            return out
+
+    cfg = Mine(schedule=PaperSchedule(beta0=0.2)).get_config_dict()
+    assert cfg["name"] == "Mine" and cfg["local"]["name"] == "TripletMarginLoss"
+    assert cfg["schedule"] == {"kind": "PaperSchedule", "alpha": 0.7, "beta0": 0.2, "beta_step": 0.1,
+                               "beta_max": 0.7}  # no formula: it is BGSLoss.forward's, not this one's
+    with pytest.raises(ValueError, match="unknown loss 'Mine' in config"):
+        loss_from_config(cfg)
+    with pytest.raises(ValueError, match=r"not a BGSLoss config \(name 'Mine'\)"):
+        BGSLoss.from_config_dict(cfg)
+    ours = BGSLoss().get_config_dict()
+    assert ours["name"] == "BGSLoss" and ours["schedule"]["formula"] == bgs_mod._PAPER_FORMULA
+    assert loss_from_config(ours).get_config_dict() == ours

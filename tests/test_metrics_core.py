@@ -2333,3 +2333,34 @@ def test_a_judgments_table_read_from_a_csv_with_is_catch_as_1_and_0_drops_its_fl
         assert loo_ceiling(got_table, 4).n_participants == 2
     with pytest.raises(BGSInputError, match=r"is_catch must hold True/False \(or 1/0\), got \[2\]"):
         human_similarity(table.assign(is_catch=[0, 0, 0, 1, 2]), None, 4)
+
+
+def test_a_ceiling_result_is_read_as_its_r2_and_a_bad_ceiling_is_refused_before_the_bootstrap(monkeypatch):
+    """Python journey: ``behavioural_fit(..., ceiling_r2=split_half_ceiling(trip, n))``, the object rather than its
+    ``.r2``, was refused ("ceiling must be numbers, got CeilingResult(...)") only after the bootstrap had run (seconds
+    to minutes at scale), as was text. A CeilingResult now reads as its ``r2`` (in ``pct_of_ceiling`` too); a
+    LooCeilingResult, which has two bounds, and text are refused before any work."""
+    import bgs_hf.metrics.fit as fit_mod
+    from bgs_hf.metrics import CeilingResult, LooCeilingResult
+
+    ceiling = CeilingResult(0.2, (0.1, 0.3), 0.45, 10, 12.0, np.full(10, 0.2), np.full(10, 0.3))
+    h = human_similarity(IDX, ODD, 4)
+    given = behavioural_fit(S, h, IDX, ODD, ceiling_r2=ceiling, n_boot=5)
+    plain = behavioural_fit(S, h, IDX, ODD, ceiling_r2=0.2, n_boot=5)
+    assert given.keys() == plain.keys()
+    np.testing.assert_equal([given[k] for k in plain], [plain[k] for k in plain])  # NaN == NaN here
+    assert type(given["ceiling_r2"]) is float and given["ceiling_r2"] == 0.2
+    assert pct_of_ceiling(0.05, ceiling) == pytest.approx(25.0)
+
+    def no_bootstrap(*args, **kwargs):
+        raise AssertionError("the bootstrap ran before the ceiling was checked")
+
+    monkeypatch.setattr(fit_mod, "bootstrap_ci", no_bootstrap)
+    loo = LooCeilingResult(0.5, 0.7, 0.25, 0.49, 0.6, 0.8, 3, 12, 9)
+    with pytest.raises(BGSInputError, match=r"^ceiling_r2: a LooCeilingResult has two bounds; pass its r2_lower or "
+                                            r"r2_upper$"):
+        behavioural_fit(S, h, IDX, ODD, ceiling_r2=loo, n_boot=5)
+    with pytest.raises(BGSInputError, match="^ceiling_r2 must be numbers, got '0.2'$"):
+        behavioural_fit(S, h, IDX, ODD, ceiling_r2="0.2", n_boot=5)
+    with pytest.raises(BGSInputError, match="^ceiling: a LooCeilingResult has two bounds"):
+        pct_of_ceiling(0.05, loo)

@@ -218,7 +218,7 @@ def test_the_stream_cache_gives_bit_identical_outputs_and_keeps_to_its_budget():
         for batch in ([0, 1, 2], [2, 1, 3, 3], [4, 0, 5], [5, 4, 0, 1]):  # repeats, reorderings, evictions
             x = clips[batch]
             assert torch.equal(cached(x).pooler_output, plain(x).pooler_output)
-            assert cached._stream_cache_bytes <= 4 * per_clip and len(cached._stream_cache) <= 4
+            assert cached._stream_cache.nbytes <= 4 * per_clip and len(cached._stream_cache) <= 4
     assert list(cached._stream_cache)[-1][2] != list(cached._stream_cache)[0][2]
     needs_grad = torch.rand(2, 8, 3, 48, 48, generator=g).requires_grad_(True)  # e.g. an input-saliency map
     before = list(cached._stream_cache)
@@ -243,7 +243,7 @@ def test_the_stream_cache_holds_no_more_memory_than_it_counts():
         model(clips[4:8])
         model(clips[[0, 8]])  # the cache now holds clips 6, 7, 0, 8 from three different batches
     storages = {v.untyped_storage().data_ptr(): v.untyped_storage().nbytes() for v in model._stream_cache.values()}
-    assert sum(storages.values()) == model._stream_cache_bytes <= 4 * per_clip
+    assert sum(storages.values()) == model._stream_cache.nbytes <= 4 * per_clip
 
 
 def test_each_step_contrasts_two_independent_views_through_the_configured_projector(tmp_path, monkeypatch):

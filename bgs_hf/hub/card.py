@@ -454,7 +454,9 @@ _JUDGES = {False: {"one": "a person", "ones": "the person's", "all": "the humans
 
 def describe_objective(loss: dict[str, Any] | None, *, simulated: bool = False) -> str:
     """One paragraph on the loss terms, read from the recorded loss config (never assumed); ``simulated``: the
-    judgments are SocialShapes' simulated observers', not people's."""
+    judgments are SocialShapes' simulated observers', not people's. A loss recorded under another name than
+    ``BGSLoss`` (a subclass with another forward) is said to combine its terms its own way: the paragraph read as the
+    paper's weighted sum of them."""
     if not isinstance(loss, dict):
         return ""
     local, glob = loss.get("local") or {}, loss.get("global") or {}
@@ -467,7 +469,14 @@ def describe_objective(loss: dict[str, Any] | None, *, simulated: bool = False) 
         prose = _GLOBAL_PROSE.get(str(glob.get("method")))
         text = prose.format(**who) if prose else f"`{glob['name']}` ({glob.get('method', '?')})"
         parts.append(f"the global term is {text}")
-    return "; ".join(parts) + "; the weights above are those recorded by the run." if parts else ""
+    if not parts:
+        return ""
+    text = "; ".join(parts) + "; the weights above are those recorded by the run."
+    name = loss.get("name")
+    if not isinstance(name, str) or bgs_trained(loss):
+        return text
+    return (f"The run's loss is `{name}`, not bgs-hf's `BGSLoss`: how it combined its terms is its own; "
+            + text[0].lower() + text[1:])
 
 
 def _count(value: Any) -> int | None:

@@ -174,12 +174,17 @@ class BGSLoss(nn.Module):
         """The terms' own configs and the schedule. A term or schedule of the user's (any loss module; a callable
         ``epoch -> (alpha, beta)``, which the constructor accepts) is recorded by name only, never described as the
         paper's: this raised AttributeError / "asdict() should be called on dataclass instances", and labelled a
-        PaperSchedule subclass with the paper's formula. :meth:`from_config_dict` refuses to rebuild those."""
+        PaperSchedule subclass with the paper's formula. :meth:`from_config_dict` refuses to rebuild those.
+        A subclass of BGSLoss (another forward) is recorded under its own class name and without the formula, which
+        is this forward's: it was recorded as ``BGSLoss``, so its model card called the run BGS-aligned and
+        :func:`loss_from_config` rebuilt the paper's objective from it."""
+        ours = type(self) is BGSLoss
         if type(self.schedule) is PaperSchedule:
-            schedule = {"kind": "PaperSchedule", **asdict(self.schedule), "formula": _PAPER_FORMULA}
+            schedule = {"kind": "PaperSchedule", **asdict(self.schedule),
+                        **({"formula": _PAPER_FORMULA} if ours else {})}
         else:
             schedule = {"kind": _name_of(self.schedule)}
-        return {"name": "BGSLoss", "local": _term_config(self.local), "global": _term_config(self.global_),
+        return {"name": type(self).__name__, "local": _term_config(self.local), "global": _term_config(self.global_),
                 "schedule": schedule}
 
     @classmethod

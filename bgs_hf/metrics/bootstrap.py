@@ -144,13 +144,28 @@ def recorded_seed_note(record: dict[str, Any], whose: str) -> str | None:
     return ceiling_seed_note(int(record["seed"]), whose)
 
 
+def ceiling_number(ceiling: Any, what: str = "ceiling") -> float:
+    """A noise ceiling's R² as a float: a number, or the :class:`~bgs_hf.metrics.ceiling.CeilingResult` that
+    ``split_half_ceiling`` returns (its ``r2``). The one check of a ceiling, made before any work: ``behavioural_fit``
+    refused a CeilingResult only after its bootstrap had run. A ``LooCeilingResult`` has two bounds, so it is refused
+    naming them rather than guessed."""
+    from bgs_hf.metrics.ceiling import CeilingResult, LooCeilingResult  # that module imports this one
+
+    if isinstance(ceiling, CeilingResult):
+        ceiling = ceiling.r2
+    elif isinstance(ceiling, LooCeilingResult):
+        raise BGSInputError(f"{what}: a LooCeilingResult has two bounds; pass its r2_lower or r2_upper")
+    return real_number(ceiling, what)
+
+
 def pct_of_ceiling(value: Any, ceiling: Any) -> float:
     """``value`` as a percentage of the noise ceiling (nan when the ceiling is not positive), a float: each is read as
     every metric reads a number (:func:`~bgs_hf.metrics.similarity.real_number`), so an R² computed in torch (requiring
-    grad, bf16) is a share too; it failed inside torch, and text inside numpy."""
+    grad, bf16) is a share too; it failed inside torch, and text inside numpy. ``ceiling`` may be a number or a
+    ``CeilingResult`` (:func:`ceiling_number`)."""
     if ceiling is None:
         return float("nan")
-    value, ceiling = real_number(value, "value"), real_number(ceiling, "ceiling")
+    value, ceiling = real_number(value, "value"), ceiling_number(ceiling)
     if not np.isfinite(ceiling) or ceiling <= 0 or not np.isfinite(value):
         return float("nan")
     return float(100.0 * value / ceiling)

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.bootstrap import bootstrap_ci, pct_of_ceiling
-from bgs_hf.metrics.ceiling import ceiling_or_why
+from bgs_hf.metrics.bootstrap import bootstrap_ci, ceiling_number, pct_of_ceiling
+from bgs_hf.metrics.ceiling import CeilingResult, ceiling_or_why
 from bgs_hf.metrics.ooo import ooo_acc_2way, ooo_acc_3way
 from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
 from bgs_hf.metrics.similarity import (
@@ -67,7 +67,7 @@ def behavioural_fit(
     idx: Any = None,
     odd: Any = None,
     items: Any = None,
-    ceiling_r2: float | None = None,
+    ceiling_r2: float | CeilingResult | None = None,
     *,
     n_boot: int = 1000,
     ci: float = 0.95,
@@ -84,8 +84,9 @@ def behavioural_fit(
       carries ``split``, ``n_clips`` and ``ceiling_r2_ci``, and ``ceiling_why`` beside a NaN ceiling (why it is
       undefined: a pilot's metrics.json read a bare null). ``items``, if given, must be the split's clips,
       in the row order of an items-local ``model_sim`` (default: the split's own order). The array form without
-      ``ceiling_r2`` gives a NaN ceiling and "% of ceiling", with ``ceiling_why`` saying so. In both forms the CI
-      resamples only the clips a judgment pairs with another (:func:`bootstrap_ci`), so they give the same CI.
+      ``ceiling_r2`` gives a NaN ceiling and "% of ceiling", with ``ceiling_why`` saying so. ``ceiling_r2`` is a
+      number or what :func:`split_half_ceiling` returns (its ``r2`` is read), checked before any work. In both forms
+      the CI resamples only the clips a judgment pairs with another (:func:`bootstrap_ci`), so they give the same CI.
 
     ``model_sim`` is N×N over all clips, or len(items)×len(items) over ``items``.
 
@@ -107,6 +108,8 @@ def behavioural_fit(
     """
     extra: dict[str, Any] = {}
     why: str | None = None
+    if ceiling_r2 is not None:  # here, not after the bootstrap: a CeilingResult or text was refused only after it
+        ceiling_r2 = ceiling_number(ceiling_r2, "ceiling_r2")
     if hasattr(human, "triplets") and hasattr(human, "splits"):
         if odd is not None or not (idx is None or isinstance(idx, str)):  # they were dropped without a word
             raise BGSInputError("behavioural_fit(model_sim, data, split) scores the split's own judgments: pass no "

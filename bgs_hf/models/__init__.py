@@ -1,6 +1,6 @@
 """Backbones, the BGS embedding model, LoRA, adapter save/load and the LoRA liveness check.
 
-Public API (stable; other packages import only these names)::
+Public API (stable: what users import)::
 
     from bgs_hf.models import (
         BackboneSpec, get_backbone_spec, list_families,     # registry
@@ -8,6 +8,10 @@ Public API (stable; other packages import only these names)::
         assert_lora_live, DeadLoraError,
         save_embedder, load_model, load_base,
     )
+
+Other bgs-hf packages also import internal helpers and file names from the submodules themselves (e.g. the
+trainer's ``bgs_hf.models.loading.restore_plain_weights`` and ``INCOMPLETE_MARKER``, the CLI's
+``saved_model_folder``); those may change between versions.
 
 Registry (``registry.py``)
     ``get_backbone_spec(name_or_path, *, trust_remote_code=False) -> BackboneSpec``.

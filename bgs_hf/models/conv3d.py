@@ -289,10 +289,6 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
         else:
             self._stream_cache = StreamCache(int(cache)) if cache > 0 else None
 
-    @property
-    def _stream_cache_bytes(self) -> int:
-        return self._stream_cache.nbytes if self._stream_cache is not None else 0
-
     def _cached_stream(self, pixel_values: torch.Tensor) -> torch.Tensor:
         cache = self._stream_cache
         assert cache is not None
