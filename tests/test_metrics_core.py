@@ -2364,3 +2364,104 @@ def test_a_ceiling_result_is_read_as_its_r2_and_a_bad_ceiling_is_refused_before_
         behavioural_fit(S, h, IDX, ODD, ceiling_r2="0.2", n_boot=5)
     with pytest.raises(BGSInputError, match="^ceiling: a LooCeilingResult has two bounds"):
         pct_of_ceiling(0.05, loo)
+
+
+def _labelled_toy(labels: np.ndarray, seed: int = 0, n_trip: int = 300):
+    """``_toy``'s judgments and model over ``len(labels)`` clips, the clips named by ``labels`` (a lab's video
+    numbers) and by their numbering 0..n-1 (``np.unique``'s codes, as the refusal tells a user to make)."""
+    idx, odd, participant, model, _ = _toy(seed, n_items=len(labels), n_trip=n_trip)
+    labels = np.sort(np.asarray(labels))
+    return labels[idx], idx, odd, participant, model, labels
+
+
+def _peak_bytes(call):
+    """The most memory ``call()`` held at once (tracemalloc, which counts numpy's arrays), and what it returned or
+    raised."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        try:
+            out = call()
+        except BGSInputError as err:
+            out = err
+        return tracemalloc.get_traced_memory()[1], out
+    finally:
+        tracemalloc.stop()
+
+
+def test_clip_ids_that_are_labels_are_refused_before_any_n_by_n_matrix_naming_how_to_number_them():
+    """A lab's video numbers (100000) given as clip indices: ``human_similarity`` and the bootstraps made N×N matrices
+    of N = largest id + 1 (100,001², 80 GB each, several) until memory ran out. Now one line, before any matrix:
+    the largest id, the distinct clips, how to number them and the n_items= way for a set that big. Measured at ids
+    up to 5000 (about 1 GB of matrices before); the same line for 100000."""
+    named, codes, odd, _, model, labels = _labelled_toy([100, 2500, 700, 1200, 5000, 555, 999, 4242])
+    peak, err = _peak_bytes(lambda: human_similarity(named, odd))
+    assert isinstance(err, BGSInputError) and peak < 20e6, (peak, err)
+    text = str(err)
+    assert "run to 5,000 but name only 8 distinct clips" in text and "5,001×5,001 (0.2 GB each)" in text, text
+    assert "np.unique(idx, return_inverse=True)" in text and "numbered 0..7" in text, text
+    assert text.endswith("human_similarity(..., n_items=5001)"), text
+    for call in (lambda: bootstrap_ci(model, items=labels, idx=named, odd=odd, n_boot=5),  # an items-local matrix
+                 lambda: bootstrap_ci(model, items=labels, idx=named, odd=odd, stat="ooo_acc_3way", n_boot=5),
+                 lambda: paired_bootstrap(model, model, items=labels, idx=named, odd=odd, n_boot=5)):
+        peak, err = _peak_bytes(call)
+        assert isinstance(err, BGSInputError) and "8 distinct clips" in str(err) and peak < 20e6, (peak, err)
+    with pytest.raises(BGSInputError, match=r"run to 100,000 but name only 8 distinct clips: .*\(80\.0 GB each\)"):
+        human_similarity(np.where(named == 5000, 100000, named), odd)
+    # numbered as the line says, the same judgments score as the same clips always did
+    clips, numbered = np.unique(named, return_inverse=True)
+    assert np.array_equal(clips, labels) and np.array_equal(numbered.reshape(-1, 3), codes)
+    assert r2(model, human_similarity(numbered.reshape(-1, 3), odd)) == r2(model, human_similarity(codes, odd))
+
+
+def test_sparse_clip_indices_of_a_real_clip_set_or_an_explicit_n_items_are_not_refused(monkeypatch):
+    """The label check refuses only what no clip set is: a few clips of a set that is small (a 250-clip set's clips,
+    most unjudged), one judged densely enough (a tenth of its clips), or sized by an explicit n_items, are built as
+    before (stood in for here at the matrices' own step, which is not then run)."""
+    import bgs_hf.metrics.similarity as similarity
+
+    named, _, odd, _, model, labels = _labelled_toy([3, 40, 77, 120, 181, 249, 200, 9])
+    assert human_similarity(named, odd).n_items == 250  # a 250-clip set, 8 clips judged
+    assert bootstrap_ci(model, items=labels, idx=named, odd=odd, n_boot=5).estimate == pytest.approx(
+        r2(model, human_similarity(named, odd), labels))
+
+    def built(idx, odd, n_items, weights=None):
+        raise LookupError(n_items)
+
+    monkeypatch.setattr(similarity, "similarity_counts", built)
+    far, _, far_odd, _, _, _ = _labelled_toy([100, 2500, 700, 1200, 5000, 555, 999, 4242])
+    edge = np.where(far == 5000, 4095, np.where(far == 4242, 4000, far))  # 4096 clips: at the limit
+    dense = np.concatenate([far, np.arange(0, 5001, 10)[:, None] + [0, 1, 2]])  # 1,500+ of 5001 clips judged
+    for idx, odd_, n_items, want in ((far, far_odd, 5001, 5001), (far, far_odd, 100001, 100001),
+                                     (edge, far_odd, None, 4096), (dense, np.zeros(len(dense), int), None, 5003)):
+        with pytest.raises(LookupError) as got:
+            human_similarity(idx, odd_, n_items)
+        assert got.value.args == (want,)
+
+
+def test_ceilings_and_accuracies_of_clip_ids_that_are_labels_hold_no_table_as_long_as_the_largest_id():
+    """The ceilings and accuracies never needed N×N: given labels they gave the numbers of the labels' numbering,
+    but the leave-one-out ceiling counted over all N(N-1)/2 pairs (ids up to 6000: 290 MB; 100000: 80 GB) and an
+    accuracy over ``items`` built a lookup as long as the largest id (8 bytes an id: 80 GB for ids of 10 billion).
+    Now both as little as the judgments need, with the same numbers; and repeat agreement keyed each triplet as
+    a·N² + b·N + c, which wrapped round int64 for ids past 2 million and counted two triplets as one repeated."""
+    named, codes, odd, participant, model, labels = _labelled_toy([100, 2500, 700, 1200, 6000, 555, 999, 4242])
+    want = loo_ceiling(codes, odd=odd, participant=participant)
+    peak, got = _peak_bytes(lambda: loo_ceiling(named, odd=odd, participant=participant))
+    assert peak < 20e6 and got == want, (peak, got, want)
+    big = labels * 10**9  # ids of up to 6 trillion, 8 bytes each in a lookup table
+    peak, acc = _peak_bytes(lambda: ooo_acc_3way(model, big[codes], odd, big))
+    assert peak < 20e6 and acc == ooo_acc_3way(model, codes, odd), (peak, acc)
+    assert ooo_acc_2way(model[::-1, ::-1], big[codes], odd, big[::-1]) == ooo_acc_2way(model, codes, odd)  # rows in
+    # another order
+    got = split_half_ceiling(named, odd=odd, participant=participant, n_splits=5)
+    assert got.r2 == split_half_ceiling(codes, odd=odd, participant=participant, n_splits=5).r2
+    # two triplets whose a·N² + b·N + c differ by exactly 2**64 (N = 3,000,001), each answered once: no repeat
+    from bgs_hf.metrics import repeat_agreement
+
+    pair = np.array([[0, 2508038, 2589983], [2049637, 2100000, 2500000], [1, 2, 3_000_000]])
+    res = repeat_agreement(pair, np.zeros(3, int))
+    assert res.n_triplets == 0 and np.isnan(res.agreement), res
+    twice = np.concatenate([pair, pair[:1]])
+    assert repeat_agreement(twice, np.array([0, 0, 0, 1])).n_triplets == 1

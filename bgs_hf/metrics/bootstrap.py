@@ -46,10 +46,12 @@ from bgs_hf.metrics.similarity import (
     as_triplets,
     check_human,
     checked_participants,
+    clip_count,
     drop_catch_trials,
     host_array,
     human_similarity,
     item_indices,
+    matrix_clip_count,
     pair_index,
     pair_keys,
     participant_codes,
@@ -467,10 +469,12 @@ def _prepare(
         n_items = human.n_items
     elif idx is not None and idx.size:
         # items checked first: text or a column of them failed here in numpy's max, and none in its empty reduction
-        n_items = int(max(idx.max(), item_indices(items).max(initial=0) if items is not None else 0)) + 1
+        named = idx.ravel() if items is None else np.concatenate([idx.ravel(), item_indices(items)])
         side = np.shape(model_sim)[0] if np.ndim(model_sim) == 2 else None
-        if side is not None and side > n_items and (items is None or side != len(items)):
-            n_items = int(side)
+        if side is not None and side > clip_count(named) and (items is None or side != len(items)):
+            n_items = int(side)  # the caller's N×N matrix is there already
+        else:
+            n_items = matrix_clip_count(named)
     else:
         raise BGSInputError("need human similarity or triplets to bootstrap")
     return idx, odd, _design(over, human, items, idx, participant, n_items)

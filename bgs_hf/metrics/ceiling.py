@@ -298,9 +298,8 @@ def loo_ceiling(
     idx, odd, pcode, n_items = _checked_judgments(trip, odd, participant, n_items)
     if int(pcode.max()) < 1:  # left out, no one remains; "everyone" is the one participant: an upper bound of R² 1.0
         raise BGSInputError("leave-one-participant-out ceiling needs at least two participants")
-    pid = compact_pair_ids(idx, n_items)
+    pid, size = _observed_pair_ids(idx, n_items)  # over all N(N-1)/2 pairs, clip ids of 100000 took 80 GB
     rows = np.arange(len(pid))
-    size = n_items * (n_items - 1) // 2
     n_tot = np.bincount(pid.ravel(), minlength=size)
     k_tot = np.bincount(pid[rows, 2 - odd], minlength=size)
     # participant×pair entries: how often this participant saw the pair, and kept it
@@ -357,11 +356,19 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
         idx, odd, participant = drop_catch_trials(idx, odd, participant, what="repeat agreement")
     else:
         idx, odd = drop_catch_trials(idx, odd, what="repeat agreement")
-    # one unordered triplet, one key: its clips sorted, then the odd clip's position among them
+    # one unordered triplet, one key: its clips sorted, then the odd clip's position among them. For clip ids past 2
+    # million a·N² + b·N + c wrapped round int64 and counted two triplets as one: the key is then over the clips
+    # numbered 0..D-1 and their (a, b) pairs numbered 0..P-1, P·D + c (P ≤ n, D ≤ 3n)
     odd_clip = idx[np.arange(len(idx)), odd]
     sorted_clips = np.sort(idx, axis=1)
     base = int(sorted_clips.max()) + 1 if sorted_clips.size else 1
-    key = (sorted_clips[:, 0] * base + sorted_clips[:, 1]) * base + sorted_clips[:, 2]
+    if base**3 >= 2**63:
+        clips, codes = np.unique(sorted_clips, return_inverse=True)
+        codes, base = codes.reshape(sorted_clips.shape), len(clips)
+        _, pair = np.unique(codes[:, 0] * base + codes[:, 1], return_inverse=True)
+        key = pair.ravel() * base + codes[:, 2]
+    else:
+        key = (sorted_clips[:, 0] * base + sorted_clips[:, 1]) * base + sorted_clips[:, 2]
     _, triplet = np.unique(key, return_inverse=True)
     triplet = triplet.ravel()
     odd_pos = np.argmax(sorted_clips == odd_clip[:, None], axis=1)

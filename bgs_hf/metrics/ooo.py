@@ -119,9 +119,10 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
             row = int(np.flatnonzero(outside)[0])
             raise BGSInputError(f"judgment row {row}: triplet {idx[row].tolist()} names a clip outside `items`")
     if items is not None and sim.shape[0] == len(items):
-        lut = np.full(max(int(items.max(initial=0)), int(idx.max(initial=0))) + 1, -1, dtype=np.int64)
-        lut[items] = np.arange(len(items))
-        idx = lut[idx]
+        # each clip's position in ``items`` by search, not a table as long as the largest clip id (8 GB for an id
+        # of a billion); every clip of ``idx`` is in ``items`` (checked above)
+        order = np.argsort(items)
+        idx = order[np.searchsorted(items, idx, sorter=order)]
     elif idx.size and idx.max() >= sim.shape[0]:
         raise BGSInputError(f"triplet names clip {int(idx.max())} but the model matrix is "
                             f"{sim.shape[0]}×{sim.shape[0]}{SUBSET_HINT}")

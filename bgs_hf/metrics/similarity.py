@@ -406,6 +406,35 @@ def clip_count(idx: np.ndarray, n_items: Any = None) -> int:
     return whole_number(n_items, "n_items", least=0)  # -1 with no judgment failed in numpy's reshape
 
 
+#: A clip count implied by the largest clip index (no ``n_items``) past this many clips, and past
+#: :data:`LABEL_RATIO` times the distinct clips named, is refused as clip ids that are labels, not indices: 4096 clips
+#: make N×N float64 matrices of 128 MiB each (a human similarity holds four, and twice as much in passing), while a
+#: subset of a set of up to 4096 clips (a split, clips no one judged) costs little and is never refused.
+LABEL_CLIPS = 4096
+#: See :data:`LABEL_CLIPS`: a split of a tenth of a clip set's clips, by its global indices, stays under it.
+LABEL_RATIO = 10
+
+
+def matrix_clip_count(named: np.ndarray, n_items: Any = None) -> int:
+    """:func:`clip_count` of a caller about to build N×N matrices from the clip indices ``named`` (triplets, items),
+    refused in one line, before any matrix is made, where they read as labels: a lab's video numbers such as 100000
+    made N×N matrices of 100,001 clips (80 GB each) until memory ran out. An explicit ``n_items`` is taken as given."""
+    n_clips = clip_count(named, n_items)
+    if n_items is not None or n_clips <= LABEL_CLIPS:
+        return n_clips
+    distinct = np.unique(named)
+    if n_clips <= LABEL_RATIO * distinct.size:
+        return n_clips
+    gb = n_clips * n_clips * 8 / 1e9
+    raise BGSInputError(
+        f"clip indices run to {n_clips - 1:,} but name only {count(distinct.size, 'distinct clip')}: read as indices "
+        f"0..N-1 they would make every N×N matrix {n_clips:,}×{n_clips:,} ({gb:,.1f} GB each). Clip ids that are "
+        f"labels (a lab's video numbers) must be numbered 0..{distinct.size - 1} first: `clips, codes = "
+        f"np.unique(idx, return_inverse=True)`, then `codes.reshape(-1, 3)` as the triplets and the model matrix's rows "
+        f"in `clips` order (bgs_hf.data.load and `bgs-hf data import` number them so); if there really are "
+        f"{n_clips:,} clips, build the human similarity with human_similarity(..., n_items={n_clips})")
+
+
 def check_items(idx: np.ndarray, n_items: int) -> None:
     """One line at the first judgment naming a clip outside 0..n_items-1: a flat pair key would alias it to
     another pair."""
@@ -463,7 +492,7 @@ def human_similarity(
     idx, odd = as_triplets(idx, odd)
     if weights is not None:
         weights = triplet_weights(weights, len(idx))
-    n_items = clip_count(idx, n_items)
+    n_items = matrix_clip_count(idx, n_items)
     check_items(idx, n_items)
     idx, odd, weights = drop_catch_trials(idx, odd, weights, what="human similarity")
     n, k = similarity_counts(idx, odd, n_items, weights)
