@@ -15,6 +15,7 @@ import torch
 from safetensors.torch import load_file
 from test_training_helpers import tiny_data, tiny_peft_model
 
+from bgs_hf.data.container import TripletArrays
 from bgs_hf.errors import BGSInputError
 from bgs_hf.losses import BGSLoss
 from bgs_hf.metrics.similarity import human_similarity
@@ -3010,6 +3011,27 @@ def test_either_sampler_refuses_an_odd_matrix_as_the_losses_do(sampler: Any) -> 
         sampler((idx, np.eye(3, dtype=np.int64)[[0]]), human)
     with pytest.raises(BGSInputError, match=r"^odd must have shape \(3,\) or \(3, 1\), .* got \(3, 3\)$"):
         sampler((idx, np.eye(3)[odd] * 0.5), human)  # soft targets: the shape, not "odd must be whole numbers"
+    one_hot = np.eye(3, dtype=np.int64)[[0]]
+    with pytest.raises(BGSInputError, match=r"^odd must have shape \(3,\) or \(3, 1\), .* got \(1, 3\)$"):
+        sampler(TripletArrays(idx, one_hot, np.zeros(3, np.int64), np.arange(3)), human)  # not only a tuple's
+    with pytest.raises(BGSInputError, match=r"^odd must have shape \(3,\) or \(3, 1\), .* got \(1, 1, 3\)$"):
+        sampler((idx, one_hot[None]), human)  # a column's second size of 1 is not enough: a 2-D column
+
+
+@pytest.mark.parametrize("sampler", [ClipSetSampler, PaperV1Sampler])
+def test_either_sampler_takes_odd_as_a_list_or_any_tensor_the_shape_check_reads(sampler: Any) -> None:
+    """The shape check reads ``odd`` through ``host_array``, as ``whole_numbers`` does after it: a list has no
+    ``ndim`` (an AttributeError), and numpy alone fails inside torch on a bfloat16 tensor ("unsupported ScalarType
+    BFloat16"), one that requires grad or one on the GPU, each of which the samplers took before the check."""
+    (idx, _), human = _hand_judgments(_FOUR_JUDGMENTS[:3])
+    odd = np.array([0, 2, 1])
+    vector = sampler((idx, odd), human).plan(0, 0).odd
+    given = [odd.tolist(), odd[:, None].tolist(), torch.tensor(odd, dtype=torch.bfloat16),
+             torch.tensor(odd, dtype=torch.float32, requires_grad=True)]
+    if torch.cuda.is_available():
+        given.append(torch.tensor(odd, device="cuda")[:, None])
+    for o in given:
+        assert np.array_equal(sampler((torch.as_tensor(idx), o), human).plan(0, 0).odd, vector)
 
 
 def test_paper_v1_drops_catch_trials_given_directly_with_a_logged_count(caplog: Any) -> None:
