@@ -4187,6 +4187,32 @@ def test_a_run_on_the_hub_caches_snapshot_of_a_dataset_links_that_dataset_at_its
         assert "datasets:" not in (tmp_path / f"mine{i}" / "README.md").read_text().split("---")[1], mine
 
 
+def test_the_model_index_and_eval_results_name_the_dataset_commit_the_run_read(tiny_run: Path, tmp_path: Path) -> None:
+    """A run on a dataset's snapshot names its commit in the card's prose, but the model-index and `.eval_results/`,
+    which the Hub and leaderboards read, named the dataset without it: a later `data push` to that repo (another
+    split seed moves clips between `stimulus_set`s) made them point at other test clips than the numbers were
+    scored on. Both now carry the commit (`revision`), as huggingface_hub's own readers take it."""
+    import yaml
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub import push_run
+
+    run = _copy_run(tiny_run, tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": str(_snapshot_folder(tmp_path)),
+                                                              "kind": "local", "name": "Social OOO"}}))
+    push_run(run, REPO, local_dir=tmp_path / "staged")
+    text = (tmp_path / "staged" / "README.md").read_text()
+    results = ModelCard(text).data.eval_results
+    assert results and {r.dataset_revision for r in results} == {_COMMIT}
+    (evals,) = (tmp_path / "staged" / ".eval_results").glob("*.yaml")
+    assert {e["dataset"].get("revision") for e in yaml.safe_load(evals.read_text())} == {_COMMIT}
+    # a dataset the run read from the Hub by id, or only stated by the publisher, has no commit to name
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": "someone/social-ooo", "kind": "hub"}}))
+    push_run(run, REPO, local_dir=tmp_path / "by-id")
+    by_id = ModelCard((tmp_path / "by-id" / "README.md").read_text()).data.eval_results
+    assert by_id and {r.dataset_revision for r in by_id} == {None}
+
+
 def test_push_dataset_states_the_hub_dataset_of_a_run_on_a_local_folder_as_the_publishers_word(
         tiny_run: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     """A run trained on a local export or `--local-dir` download of a Hub dataset could not link it: `bgs-hf push`

@@ -277,6 +277,8 @@ class BGSModelCardData(ModelCardData):
                     dataset_config=HUB_EVAL_CONFIG,
                     dataset_split=HUB_EVAL_SPLIT,
                     dataset_args=_clip_split_args(self.dataset_split),
+                    # the commit the run read (a snapshot or download): a later push to the repo moves its clips
+                    dataset_revision=self.dataset_revision,
                     metric_type=metric_type,
                     metric_name=pretty,
                     metric_config=key,

@@ -153,6 +153,7 @@ def eval_results_yaml(card_data: Any) -> dict[str, list[dict[str, Any]]]:
         entries.append(
             EvalResultEntry(
                 dataset_id=card_data.datasets[0],
+                dataset_revision=card_data.dataset_revision,  # the commit the numbers were scored on, where known
                 # the clip split (the model-index names the Hub split, `train`, which holds every row)
                 task_id=f"{card_data.dataset_split}-{result.metric_config or _slug(result.metric_type)}",
                 value=result.metric_value,
