@@ -1288,3 +1288,32 @@ def test_a_subclassed_bgs_loss_is_recorded_under_its_own_name_without_the_papers
     ours = BGSLoss().get_config_dict()
     assert ours["name"] == "BGSLoss" and ours["schedule"]["formula"] == bgs_mod._PAPER_FORMULA
     assert loss_from_config(ours).get_config_dict() == ours
+
+
+def test_a_subclassed_loss_term_rebuilds_from_its_own_record_as_itself():
+    """Since a1c80b9 a subclass of a term is recorded under its own name; its own ``from_config_dict`` (inherited)
+    still checked the name against its parent's, so ``Weighted.from_config_dict(Weighted(margin=0.3)
+    .get_config_dict())`` was refused as "not a TripletMarginLoss config (name 'Weighted')" (before a1c80b9 it
+    rebuilt a ``Weighted``): a user's own class could no longer be rebuilt from the run's record. Each class now reads
+    its own name: the subclass rebuilds itself, ours still refuse it, and a subclass is not filled from ours."""
+
+    class Weighted(TripletMarginLoss):
+        def forward(self, emb, triplets, odd):
+            return 2.0 * super().forward(emb, triplets, odd)
+
+    class Sharper(OddOneOutLoss):
+        pass
+
+    class Ranked(RSALoss):
+        pass
+
+    for term, parent in ((Weighted(margin=0.3, symmetric=True), TripletMarginLoss),
+                         (Sharper(temperature=0.5), OddOneOutLoss), (Ranked("soft_spearman"), RSALoss)):
+        cfg = term.get_config_dict()
+        again = type(term).from_config_dict(cfg)
+        assert type(again) is type(term) and again.get_config_dict() == cfg
+        name = type(term).__name__
+        with pytest.raises(ValueError, match=rf"not a {parent.__name__} config \(name '{name}'\)"):
+            parent.from_config_dict(cfg)
+        with pytest.raises(ValueError, match=rf"not a {name} config \(name '{parent.__name__}'\)"):
+            type(term).from_config_dict(parent().get_config_dict())

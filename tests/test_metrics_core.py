@@ -2465,3 +2465,31 @@ def test_ceilings_and_accuracies_of_clip_ids_that_are_labels_hold_no_table_as_lo
     assert res.n_triplets == 0 and np.isnan(res.agreement), res
     twice = np.concatenate([pair, pair[:1]])
     assert repeat_agreement(twice, np.array([0, 0, 0, 1])).n_triplets == 1
+
+
+def test_an_is_catch_column_names_its_first_value_that_is_no_flag():
+    """``pd.read_csv`` of a True/False ``is_catch`` column with a cell left empty gives an object column: it was
+    refused as "must hold True/False (or 1/0), got [False] (object)", naming a valid flag, not the empty cell. Now the
+    first value that is no flag is named (``nan``; ``'no'`` in a column of text, as before), and an object column of
+    True/False alone (pandas' ``boolean`` dtype, a column built from Python bools) is read as the flags, and 1/0
+    unsigned as signed."""
+    import io
+
+    import pandas as pd
+
+    extra_idx, extra_odd = np.array([[1, 2, 3], [3, 2, 0]]), np.array([0, 1])
+    df = pd.DataFrame({"clip_a": [*IDX[:, 0], *extra_idx[:, 0]], "clip_b": [*IDX[:, 1], *extra_idx[:, 1]],
+                       "clip_c": [*IDX[:, 2], *extra_idx[:, 2]], "odd": [*ODD, *extra_odd],
+                       "is_catch": [False, False, False, True, True]})
+    want = human_similarity(IDX, ODD, 4)
+    for flags in (df.astype({"is_catch": object}), df.astype({"is_catch": "boolean"}),
+                  df.astype({"is_catch": np.uint8})):  # 1/0 unsigned (a parquet's uint8) as signed
+        got = human_similarity(flags, None, 4)
+        np.testing.assert_array_equal(got.n, want.n)
+        np.testing.assert_array_equal(got.k, want.k)
+    empty = pd.read_csv(io.StringIO(df.assign(is_catch=[False, True, None, False, True]).to_csv(index=False)))
+    assert empty["is_catch"].dtype == object
+    with pytest.raises(BGSInputError, match=r"is_catch must hold True/False \(or 1/0\), got \[nan\] \(object\)"):
+        human_similarity(empty, None, 4)
+    with pytest.raises(BGSInputError, match=r"got \['no'\] \(object\)"):
+        human_similarity(df.assign(is_catch=["no", "no", "no", "yes", "yes"]), None, 4)

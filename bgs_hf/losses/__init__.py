@@ -29,7 +29,8 @@ Classes (the four losses are ``torch.nn.Module``; ``forward`` returns a scalar t
 ``loss.get_config_dict()`` describes a loss for the model card (with descriptive keys such as ``name`` and
 ``distance``, so it is not constructor kwargs); ``Cls.from_config_dict(cfg)`` or ``loss_from_config(cfg)``
 rebuilds the loss from it. A loss's ``name`` (a term's, or BGSLoss's own) is its own class's: a subclass (another
-forward) is neither recorded as ours nor rebuilt into ours, and a BGSLoss subclass's record has no ``formula``.
+forward) is neither recorded as ours nor rebuilt into ours (a term subclass's own ``from_config_dict`` rebuilds it
+from its record), and a BGSLoss subclass's record has no ``formula``.
 Empty inputs (no triplet / fewer than 3 pairs in the step) contribute 0 to ``loss`` (with a
 graph connected to ``emb``) instead of NaN. Distance everywhere is D = 1 - cosine; an all-zero row has no direction:
 it reads as cosine 0 with every row and gets no gradient (dividing it by F.normalize's eps gave it 1e12 times the

@@ -101,5 +101,6 @@ class OddOneOutLoss(nn.Module):
 
     @classmethod
     def from_config_dict(cls, cfg: dict[str, Any]) -> OddOneOutLoss:
-        """The loss a :meth:`get_config_dict` describes (e.g. the ``loss`` a run recorded)."""
-        return cls(**config_kwargs(cfg, "OddOneOutLoss", ("temperature",), {"similarity": "cosine"}))
+        """The loss a :meth:`get_config_dict` describes (e.g. the ``loss`` a run recorded), checked under
+        ``cls``'s own name, as that writes it: a subclass rebuilds from its own record, and not from ours."""
+        return cls(**config_kwargs(cfg, cls.__name__, ("temperature",), {"similarity": "cosine"}))

@@ -86,5 +86,6 @@ class TripletMarginLoss(nn.Module):
 
     @classmethod
     def from_config_dict(cls, cfg: dict[str, Any]) -> TripletMarginLoss:
-        """The loss a :meth:`get_config_dict` describes (e.g. the ``loss`` a run recorded)."""
-        return cls(**config_kwargs(cfg, "TripletMarginLoss", ("margin", "symmetric"), {"distance": "cosine"}))
+        """The loss a :meth:`get_config_dict` describes (e.g. the ``loss`` a run recorded), checked under
+        ``cls``'s own name, as that writes it: a subclass rebuilds from its own record, and not from ours."""
+        return cls(**config_kwargs(cfg, cls.__name__, ("margin", "symmetric"), {"distance": "cosine"}))

@@ -109,16 +109,20 @@ def unflagged_rows(table: Any, cols: list[str]) -> np.ndarray | None:
 
     A flag marks more than a repeated clip: a release's ``catch_trial_flag`` marks attention checks of three
     distinct clips, which ``data.triplets()`` drops and the metrics must drop too when handed the table. A column of
-    1/0 (a CSV of the user's own, read by pandas) is read as the flags it writes, as ``data import`` reads it."""
+    1/0 (a CSV of the user's own, read by pandas) is read as the flags it writes, as ``data import`` reads it, and an
+    object column of True/False alone as its flags; a refusal names the first value that is no flag (an empty cell's
+    NaN, where naming the first row's valid False told the user nothing)."""
     if "is_catch" not in cols:
         return None
     flag = np.asarray(table["is_catch"])
-    shown = flag.ravel()[:1]
     if flag.dtype.kind in "iuf":  # 1/0 as `data import` reads them: pd.read_csv's int64 (float64 beside an empty cell)
-        shown = flag[~np.isin(flag, (0, 1))][:1]
-        flag = flag == 1 if not shown.size else flag
+        shown = flag[~np.isin(flag, (0, 1))][:1].tolist()
+        flag = flag == 1 if not shown else flag
+    elif flag.dtype.kind != "b":  # the first value that is no flag: True/False beside an empty cell read as object
+        shown = [v for v in flag.ravel().tolist() if not isinstance(v, (bool, np.bool_))][:1]
+        flag = flag.astype(bool) if not shown else flag
     if flag.dtype.kind != "b":
-        raise BGSInputError(f"column is_catch must hold True/False (or 1/0), got {shown.tolist()} "
+        raise BGSInputError(f"column is_catch must hold True/False (or 1/0), got {shown} "
                             f"({flag.dtype}); read the table with bgs_hf.data.load")
     return ~flag
 
