@@ -1872,6 +1872,35 @@ def test_a_frame_count_ending_in_part_of_a_tubelet_is_refused_naming_the_counts_
     assert model(torch.zeros(1, 4, 3, 32, 32)).shape == (1, 16)
 
 
+def test_a_part_tubelet_refusal_names_whole_counts_for_any_tubelet_and_never_0_frames(tmp_path):
+    """Mutation audit of 3e58759: the counts named were checked only for 1 frame past tubelets of 2, where the whole
+    count is also ``frames - 1``: a whole count of ``frames - 1`` (6 frames in tubelets of 4 told "sample 5 or 9") or
+    "the last 1 frame" for any remainder passed. And a VideoMAE whose config.json num_frames (1), edited by hand, is
+    below its tubelet (2) was told "set num_frames to 0", which transformers cannot build and bgs-hf refuses; it is
+    told a multiple of its tubelet, and at 2 the same weights (a sinusoidal position table, from the count) embed."""
+    import dataclasses
+
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    spec = dataclasses.replace(get_backbone_spec("tiny-random-vjepa2"), tubelet_size=4)
+    with pytest.raises(ValueError, match=re.escape("6 frames is not a multiple of tubelet size 4 (its patch embedding "
+                                                   "drops the last 2 frames without a word); sample 4 or 8 (train: ")):
+        spec.check_frames(6)
+    VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=8, num_frames=4, tubelet_size=2, hidden_size=16,
+                                 num_hidden_layers=1, num_attention_heads=2, intermediate_size=16)).save_pretrained(
+        tmp_path / "one")
+    config = json.loads((tmp_path / "one" / "config.json").read_text())
+    (tmp_path / "one" / "config.json").write_text(json.dumps({**config, "num_frames": 1}))
+    said = ("its config's num_frames (1) is fewer than its tubelet size 2 (its patch embedding makes no token of it); "
+            "set num_frames to 2 or another multiple of 2 in its config.json")
+    for frames in (None, 2):
+        with pytest.raises(BGSInputError, match=re.escape(said)):
+            build_embedder(str(tmp_path / "one"), head=None, lora=None, num_frames=frames)
+    (tmp_path / "one" / "config.json").write_text(json.dumps({**config, "num_frames": 2}))
+    model = build_embedder(str(tmp_path / "one"), head=None, lora=None)
+    assert model(torch.zeros(1, 2, 3, 32, 32)).shape == (1, 16)
+
+
 def test_the_embedding_dim_is_the_heads_width_and_is_recorded(tmp_path):
     """``embedding_dim`` (and bgs_config.json's, which readers of a saved run use) is the head's out_dim when there is
     a head; only the head=None case was checked, and a property returning the backbone's width passed."""

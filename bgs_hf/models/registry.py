@@ -288,6 +288,10 @@ class BackboneSpec:
         dropped = f"its patch embedding drops the last {count(num_frames - whole, 'frame')} without a word"
         if self.fixed_frames:  # its own count, whatever was asked: its position table holds `whole` frames' tokens
             attr = FAMILIES[self.family].frames_attr if self.family in FAMILIES else "num_frames"
+            if not whole:  # a hand-edited count below one tubelet was told "set num_frames to 0", which nothing builds
+                raise ValueError(f"{self.name}: its config's {attr} ({num_frames}) is fewer than its tubelet size {t} "
+                                 f"(its patch embedding makes no token of it); set {attr} to {t} or another multiple "
+                                 f"of {t} in its config.json")
             raise ValueError(f"{self.name}: its config's {attr} ({num_frames}) is not a multiple of its tubelet size "
                              f"{t} ({dropped}, and its position embeddings are those of {whole} frames); set {attr} "
                              f"to {whole} in its config.json")
