@@ -3133,3 +3133,45 @@ def test_an_extension_that_starts_with_a_digit_is_still_an_extension(tmp_path: P
     problems = [str(p) for p in collect_problems(_csv(tmp_path, rows), videos)[1]]
     assert any("(did you mean 'clip_06.3gp'? the file has another extension)" in p for p in problems), problems
     assert any("(did you mean 'clip_01.3g2'? the name has no extension)" in p for p in problems), problems
+
+
+def test_a_misspelt_name_of_a_video_saved_decomposed_is_told_its_file_not_lost(tmp_path: Path, capsys) -> None:
+    """A Mac saves 'Café 01.mp4' decomposed (NFD) and the CSV writes it composed (NFC): the name matches, but a name
+    of it in another case, extension or folder was compared with the file's own spelling, so it got no did-you-mean,
+    was told to give relative paths, and `--skip-missing-videos` dropped its trials as a lost video's."""
+    nfd = [unicodedata.normalize("NFD", n) for n in ("Café 01.mp4", "naïve 02.mov", "sub/scène 03.mp4",
+                                                      "scène_06.mp4")]
+    videos = _videos(tmp_path, [*nfd, "b.mp4", "c.mp4"])
+    rows = ["P0,1,café 01.mp4,b.mp4,c.mp4,b.mp4,1",  # case
+            "P0,2,b.mp4,naïve 02.mp4,c.mp4,b.mp4,1",  # extension
+            "P0,3,b.mp4,c.mp4,scène 03.mp4,b.mp4,1",  # folder
+            "P0,4,scène_09.mp4,b.mp4,c.mp4,b.mp4,1"]  # another numbered clip: maybe a lost video
+    args = ["data", "import", str(_csv(tmp_path, rows)), str(videos), str(tmp_path / "ds")]
+    for flags in ([], ["--skip-missing-videos"]):
+        assert cli([*args, *flags]) == 1
+        lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+        expected = [
+            f"problem: judgments.csv row 1: column 'Video1': no video 'café 01.mp4' in {videos} (did you mean "
+            f"{nfd[0]!r}? names are case-sensitive)",
+            f"problem: judgments.csv row 2: column 'Video2': no video 'naïve 02.mp4' in {videos} (did you mean "
+            f"{nfd[1]!r}? the file has another extension)",
+            f"problem: judgments.csv row 3: column 'Video3': no video 'scène 03.mp4' in {videos} (did you mean "
+            f"{nfd[2]!r}? give paths relative to the video folder)"]
+        assert lines[:3] == expected, (flags, lines)
+        if not flags:  # a lost one, spelt like another numbered clip: pointed to the flag, as an ASCII name is
+            assert lines[3] == (f"problem: judgments.csv row 4: column 'Video1': no video 'scène_09.mp4' in {videos} "
+                                f"(did you mean {nfd[3]!r}? if the video is lost, pass --skip-missing-videos to drop "
+                                "the trials naming it)"), lines[3]
+
+
+def test_the_next_command_names_an_output_folder_with_spaces_as_one_argument(tmp_path: Path, capsys) -> None:
+    """`data import ... "out/Lab study (2025)"` ended with `next: bgs-hf data validate out/Lab study (2025)`: pasted
+    into a shell, that is a syntax error (the parenthesis), or with a space alone validates the folder 'out/Lab'."""
+    import shlex
+
+    out = tmp_path / "Lab's study (2025)"
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out),
+                "--test-fraction", "0.4"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith("next: bgs-hf data validate "), line
+    assert shlex.split(line.removeprefix("next: ")) == ["bgs-hf", "data", "validate", str(out)], line

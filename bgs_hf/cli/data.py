@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -426,7 +427,8 @@ def run_import(args: argparse.Namespace) -> int:
     source_info = replace(default_card_info(data), pretty_name=args.out.name)
     out = write_hub(data, args.out, card_info=_card_info(source_info, args))
     _print_imported(data, args, out)
-    print(f"next: bgs-hf data validate {out}")
+    # quoted for the shell, as it is there to be pasted: "out/my study" unquoted validated the folder out/my
+    print(f"next: bgs-hf data validate {shlex.quote(str(out))}")
     return 0
 
 

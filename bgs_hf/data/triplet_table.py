@@ -173,10 +173,14 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
     """The did-you-mean of a name that is a file's in another case, extension or folder, or one file's but for an
     extension (none, or another) and zero-padding ('clip_1' for 'clip_01.mp4', 'clip_1.mp4' for 'clip_01',
     'clip_1.avi' for 'clip_01.mp4'; '' when none): a misspelt name of a video, not a missing one. Never another
-    clip: 's1.t2' beside 's1.t01'..'s1.t12' is no other extension of 's1' (their suffixes number the clips)."""
+    clip: 's1.t2' beside 's1.t01'..'s1.t12' is no other extension of 's1' (their suffixes number the clips).
+
+    ``files`` maps each file's NFC name to its own spelling: names are compared by the NFC key, as the lookup
+    compares them (a Mac's decomposed 'Café.mp4' was no case, extension or folder of a composed 'café.mp4', so a
+    misspelling was told to give relative paths and counted as a lost video), and shown in the file's spelling."""
     folded: dict[str, list[str]] = {}
-    for known in files.values():
-        folded.setdefault(known.casefold(), []).append(known)
+    for key in files:
+        folded.setdefault(key.casefold(), []).append(key)
     # the same file under another extension ('a.mp4' for 'a.mov') or in a sub-folder ('a.mp4' for 'sub/a.mp4'): a
     # spelling guess named another clip ('Clip 08.mp4' for 'Clip 06.mp4' beside 'Clip 06.mov')
     by_stem: dict[str, list[str]] = {}
@@ -185,32 +189,32 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
     # for 'clip_01') or another ('clip_1.avi' for 'clip_01.mp4'): difflib rates them below its cutoff; keyed by the
     # stem's numbered key
     by_numbered_stem: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
-    for known in files.values():
-        by_stem.setdefault(_stem_key(known), []).append(known)
-        by_base.setdefault(PurePosixPath(known).name.casefold(), []).append(known)
-        by_numbered_stem.setdefault(numbered_key(_stem_key(known)), []).append(known)
+    for key in files:
+        by_stem.setdefault(_stem_key(key), []).append(key)
+        by_base.setdefault(PurePosixPath(key).name.casefold(), []).append(key)
+        by_numbered_stem.setdefault(numbered_key(_stem_key(key)), []).append(key)
 
     def same_file(name: str) -> str:
         near = folded.get(name.casefold(), [])
         if near:
-            return f" (did you mean {near[0]!r}? names are case-sensitive)"
+            return f" (did you mean {files[near[0]]!r}? names are case-sensitive)"
         # a file whose name is the name's but for numbers is another clip ('s1.t01' for 's1.t2'), or the same one
         # padded ('s1.t02', which closest() tells): only a suffix spelt otherwise is another extension
-        other_ext = [known for known in by_stem.get(_stem_key(name), []) if not _numbered_alike(name, known)]
+        other_ext = [key for key in by_stem.get(_stem_key(name), []) if not _numbered_alike(name, key)]
         if other_ext:
-            return f" (did you mean {other_ext[0]!r}? {_extension_differs(name, other_ext[0])})"
+            return f" (did you mean {files[other_ext[0]]!r}? {_extension_differs(name, other_ext[0])})"
         numbered = by_numbered_stem.get(numbered_key(_stem_key(name)), [])
         ext = _extension(name).casefold()
-        other = [known for known in numbered if _extension(known).casefold() != ext]
+        other = [key for key in numbered if _extension(key).casefold() != ext]
         # one file only with another extension (of 'clip_01.mp4' and 'clip_1.mov', neither is meant more); for a name
         # with one, no file padded otherwise under it ('clip_01.mp4' for 'clip_1.mp4' is closest()'s, as every other
         # spelling), where a name without is told the file with one beside a bare one ('clip.02.mp4' beside 'clip.02')
         if len(other) == 1 and (not ext or len(numbered) == 1):
-            return f" (did you mean {other[0]!r}? {_extension_differs(name, other[0])})"
+            return f" (did you mean {files[other[0]]!r}? {_extension_differs(name, other[0])})"
         elsewhere = by_base.get(PurePosixPath(name).name.casefold(), [])
         if elsewhere:
             many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""
-            return f" (did you mean {elsewhere[0]!r}?{many} give paths relative to the video folder)"
+            return f" (did you mean {files[elsewhere[0]]!r}?{many} give paths relative to the video folder)"
         return ""
 
     return same_file
@@ -311,12 +315,12 @@ def _resolve_names(
         if near:
             return near
         # a typo ('clip1.mp4' for 'clip_1.mp4') was told to give paths relative to the folder, which it did
-        close = closest(name, files.values(), cutoff=0.8)
+        close = closest(name, files, cutoff=0.8)  # by NFC key, as same_file: a Mac's 'scène_06' is one spelling
         if close:
             lost_one = losing[i] and (several_lost or _another_numbered_clip(name, close))
             skip = (f" if the video is lost, pass {flag} to drop the {noun}s naming it"
                     if lost_one and problems.first_time(flag) else "")
-            return f" (did you mean {close!r}?{skip})"
+            return f" (did you mean {files[close]!r}?{skip})"
         relative = " (give paths relative to the video folder, e.g. 'sub/clip.mp4'"
         if not losing[i]:
             return relative + ")"
