@@ -779,6 +779,62 @@ def test_a_run_from_a_local_base_folder_is_published_with_its_base(tmp_path: Pat
         assert torch.allclose(PeftModel.from_pretrained(load_base(out), str(out)).eval()(x), ref, atol=1e-6)
 
 
+def test_a_base_from_a_classification_checkpoint_is_published_as_the_bare_encoder_it_holds(tmp_path: Path) -> None:
+    """A local base saved from ``VideoMAEForVideoClassification`` was published in base/ with the encoder's weights
+    but the config's ``architectures`` still naming the head class: transformers' pipelines and ``AutoModelFor…``
+    took base/ for a classifier and built one around the encoder, its head random."""
+    from transformers import AutoModel, VideoMAEConfig, VideoMAEForVideoClassification, VideoMAEModel
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    torch.manual_seed(0)
+    base_dir = tmp_path / "my-videomae-k400"
+    source = VideoMAEForVideoClassification(VideoMAEConfig(
+        image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=2, intermediate_size=64, num_labels=3))
+    source.save_pretrained(base_dir)
+    model = build_embedder(str(base_dir), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4))
+    run = tmp_path / "run"
+    model.save_pretrained(str(run))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    out = tmp_path / "out"
+    push_run(run, REPO, local_dir=out, include_base=True)
+    assert json.loads((out / "base" / "config.json").read_text())["architectures"] == ["VideoMAEModel"]
+    assert model.backbone.config.architectures == ["VideoMAEForVideoClassification"]  # the live config untouched
+    encoder = AutoModel.from_pretrained(out / "base")
+    assert isinstance(encoder, VideoMAEModel)
+    name = "encoder.layer.1.attention.attention.query.weight"
+    assert torch.equal(encoder.state_dict()[name], source.videomae.state_dict()[name])  # loaded, not re-initialised
+
+
+def test_a_run_on_a_hub_models_cache_snapshot_is_refused_naming_the_repo_not_its_commit(tmp_path: Path,
+                                                                                         monkeypatch) -> None:
+    """``--backbone`` given the folder ``snapshot_download`` returns is a local base; the refusal to push it named
+    the snapshot's commit folder ('0123…'), a name the user never typed, and did not say which Hub id to train from."""
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    cache = tmp_path / "hub-cache"
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    snapshot = cache / "models--someone--videomae-k400" / "snapshots" / commit
+    VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
+                                 num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)).save_pretrained(
+        snapshot)
+    model = build_embedder(str(snapshot), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4))
+    run = tmp_path / "run"
+    model.save_pretrained(str(run))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    with pytest.raises(BGSInputError) as err:
+        push_run(run, REPO, local_dir=tmp_path / "out")
+    message = str(err.value)
+    assert "'someone/videomae-k400'" in message and "--backbone someone/videomae-k400" in message, message
+    assert commit not in message and "--include-base" in message, message
+
+
 def test_a_run_whose_local_base_was_replaced_is_published_with_a_warning_and_the_base_it_trained_on_recorded(
         tmp_path: Path, caplog) -> None:
     """``--include-base`` publishes the local base folder as it is now: one replaced since training by another

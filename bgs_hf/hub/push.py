@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from bgs_hf._files import BGS_CONFIG, built_in_place, require_new_folder
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, hub_model_named
 from bgs_hf.hub.run_info import RunInfo
 
 logger = logging.getLogger(__name__)
@@ -244,9 +244,13 @@ def _check_include_base(info: RunInfo, include_base: bool) -> Path | None:
     include, rather than let it seem to have done something."""
     local_base = _local_base(info.bgs_config)
     if local_base is not None and not include_base:
-        raise BGSInputError(f"the run's base model is the local folder {local_base.name!r}, which nobody else can "
-                            "load: pass --include-base to publish its weights in base/, or train from a Hub id",
-                            path=info.model_dir / BGS_CONFIG)
+        # a Hub model's cache snapshot (the folder snapshot_download returns) was named by its commit folder alone
+        hub = hub_model_named(local_base)
+        what = (f"the Hugging Face cache's snapshot of {hub!r}, a local folder to the run" if hub is not None
+                else f"the local folder {local_base.name!r}")
+        fix = f"train with --backbone {hub} (the card then links it)" if hub is not None else "train from a Hub id"
+        raise BGSInputError(f"the run's base model is {what}, which nobody else can load: pass --include-base to "
+                            f"publish its weights in base/, or {fix}", path=info.model_dir / BGS_CONFIG)
     hub_base = _base_named(info.bgs_config, "hub")
     if include_base and hub_base is not None:
         raise BGSInputError(f"--include-base: the run's base is the Hub model {hub_base!r}, which the card links; "

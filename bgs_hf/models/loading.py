@@ -16,6 +16,7 @@ Safetensors only; nothing is pickled.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -79,9 +80,15 @@ def _clean_backbone_state(backbone: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def write_base(backbone: torch.nn.Module, folder: Path) -> None:
-    """A backbone as a transformers folder (``config.json`` + ``model.safetensors``, LoRA wrappers removed)."""
+    """A backbone as a transformers folder (``config.json`` + ``model.safetensors``, LoRA wrappers removed).
+
+    ``architectures`` names the class the weights are saved from: a base read from a ``*ForVideoClassification``
+    or ``*ForPreTraining`` checkpoint kept that head class there, which transformers' pipelines and
+    ``AutoModelFor…`` would build, with a random head, from the bare encoder written here."""
     folder.mkdir(parents=True, exist_ok=True)
-    backbone.config.save_pretrained(folder)
+    config = copy.copy(backbone.config)  # the live model's config is left as it was
+    config.architectures = [type(backbone).__name__]
+    config.save_pretrained(folder)
     save_file(_clean_backbone_state(backbone), str(folder / "model.safetensors"), metadata={"format": "pt"})
 
 
