@@ -2493,3 +2493,30 @@ def test_an_is_catch_column_names_its_first_value_that_is_no_flag():
         human_similarity(empty, None, 4)
     with pytest.raises(BGSInputError, match=r"got \['no'\] \(object\)"):
         human_similarity(df.assign(is_catch=["no", "no", "no", "yes", "yes"]), None, 4)
+
+
+def test_repeat_agreement_keys_distinct_triplets_of_ids_past_2_million_apart_as_small_ids_do():
+    """Past 2 million (a·N² + b·N + c past int64) the key is rebuilt over the clips numbered 0..D-1 and their (a, b)
+    pairs numbered 0..P-1: each part must keep the triplets apart, or two triplets read as one repeated. Here
+    (a, b) pairs (0, 3) and (1, 2) with the same c, and pair ranks 0 and 1 with c 5 and 4, are four triplets; each
+    answered twice, the agreement is that of the same judgments over clips numbered 0..5."""
+    from bgs_hf.metrics import repeat_agreement
+
+    codes = np.array([[0, 3, 4], [1, 2, 4], [0, 1, 5], [0, 2, 4]])
+    labels = np.array([10, 11, 12, 13, 3_000_000, 3_000_001])  # base³ past 2**63: the renumbered key
+    once = repeat_agreement(labels[codes], np.zeros(4, int))
+    assert once.n_triplets == 0 and np.isnan(once.agreement), once
+    twice, odd = np.concatenate([codes, codes]), np.array([0, 1, 2, 0, 0, 1, 1, 0])
+    got, want = repeat_agreement(labels[twice], odd), repeat_agreement(twice, odd)
+    assert (got.n_triplets, got.agreement, got.majority_acc_3way) == (4, want.agreement, want.majority_acc_3way)
+
+
+def test_clip_ids_at_exactly_label_ratio_times_the_distinct_clips_are_a_clip_set_not_labels():
+    """The label check refuses past LABEL_RATIO (10) times the distinct clips named, as its docs say: a split of a
+    tenth of a set's clips by global index (500 of 5000 clips, the last one named) is a clip set, built as before."""
+    from bgs_hf.metrics.similarity import LABEL_RATIO, matrix_clip_count
+
+    named = np.r_[np.arange(0, 4990, 10), 4999]  # 500 distinct clips, largest index 4999: 5000 clips
+    assert LABEL_RATIO * np.unique(named).size == 5000 and matrix_clip_count(named) == 5000
+    with pytest.raises(BGSInputError, match="name only 500 distinct clips"):
+        matrix_clip_count(np.r_[named[:-1], 5000])  # 5001 clips: past ten times the 500
