@@ -3175,3 +3175,24 @@ def test_the_next_command_names_an_output_folder_with_spaces_as_one_argument(tmp
     line = capsys.readouterr().out.splitlines()[-1]
     assert line.startswith("next: bgs-hf data validate "), line
     assert shlex.split(line.removeprefix("next: ")) == ["bgs-hf", "data", "validate", str(out)], line
+
+
+def test_a_decomposed_name_padded_otherwise_or_under_two_extensions_is_told_its_file(tmp_path: Path, capsys) -> None:
+    """Mutation audit of 20e7763: a name of a video a Mac saved decomposed (NFD) under another extension and padding
+    ('scène_1.avi' for 'scène_01.mp4'), or under another extension where the clip is there in two ('Café 04.mp4'
+    beside 'Café 04.mov' and 'Café 04.avi'), is told the file in its own spelling; keyed by the file's spelling
+    instead of its NFC name, neither got a did-you-mean: both were told to give relative paths and
+    `--skip-missing-videos` dropped their trials as a lost video's."""
+    nfd = [unicodedata.normalize("NFD", n) for n in ("scène_01.mp4", "Café 04.mov", "Café 04.avi")]
+    videos = _videos(tmp_path, [*nfd, "b.mp4", "c.mp4"])
+    rows = ["P0,1,scène_1.avi,b.mp4,c.mp4,b.mp4,1",  # another extension and padding
+            "P0,2,b.mp4,Café 04.mp4,c.mp4,b.mp4,1"]  # another extension, the clip in two
+    args = ["data", "import", str(_csv(tmp_path, rows)), str(videos), str(tmp_path / "ds")]
+    for flags in ([], ["--skip-missing-videos"]):
+        assert cli([*args, *flags]) == 1
+        lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+        assert lines[0] == (f"problem: judgments.csv row 1: column 'Video1': no video 'scène_1.avi' in {videos} "
+                            f"(did you mean {nfd[0]!r}? the file has another extension)"), (flags, lines)
+        assert lines[1] in {f"problem: judgments.csv row 2: column 'Video2': no video 'Café 04.mp4' in {videos} "
+                            f"(did you mean {known!r}? the file has another extension)" for known in nfd[1:]}, (
+            flags, lines)

@@ -2520,3 +2520,21 @@ def test_clip_ids_at_exactly_label_ratio_times_the_distinct_clips_are_a_clip_set
     assert LABEL_RATIO * np.unique(named).size == 5000 and matrix_clip_count(named) == 5000
     with pytest.raises(BGSInputError, match="name only 500 distinct clips"):
         matrix_clip_count(np.r_[named[:-1], 5000])  # 5001 clips: past ten times the 500
+
+
+def test_an_is_catch_column_of_numpy_bools_held_as_objects_is_read_as_its_flags():
+    """Mutation audit of 42d82d3: an object column is read as flags when it holds True/False alone, and numpy's
+    ``np.True_``/``np.False_`` are those flags as Python's are (a column built from numpy comparisons, kept as
+    objects by ``pd.Series(..., dtype=object)`` or a concat); testing Python's ``bool`` alone refused it as
+    "got [False] (object)", naming a valid flag."""
+    import pandas as pd
+
+    extra_idx, extra_odd = np.array([[1, 2, 3], [3, 2, 0]]), np.array([0, 1])
+    flags = pd.Series([np.False_, np.False_, np.False_, np.True_, np.True_], dtype=object)
+    df = pd.DataFrame({"clip_a": [*IDX[:, 0], *extra_idx[:, 0]], "clip_b": [*IDX[:, 1], *extra_idx[:, 1]],
+                       "clip_c": [*IDX[:, 2], *extra_idx[:, 2]], "odd": [*ODD, *extra_odd], "is_catch": flags})
+    assert df["is_catch"].dtype == object and isinstance(np.asarray(df["is_catch"])[0], np.bool_)
+    want = human_similarity(IDX, ODD, 4)
+    got = human_similarity(df, None, 4)
+    np.testing.assert_array_equal(got.n, want.n)
+    np.testing.assert_array_equal(got.k, want.k)
