@@ -1272,3 +1272,83 @@ def test_a_plot_to_stdout_comes_after_the_lines_printed_before_it(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=120,
                          env=env).stdout
     assert out.startswith(b"first\n\x89PNG\r\n\x1a\n"), out[:40]
+
+
+def _has_font_for(text: str) -> bool:
+    """Whether an installed font (not matplotlib's 'Last Resort' boxes) draws every character of ``text``."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    for entry in fontManager.ttflist:
+        if entry.name.startswith("Last Resort"):
+            continue
+        font = get_font(entry.fname)
+        if all(font.get_char_index(ord(c)) for c in text if not c.isspace()):
+            return True
+    return False
+
+
+def test_clip_names_no_installed_font_draws_are_one_warning_naming_them_not_a_raw_warning_per_glyph(tmp_path, caplog):
+    """Japanese and Chinese clip names were drawn as empty boxes with one raw matplotlib "Glyph NNNN missing from
+    font(s) DejaVu Sans" warning per character per drawing (32 lines for one figure), none naming a label or a fix."""
+    import logging
+    import warnings
+
+    names = ["スキップ_01", "漢字 2", "Ünïcödé", "walk_03"]
+    mat = np.random.default_rng(0).random((4, 4))
+    with warnings.catch_warnings(record=True) as raw, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        out = plot_similarity_matrices({"human": mat, "model": mat}, tmp_path / "cjk.png", title="スキップ data",
+                                       tick_names=[names, names])
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert not [w for w in raw if "missing from font" in str(w.message)]
+    told = [r.getMessage() for r in caplog.records if "font" in r.getMessage()]
+    if _has_font_for("スキップ漢字データ"):  # a CJK font is installed: drawn with it, nothing to tell
+        assert told == []
+        return
+    assert len(told) == 1, told
+    # the boxes of a name are numbered by its place in the panel ('走る' and '跳ぶ' were both two boxes)
+    assert "'スキップ_01 #0', '漢字 2 #1'" in told[0] and "'スキップ data'" in told[0] and "Ünïcödé" not in told[0]
+    assert "Noto Sans CJK" in told[0] and "font.family" in told[0]
+
+
+def test_the_space_heat_map_draws_a_clip_name_in_an_installed_font_that_has_it(caplog):
+    """The Space's heat map laid out its clip names in DejaVu Sans only: a name in a script it lacks was boxes (and a
+    raw matplotlib warning per character in the server log) where an installed font draws it."""
+    import warnings
+
+    from bgs_hf.hub.space_app import similarity_figure
+
+    with warnings.catch_warnings(record=True) as raw:
+        warnings.simplefilter("always")
+        fig = similarity_figure(np.eye(3), ["\u2900 01: a clip", "b", "c"], "model", 0)
+    assert [str(w.message) for w in raw] == []
+    ax = fig.axes[0]
+    assert len(ax.get_xticklabels()[0].get_fontproperties().get_family()) == 2
+    assert ax.get_xticklabels()[1].get_fontproperties().get_family() == ["sans-serif"]
+
+
+def test_a_label_its_font_lacks_is_drawn_in_an_installed_font_that_has_it(tmp_path, caplog):
+    """A character DejaVu Sans lacks (U+2900, in matplotlib's own DejaVu Serif and STIX) was a box, with matplotlib's
+    raw warning, although a font matplotlib ships draws it; a Latin label keeps its font (its figure is saved as
+    before, byte for byte)."""
+    import logging
+    import warnings
+
+    from matplotlib.font_manager import findfont, get_font
+    from matplotlib.text import Text
+
+    from bgs_hf.viz.figure import subplots
+    from bgs_hf.viz.matrices import save_figure
+
+    fig, ax = subplots()
+    ax.set_title("clip \u2900 01")
+    ax.set_xlabel("clip")
+    with warnings.catch_warnings(record=True) as raw, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        save_figure(fig, tmp_path / "arrow.png")
+    assert [str(w.message) for w in raw] == []
+    assert [r.getMessage() for r in caplog.records] == []
+    family = ax.title.get_fontproperties().get_family()
+    assert len(family) == 2
+    assert get_font(findfont(family[1])).get_char_index(0x2900)
+    assert all(t.get_fontproperties().get_family() == ["sans-serif"] for t in fig.findobj(Text) if t is not ax.title)

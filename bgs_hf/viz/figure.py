@@ -8,8 +8,16 @@ last reference.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import textwrap
+import unicodedata
+import weakref
+from collections.abc import Iterator
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 # Okabe & Ito (2008): distinct under the common colour-vision deficiencies (matplotlib's default cycle puts its
 # green next to its red). Which model gets which colour: bgs_hf.viz.models (one colour per model in every figure).
@@ -27,7 +35,15 @@ LEGEND_CHARS: int = 44
 #: A reference line's legend entry where its estimate is undefined (a noise ceiling on too few judgments:
 #: ``bgs_hf.metrics.ceiling.ceiling_or_nan``): a chart against the ceiling drew none and said nothing.
 UNDEFINED_ESTIMATE: str = "n/a (too few judgments or participants to estimate it)"
-
+#: The one way on where no installed font draws a label (clip names in Chinese, Japanese, ...).
+MISSING_GLYPHS_ADVICE: str = (
+    "install a font that has them (e.g. Noto Sans CJK: `apt install fonts-noto-cjk`), then delete matplotlib's font "
+    "cache (`fontlist-*.json` in matplotlib.get_cachedir()) so it is found, or set matplotlib.rcParams['font.family']"
+    " to an installed font that has them")
+#: matplotlib's own stand-in (3.11 on): it "has" every character, as a box naming its block, so it draws none.
+LAST_RESORT_FONT: str = "Last Resort"
+#: Figures whose labels :func:`glyphs_checked` has checked (each is told about at most once, however often saved).
+_CHECKED: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None,
@@ -75,3 +91,94 @@ def fit_height_to_legend(fig: Any, legend: Any) -> None:
     w, h = fig.get_size_inches()
     if need > h:
         fig.set_size_inches(w, need)
+
+
+def _drawn_chars(text: str) -> set[str]:
+    """The characters of ``text`` that take a glyph (not spaces, line breaks or format marks)."""
+    return {c for c in text if not c.isspace() and unicodedata.category(c)[0] not in "CZ"}
+
+
+def _fonts_for(prop: Any) -> list[Any]:
+    """The font files matplotlib draws ``prop``'s text with, one per family it names (later ones are its fallback)."""
+    from matplotlib.font_manager import findfont, get_font
+
+    fonts = []
+    for family in prop.get_family():
+        if family.startswith(LAST_RESORT_FONT):
+            continue
+        one = prop.copy()
+        one.set_family(family)
+        fonts.append(get_font(findfont(one)))
+    return fonts
+
+
+def _missing(text: str, fonts: list[Any]) -> set[str]:
+    return {c for c in _drawn_chars(text) if all(f.get_char_index(ord(c)) == 0 for f in fonts)}
+
+
+@functools.lru_cache(maxsize=64)
+def _fallback_font(chars: frozenset[str]) -> str | None:
+    """The family of the installed font matplotlib knows that draws most of ``chars`` (None: none draws any); kept,
+    as a Space draws the same names on every request and a system may have thousands of fonts to open."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    best, best_count = None, 0
+    for entry in sorted(fontManager.ttflist, key=lambda e: (e.style != "normal", abs(e.weight - 400) if
+                                                            isinstance(e.weight, int) else 0, e.fname)):
+        if entry.name.startswith(LAST_RESORT_FONT):
+            continue
+        try:
+            font = get_font(entry.fname)
+        except (OSError, RuntimeError):  # a font file that cannot be read: another may
+            continue
+        count = sum(font.get_char_index(ord(c)) != 0 for c in chars)
+        if count > best_count:
+            best, best_count = entry.name, count
+            if count == len(chars):
+                break
+    return best
+
+
+def use_fonts_with_glyphs(fig: Any) -> list[str]:
+    """Give each text of ``fig`` with characters its font lacks (a Japanese clip name under DejaVu Sans) an installed
+    font that has them as its fallback, and return the texts still missing some (empty boxes where matplotlib draws
+    them). A figure whose texts all draw is left as it is, so it is saved byte for byte as before."""
+    from matplotlib.text import Text
+
+    lacking: list[tuple[Any, str]] = []
+    for artist in fig.findobj(Text):
+        text = artist.get_text()
+        if not text or not artist.get_visible() or artist.get_usetex() or "$" in text:  # TeX and mathtext: their fonts
+            continue
+        if _missing(text, _fonts_for(artist.get_fontproperties())):
+            lacking.append((artist, text))
+    if not lacking:
+        return []
+    fallback = _fallback_font(frozenset().union(*(_missing(t, _fonts_for(a.get_fontproperties())) for a, t in lacking)))
+    still = []
+    for artist, text in lacking:
+        if fallback is not None and fallback not in artist.get_fontproperties().get_family():
+            artist.set_fontfamily([*artist.get_fontproperties().get_family(), fallback])
+        if _missing(text, _fonts_for(artist.get_fontproperties())):
+            still.append(text)
+    return list(dict.fromkeys(still))
+
+
+@contextlib.contextmanager
+def glyphs_checked(fig: Any) -> Iterator[None]:
+    """Draw ``fig`` inside this: its texts get a font that has their characters where one is installed
+    (:func:`use_fonts_with_glyphs`), and those no font draws are named once, in one warning with the way on, instead
+    of matplotlib's one raw "Glyph NNNN missing from font(s)" warning per character per drawing."""
+    import warnings
+
+    if fig not in _CHECKED:
+        _CHECKED.add(fig)
+        undrawable = use_fonts_with_glyphs(fig)
+        if undrawable:
+            shown = ", ".join(repr(t) for t in undrawable[:8]) + (f" and {len(undrawable) - 8} more"
+                                                                  if len(undrawable) > 8 else "")
+            logger.warning("no installed font has every character of %d label(s) of this figure, drawn with empty "
+                           "boxes for them: %s; %s", len(undrawable), shown, MISSING_GLYPHS_ADVICE)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+        yield

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf.viz.figure import TEXT_PT
+from bgs_hf.viz.figure import TEXT_PT, glyphs_checked, use_fonts_with_glyphs
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,11 @@ def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
             if not fmt:
                 fmt = fig.canvas.get_default_filetype()
                 path = Path(os.fspath(path).rstrip(".") + "." + fmt)
-        if fmt.lower() == "pgf":
-            _save_pgf(fig, path, format=fmt, **kwargs)
-        else:
-            write_binary_atomic(path, lambda f: fig.savefig(f, format=fmt, **kwargs))
+        with glyphs_checked(fig):
+            if fmt.lower() == "pgf":
+                _save_pgf(fig, path, format=fmt, **kwargs)
+            else:
+                write_binary_atomic(path, lambda f: fig.savefig(f, format=fmt, **kwargs))
         return
     suffix = path.suffix.lower()
     fmt = suffix[1:] if suffix in figure_suffixes() else "png"
@@ -72,11 +73,12 @@ def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
     if descriptor is not None:
         flush_standard_streams()  # lines printed to the same stream before the figure come before it
     try:
-        if descriptor is None:  # a FIFO, a device
-            fig.savefig(path, format=fmt, **kwargs)
-        else:
-            with open(descriptor, "wb", closefd=False) as f:
-                fig.savefig(f, format=fmt, **kwargs)
+        with glyphs_checked(fig):
+            if descriptor is None:  # a FIFO, a device
+                fig.savefig(path, format=fmt, **kwargs)
+            else:
+                with open(descriptor, "wb", closefd=False) as f:
+                    fig.savefig(f, format=fmt, **kwargs)
     except OSError as err:  # a device that fails its writes (`--png /dev/full`): the write's error named no file
         raise_naming_target(err, path, path, unnamed=True)
         raise
@@ -184,6 +186,7 @@ def plot_similarity_matrices(
             continue
         for axis in (ax.xaxis, ax.yaxis):  # clips are counted: no tick at clip 2.5
             axis.set_major_locator(MaxNLocator(integer=True))
+    _number_undrawable_ticks(fig, list(axes[0]), names)
     fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=label)
     if title:
         from bgs_hf.viz.figure import wrap_to
@@ -192,7 +195,8 @@ def plot_similarity_matrices(
         fig.set_figheight(fig.get_figheight() + 0.22 * shown.count("\n"))  # square panels: the title's lines
         fig.suptitle(shown)  # took their height from the axis labels, cut off at the bottom
     dpi = 120
-    _fit_panel_titles(fig, list(axes[0]), list(arrays), dpi)
+    with glyphs_checked(fig):  # the titles are measured in the font they are drawn in
+        _fit_panel_titles(fig, list(axes[0]), list(arrays), dpi)
     out = Path(path)
     save_figure(fig, out, dpi=dpi)
     logger.debug("wrote %s", out)  # the caller named the file (and the CLI prints it)
@@ -240,6 +244,24 @@ def _fit_panel_titles(fig: Any, axes: list[Any], names: list[str], dpi: float) -
             axes[i].title.set_text(twin_axes[i].get_title())
         lines = max(ax.get_title().count("\n") for ax in axes)
         fig.set_figheight(base_height + 0.17 * lines)  # a 10-pt line: the square panels keep their size
+
+
+def _number_undrawable_ticks(fig: Any, axes: list[Any], names: list[Sequence[str] | None]) -> None:
+    """Give a tick name that no installed font draws whole its position in the panel (``#i``), as a name cut alike
+    gets: '走る' and '跳ぶ' were both two empty boxes, so no reader could tell which row was which clip. The fonts
+    :func:`~bgs_hf.viz.figure.use_fonts_with_glyphs` finds are tried first; a figure whose names all draw is untouched."""
+    if all(panel is None for panel in names):
+        return
+    undrawn = set(use_fonts_with_glyphs(fig))
+    if not undrawn:
+        return
+    for ax, panel_names in zip(axes, names):
+        if panel_names is None:
+            continue
+        shown = [f"{t} #{i}" if t in undrawn and not t.endswith(f" #{i}") else t
+                 for i, t in enumerate(_tick_texts(panel_names))]
+        ax.set_xticks(range(len(shown)), shown, rotation=90, fontsize=TEXT_PT)
+        ax.set_yticks(range(len(shown)), shown, fontsize=TEXT_PT)
 
 
 def _tick_texts(names: Sequence[str]) -> list[str]:
