@@ -45,9 +45,17 @@ def hub_model_named(path: str | os.PathLike[str]) -> str | None:
     user never typed, or its commit alone. Only in huggingface_hub's own cache, where ``snapshot_download`` puts it
     (a 40-hex commit folder): a user's folder merely laid out so (``x/models--mine/snapshots/abc``, a cache folder
     copied) is the path the user must go and fix, and the repo id names another folder."""
+    found = hub_model_snapshot(path)
+    return None if found is None else "/".join((found[0], *found[2]))
+
+
+def hub_model_snapshot(path: str | os.PathLike[str]) -> tuple[str, str, tuple[str, ...]] | None:
+    """(repo id, commit, parts below the snapshot folder) of a path in huggingface_hub's own cache's snapshot of a
+    Hub model, as :func:`hub_model_named` reads it; None for any other path. The commit too: a base published from
+    that folder is that repo's weights at that commit, which ``bgs-hf push --include-base`` names."""
     parts = _in_hub_cache(Path(path))
     found = None if parts is None or len(parts) < 3 else hub_snapshot(Path(*parts[:3]), "model")
-    return None if found is None else "/".join((found[0], *parts[3:]))
+    return None if found is None else (found[0], found[1], tuple(parts[3:]))
 
 
 def _in_hub_cache(path: Path) -> tuple[str, ...] | None:

@@ -835,6 +835,64 @@ def test_a_run_on_a_hub_models_cache_snapshot_is_refused_naming_the_repo_not_its
     assert commit not in message and "--include-base" in message, message
 
 
+def test_a_base_from_a_hub_models_cache_snapshot_is_published_as_that_repo_at_its_commit(tmp_path: Path,
+                                                                                       monkeypatch) -> None:
+    """``--include-base`` of a run on the folder ``snapshot_download`` returns named the base in the card and both
+    staged configs by the snapshot's 40-hex commit folder alone, and linked no base model: its weights are that Hub
+    repo's at that commit, which the card now links (and its licence page) and names with the commit."""
+    import shutil
+
+    from peft import PeftModel
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    import bgs_hf
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder, load_base
+
+    cache = tmp_path / "hub-cache"
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    snapshot = cache / "models--someone--videomae-k400" / "snapshots" / commit
+    torch.manual_seed(0)
+    VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
+                                 num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)).save_pretrained(
+        snapshot)
+    shutil.copytree(snapshot, snapshot / "base")  # a folder inside a snapshot: the repo's, not all of it
+    outs = {}
+    for base in (snapshot, snapshot / "base"):
+        model = build_embedder(str(base), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4))
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if "lora_B" in name:
+                    p.normal_(0, 0.5)
+        run = tmp_path / f"run-{base.name}"
+        model.save_pretrained(str(run))
+        (run / "metrics.json").write_text(json.dumps(METRICS))
+        outs[base.name] = push_run(run, REPO, local_dir=tmp_path / f"out-{base.name}", include_base=True).folder
+        if base == snapshot:
+            x = _inputs(run)
+            with torch.no_grad():
+                ref = model.eval()(x)
+    out = outs[commit]
+    bb = json.loads((out / "bgs_config.json").read_text())["backbone"]
+    assert (bb["name"], bb["source"], bb["revision"], bb["base_folder"]) == (
+        "someone/videomae-k400", "hub", commit, "base")
+    assert json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"] == "someone/videomae-k400"
+    card = (out / "README.md").read_text()
+    assert "\nbase_model: someone/videomae-k400\n" in card
+    assert ("\n| Base model | `someone/videomae-k400` at commit `0123456` (its weights shipped in `base/` of this "
+            "repository) |") in card
+    assert "license_link: https://huggingface.co/someone/videomae-k400" in card and "is no Hub id" not in card
+    assert [line for line in card.splitlines() if commit in line and "revision=" not in line] == [], card
+    inner = json.loads((outs["base"] / "bgs_config.json").read_text())["backbone"]
+    assert (inner["name"], inner["source"]) == ("someone/videomae-k400/base", "local")  # no Hub id: not linked
+    assert "base_model:" not in (outs["base"] / "README.md").read_text()
+    shutil.rmtree(cache)  # a user's machine: no cache, no Hub
+    with torch.no_grad():
+        assert torch.allclose(bgs_hf.load_model(out).eval()(x), ref, atol=1e-6)
+        assert torch.allclose(PeftModel.from_pretrained(load_base(out), str(out)).eval()(x), ref, atol=1e-6)
+
+
 def test_a_run_whose_local_base_was_replaced_is_published_with_a_warning_and_the_base_it_trained_on_recorded(
         tmp_path: Path, caplog) -> None:
     """``--include-base`` publishes the local base folder as it is now: one replaced since training by another

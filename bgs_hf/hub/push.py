@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from bgs_hf._files import BGS_CONFIG, built_in_place, require_new_folder
-from bgs_hf.errors import BGSInputError, hub_model_named
+from bgs_hf.errors import BGSInputError, hub_model_named, hub_model_snapshot
 from bgs_hf.hub.run_info import RunInfo
 
 logger = logging.getLogger(__name__)
@@ -342,15 +342,27 @@ def _stage_local_base(model_dir: Path, out_dir: Path, local_base: Path) -> dict[
     base = load_base(model_dir)
     warn_other_base(base, model_dir)  # the folder replaced since training: the published base is not the run's
     write_base(base.backbone, out_dir / BASE_DIR)
+    named = _published_base(local_base)
     cfg = _read_staged_json(out_dir / BGS_CONFIG)
-    cfg["backbone"] = {**cfg["backbone"], "name": local_base.name, "base_folder": BASE_DIR}
+    cfg["backbone"] = {**cfg["backbone"], **named, "base_folder": BASE_DIR}
     _write_staged_json(out_dir / BGS_CONFIG, cfg)
     adapter = out_dir / "adapter_config.json"
     if adapter.is_file():
         adapter_cfg = _read_staged_json(adapter)
-        adapter_cfg["base_model_name_or_path"] = local_base.name
+        adapter_cfg["base_model_name_or_path"] = named["name"]
         _write_staged_json(adapter, adapter_cfg)
     return cfg
+
+
+def _published_base(local_base: Path) -> dict[str, Any]:
+    """The staged record's name of a base published in ``base/``: its folder's name; the Hub cache's snapshot of a
+    model (``snapshot_download``'s folder) as what it is, that repo at that commit (``source`` hub, ``revision``),
+    which the card links as its base model and whose licence page it names. Why: the card and adapter_config.json
+    named the base by the snapshot's 40-hex commit folder, a name that says nothing of whose weights they are."""
+    snapshot = hub_model_snapshot(local_base)
+    if snapshot is not None and not snapshot[2]:  # the whole snapshot: the repo's weights at that commit
+        return {"name": snapshot[0], "source": "hub", "revision": snapshot[1]}
+    return {"name": hub_model_named(local_base) or local_base.name}  # a folder in a snapshot: ORG/NAME/base
 
 
 def upload_folder(
