@@ -1,6 +1,6 @@
 """Text rules shared across packages: printing a statistic that may be undefined (no ceiling on a few judgments, a
-collapsed model), a markdown table cell, counts, a long list's first few (a list of rows too), the "did you mean"
-guess, and the form of a Hub licence id."""
+collapsed model), a markdown table cell and literal markdown text, counts, a long list's first few (a list of rows
+too), the "did you mean" guess, and the form of a Hub licence id."""
 
 from __future__ import annotations
 
@@ -31,6 +31,27 @@ def md_cell(value: Any) -> str:
     LoRA target regex ``(query|key|value)`` broke its row; GFM shows ``\\|`` as ``|``), and a line break ends the
     row (a name holding one left the rest of its row outside the table): it reads as a space."""
     return re.sub(r"\r\n?|\n", " ", str(value)).replace("|", "\\|")
+
+
+#: a markdown code span (`` `--split train` ``, a JSON key): the only markup a report's note means to make
+MD_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+#: what would start markup: ``*``, a backtick, a ``_`` not inside a word (``ss_0001`` is no emphasis) and a backslash
+#: that would escape the next character
+_MD_ACTIVE = re.compile(r"[*`]|(?<![^\W_])_|_(?![^\W_])|\\(?=[!-/:-@\[-`{-~])")
+
+
+def md_literal(value: Any) -> str:
+    """``value`` as markdown that shows it as written: a clip named ``*take 2*`` or ``_a_`` in a note turned to
+    italics (or ended the note's own), and a backtick in one opened a code span; the HTML report showed them."""
+    return _MD_ACTIVE.sub(lambda m: "\\" + m.group(), str(value))
+
+
+def md_text(text: str) -> str:
+    """A report note's markdown: its code spans kept, the rest :func:`md_literal` (a name quoted in it shown as
+    written), as the HTML report reads it."""
+    pieces = MD_CODE_SPAN.split(text)  # plain, code, plain, ...
+    return "".join(f"`{x}`" if i % 2 else md_literal(x) for i, x in enumerate(pieces))
 
 
 def fmt(value: Any, spec: str, missing: str = "n/a") -> str:

@@ -1473,6 +1473,38 @@ def test_a_data_warning_is_bold_in_the_html_report_as_in_the_markdown(tmp_path):
     assert "<p><strong>clip ids &lt;a&gt; &amp; &lt;b&gt; are not the run&#x27;s.</strong></p>" in page
 
 
+def test_a_clip_name_with_markdown_characters_reads_in_evaluation_md_as_in_the_html_report(tmp_path):
+    """A clip named ``_take_ *2*`x|y.mp4`` in the data warning (bold), in a skipped analysis' note (italics) and
+    in a table cell: its stars and underscores turned to italics (or ended the note's own), its backtick opened a code
+    span, in evaluation.md only; the HTML report showed the name. Each now reads as the HTML's (which has no italics),
+    and a note's own code span (`` `--seed` ``) stays code in both."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from bgs_hf.eval.report import build_sections, render
+    from bgs_hf.training.api import RecordedData
+
+    clip = "_take_ *2*`x|y.mp4"
+    warning = RecordedData(name="ss", source=None, compared=4, differ=1, first=clip).describe("toy")
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5, "data_warning": warning}
+    blocks = [("text", f"*attention: not run (`--seed` drew no agent mask for {clip}).*"),
+              ("table", ["clip", "why"], [[clip, f"not run ({clip})"]])]
+    md, page = render(build_sections([("toy", res, tmp_path)]) + [("S", blocks)], tmp_path, "t")
+    shown = MarkdownIt("commonmark").enable("table").render(md)
+
+    def paragraphs(text: str) -> list[str]:  # each paragraph and cell: its text, bold and code (no italics in HTML)
+        found = re.findall(r"<(?:p|td)>(.*?)</(?:p|td)>", text.replace("\n", ""))
+        return [html.unescape(re.sub("</?em>", "", p)) for p in found]
+
+    assert f"first: {clip}" in html.unescape(page) and paragraphs(shown) == paragraphs(page), md
+    assert f"<strong>{warning}.</strong>" in paragraphs(shown)
+    assert f"<em>attention: not run (<code>--seed</code> drew no agent mask for {clip}).</em>" in shown.replace(
+        html.escape(clip, quote=False), clip)
+    assert [clip, f"not run ({clip})"] == paragraphs(shown)[-2:]
+
+
 def _fit_row(r2):
     return {"r2": r2, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
             "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}

@@ -426,6 +426,17 @@ def test_videomae_frame_mismatch_names_the_real_reason():
     msg = str(err.value)
     assert "silently interpolate" not in msg and "position embeddings" in msg and "\n" not in msg
     assert f"built for {base} frames but got {base + 2}" in msg
+    # the count to pass is named (was: "Use its frame policy", with neither the flag nor the count)
+    assert f"Sample {base} (its config's; train: --num_frames {base}, or leave it out)." in msg
+
+
+def test_timesformer_frame_mismatch_names_the_count_and_the_opt_in():
+    """TimeSformer's refusal names both ways out: its own count, or the interpolation opt-in."""
+    base = get_backbone_spec("tiny-random-timesformer").num_frames
+    with pytest.raises(ValueError) as err:
+        build_embedder("tiny-random-timesformer", num_frames=base + 2)
+    assert (f"Sample {base} (its config's; train: --num_frames {base}, or leave it out) or opt in with "
+            "interpolate_frames=True (train: --interpolate_frames)." in str(err.value))
 
 
 def test_timesformer_takes_another_frame_count_only_when_asked_and_a_saved_run_keeps_it(tmp_path):

@@ -3006,16 +3006,22 @@ def test_either_sampler_refuses_an_odd_matrix_as_the_losses_do(sampler: Any) -> 
     odd = np.array([0, 2, 1])
     vector = sampler((idx, odd), human).plan(0, 0).odd
     assert np.array_equal(sampler((idx, odd[:, None]), human).plan(0, 0).odd, vector)
+    hint = r" \(a one-hot or soft-target matrix: give the positions odd\.argmax\(1\), or the targets to OddOneOutLoss as " \
+           r"odd_probs\)"  # the losses' hint, which the samplers' refusal lacked
     with pytest.raises(BGSInputError, match=r"^odd must have shape \(3,\) or \(3, 1\), one position per triplet, "
-                                            r"got \(1, 3\)$"):
+                                            rf"got \(1, 3\){hint}$"):
         sampler((idx, np.eye(3, dtype=np.int64)[[0]]), human)
     with pytest.raises(BGSInputError, match=r"^odd must have shape \(3,\) or \(3, 1\), .* got \(3, 3\)$"):
         sampler((idx, np.eye(3)[odd] * 0.5), human)  # soft targets: the shape, not "odd must be whole numbers"
     one_hot = np.eye(3, dtype=np.int64)[[0]]
-    with pytest.raises(BGSInputError, match=r"^odd must have shape \(3,\) or \(3, 1\), .* got \(1, 3\)$"):
+    with pytest.raises(BGSInputError, match=rf"^odd must have shape \(3,\) or \(3, 1\), .* got \(1, 3\){hint}$"):
         sampler(TripletArrays(idx, one_hot, np.zeros(3, np.int64), np.arange(3)), human)  # not only a tuple's
     with pytest.raises(BGSInputError, match=r"^odd must have shape \(3,\) or \(3, 1\), .* got \(1, 1, 3\)$"):
         sampler((idx, one_hot[None]), human)  # a column's second size of 1 is not enough: a 2-D column
+    with pytest.raises(BGSInputError, match=rf"got \(1, 3\){hint}$"):  # a soft-target row and a tensor: the same hint
+        sampler((idx, torch.tensor([[0.2, 0.3, 0.5]])), human)
+    with pytest.raises(BGSInputError, match=r"got \(1, 3\)$"):  # three positions as a row, 0s and 1s summing to 2
+        sampler((idx, np.array([[0, 1, 1]])), human)
 
 
 @pytest.mark.parametrize("sampler", [ClipSetSampler, PaperV1Sampler])

@@ -11,7 +11,6 @@ import html
 import json
 import logging
 import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,19 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import write_text_atomic
-from bgs_hf._format import agree, fmt, fmt_chance_pct, fmt_p, fmt_pct, fmt_why, md_cell, p_at_floor
+from bgs_hf._format import (
+    MD_CODE_SPAN,
+    agree,
+    fmt,
+    fmt_chance_pct,
+    fmt_p,
+    fmt_pct,
+    fmt_why,
+    md_cell,
+    md_literal,
+    md_text,
+    p_at_floor,
+)
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.viz.models import model_name
@@ -725,9 +736,10 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
     """A pipe table, each cell through :func:`bgs_hf._format.md_cell` (a ``|`` or line break in a name ended the
-    cell or the row)."""
-    lines = ["| " + " | ".join(map(md_cell, headers)) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
+    cell or the row) and shown as written (:func:`~bgs_hf._format.md_literal`: the HTML table's cells hold no markup,
+    and a clip named ``*a*`` in a reason was italic here)."""
+    lines = ["| " + " | ".join(md_cell(md_literal(h)) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(md_cell(md_literal(c)) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -756,14 +768,10 @@ _STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;}table{b
           "img{max-width:100%}figcaption{font-size:12px;color:#555}")
 
 
-#: a markdown code span (`` `--split train` ``, a JSON key): <code> in the HTML report, which showed its backticks
-_CODE_SPAN = re.compile(r"`([^`]+)`")
-
-
 def _html_text(text: str) -> str:
     """A text line's HTML: escaped (a run named ``a<b&c``), its markdown code spans as <code> (the page showed their
     backticks); an unmatched backtick (a name's own) stays as it is."""
-    pieces = _CODE_SPAN.split(text)  # plain, code, plain, ...
+    pieces = MD_CODE_SPAN.split(text)  # plain, code, plain, ...  (code spans: <code>, not their backticks)
     return "".join(f"<code>{html.escape(x)}</code>" if i % 2 else html.escape(x) for i, x in enumerate(pieces))
 
 
@@ -773,10 +781,12 @@ def _render_block(block: Block, out_dir: Path) -> tuple[list[str], str] | None:
     kind = block[0]
     if kind == "text":
         text = block[1]
+        # the note's own bold or italics wrap the rest, whose names (a clip's, in a data warning) show as written
         if len(text) > 4 and text[:2] == text[-2:] == "**":  # markdown bold (a data warning): its stars were shown
-            return [text, ""], f"<p><strong>{_html_text(text[2:-2])}</strong></p>"
+            return [f"**{md_text(text[2:-2])}**", ""], f"<p><strong>{_html_text(text[2:-2])}</strong></p>"
         italic = len(text) > 1 and text[0] == text[-1] == "*"  # its markdown italics, not a name's "*"
-        return [text, ""], f"<p>{_html_text(text[1:-1] if italic else text)}</p>"
+        inner = text[1:-1] if italic else text
+        return [f"*{md_text(inner)}*" if italic else md_text(inner), ""], f"<p>{_html_text(inner)}</p>"
     if kind == "table":
         headers, rows = block[1], block[2]
         if not rows:

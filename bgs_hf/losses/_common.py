@@ -64,6 +64,28 @@ def check_vector(t: torch.Tensor | np.ndarray, n: int, name: str, each: str, hin
         raise error(f"{name} must have shape {shapes}, one {each}, got {tuple(t.shape)}{hint}")
 
 
+def _one_hot_rows(odd: torch.Tensor | np.ndarray) -> bool:
+    """Whether ``odd`` is a (T, 3) matrix of rows in [0, 1] summing to 1: one-hot or soft targets."""
+    if odd.ndim != 2 or odd.shape[1] != 3 or not odd.shape[0]:
+        return False
+    if isinstance(odd, torch.Tensor):
+        rows = odd.double()
+    elif odd.dtype.kind in "biuf":  # text or objects are refused for what they hold, after the shape
+        rows = odd.astype(np.float64)
+    else:
+        return False
+    return bool(((rows >= 0) & (rows <= 1)).all() and (abs(rows.sum(1) - 1) < 1e-3).all())
+
+
+def check_odd_shape(odd: torch.Tensor | np.ndarray, n_triplets: int, *, error: type[ValueError] = ValueError) -> None:
+    """Refuse an ``odd`` that is not one position per triplet (:func:`check_vector`), a one-hot or soft-target
+    matrix told to give ``odd.argmax(1)``. The one check of the losses and the training samplers: the samplers'
+    refusal of the same matrix said only its shape."""
+    hint = (" (a one-hot or soft-target matrix: give the positions odd.argmax(1), or the targets to "
+            "OddOneOutLoss as odd_probs)") if _one_hot_rows(odd) else ""
+    check_vector(odd, n_triplets, "odd", "position per triplet", hint, column=True, error=error)
+
+
 def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) -> torch.Tensor:
     """The odd-one-out position (0, 1 or 2) of each triplet, one per triplet: a shorter ``odd`` would make
     ``gather`` silently score only the first triplets. Only a (T,) vector or a (T, 1) column: a (T', 3) one-hot
@@ -71,11 +93,7 @@ def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) ->
     (a (1, T) row is refused too: a (1, 3) one-hot looks the same)."""
     if odd is not None:  # the shape first: soft targets were "odd must hold whole numbers", not where they go
         odd = real_tensor(odd, device, "odd")
-        rows = odd.double() if odd.ndim == 2 and odd.shape[1] == 3 and odd.numel() else None
-        one_hot = rows is not None and bool(((rows >= 0) & (rows <= 1)).all() & ((rows.sum(1) - 1).abs() < 1e-3).all())
-        hint = (" (a one-hot or soft-target matrix: give the positions odd.argmax(1), or the targets to "
-                "OddOneOutLoss as odd_probs)") if one_hot else ""
-        check_vector(odd, n_triplets, "odd", "position per triplet", hint, column=True)
+        check_odd_shape(odd, n_triplets)
     o = as_index(odd, device, width=None, name="odd").reshape(-1)
     if o.shape[0] != n_triplets:
         raise ValueError(f"odd has {o.shape[0]} entries for {n_triplets} triplets")

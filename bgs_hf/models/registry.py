@@ -270,8 +270,10 @@ class BackboneSpec:
             else:  # VideoMAE: a fixed position table, so another count is a shape error deep in its forward
                 why = "its position embeddings are fixed to that count and cannot be interpolated"
                 hint = ""
+            # the count to pass is named: "use its frame policy" left a user to dig it out of the config
             raise ValueError(f"{self.name} ({self.family}) was built for {self.num_frames} frames but got "
-                             f"{num_frames}: {why}. Use its frame policy{hint}.")
+                             f"{num_frames}: {why}. Sample {self.num_frames} (its config's; train: --num_frames "
+                             f"{self.num_frames}, or leave it out){hint}.")
         if 0 < num_frames < self.tubelet_size:  # V-JEPA 2's forward repeats them to fill one, without a word
             raise ValueError(f"{self.name}: {num_frames} frame{'s' if num_frames > 1 else ''} per clip, fewer than its "
                              f"tubelet of {self.tubelet_size} frames (a shorter input is repeated to fill one tubelet: "

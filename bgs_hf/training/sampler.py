@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError, BGSSettingError, is_whole
-from bgs_hf.losses._common import check_vector
+from bgs_hf.losses._common import check_odd_shape
 from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.metrics.similarity import drop_catch_trials, host_array, triplet_indices, whole_numbers
 
@@ -149,7 +149,7 @@ def _as_arrays(triplets: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
         idx, odd = triplets
     idx = triplet_indices(idx)
     odd = host_array(odd)  # the shape first, as the losses check it: soft targets were "odd must be whole numbers"
-    check_vector(odd, len(idx), "odd", "position per triplet", column=True, error=BGSInputError)
+    check_odd_shape(odd, len(idx), error=BGSInputError)
     odd = whole_numbers(odd, "odd").reshape(-1)
     if len(idx) != len(odd):
         raise BGSInputError(f"{len(idx)} triplets but {len(odd)} odd-one-out positions")
