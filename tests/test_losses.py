@@ -1233,22 +1233,27 @@ def test_a_first_rsa_weight_above_a_nonzero_cap_is_refused_not_capped_without_a_
     assert PaperSchedule(beta0=0.7)(0) == (0.7, 0.7)  # at the cap, not above it
 
 
+class Weighted(TripletMarginLoss):
+    """A user's term with another forward (the subclass tests below)."""
+
+    def forward(self, emb, triplets, odd):
+        return 2.0 * super().forward(emb, triplets, odd)
+
+
+class Sharper(OddOneOutLoss):
+    pass
+
+
+class Ranked(RSALoss):
+    pass
+
+
 def test_a_subclassed_loss_term_is_recorded_under_its_own_name_and_not_rebuilt_as_ours():
     """A subclass of a term with another forward (``class Weighted(TripletMarginLoss)``) inherited its parent's
     ``get_config_dict()``: the run's record and model card said ``TripletMarginLoss`` margin 0.3, and
     ``loss_from_config`` rebuilt the paper's hinge from it without a word (a PaperSchedule subclass was already
     recorded by its own name). Its settings stay; our own classes are recorded as before."""
     from bgs_hf.losses import loss_from_config
-
-    class Weighted(TripletMarginLoss):
-        def forward(self, emb, triplets, odd):
-            return 2.0 * super().forward(emb, triplets, odd)
-
-    class Sharper(OddOneOutLoss):
-        pass
-
-    class Ranked(RSALoss):
-        pass
 
     cfg = BGSLoss(local=Weighted(margin=0.3), global_=Ranked("soft_spearman")).get_config_dict()
     assert cfg["local"] == {"name": "Weighted", "margin": 0.3, "distance": "cosine", "symmetric": False}
@@ -1296,16 +1301,6 @@ def test_a_subclassed_loss_term_rebuilds_from_its_own_record_as_itself():
     .get_config_dict())`` was refused as "not a TripletMarginLoss config (name 'Weighted')" (before a1c80b9 it
     rebuilt a ``Weighted``): a user's own class could no longer be rebuilt from the run's record. Each class now reads
     its own name: the subclass rebuilds itself, ours still refuse it, and a subclass is not filled from ours."""
-
-    class Weighted(TripletMarginLoss):
-        def forward(self, emb, triplets, odd):
-            return 2.0 * super().forward(emb, triplets, odd)
-
-    class Sharper(OddOneOutLoss):
-        pass
-
-    class Ranked(RSALoss):
-        pass
 
     for term, parent in ((Weighted(margin=0.3, symmetric=True), TripletMarginLoss),
                          (Sharper(temperature=0.5), OddOneOutLoss), (Ranked("soft_spearman"), RSALoss)):
