@@ -1123,6 +1123,9 @@ def test_the_recorded_schedule_formula_floors_the_epoch_as_the_schedule_does():
     (np.array([[0, 1, 1]]), r"\(1, 3\)$"),
     # two positions as a row: 0s and 1s summing to 1, but an odd one out has three positions, so no one-hot hint
     (np.array([[1, 0]]), r"\(1, 2\)$"),
+    # mutation audit (d1ff1fe): a row summing to 1 with a negative entry, and no rows at all, are no targets either
+    (np.array([[-1, 1, 1]]), r"\(1, 3\)$"),
+    (np.zeros((0, 3)), r"\(0, 3\)$"),
     (torch.tensor(2), r"\(\)$")])
 def test_odd_not_one_position_per_triplet_as_a_vector_is_refused_even_when_the_count_matches(odd, got):
     """A (T', 3) one-hot matrix as ``odd`` was flattened: when 3 * T' happened to equal the number of triplets, its

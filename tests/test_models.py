@@ -3833,3 +3833,19 @@ def test_hub_model_named_reads_the_cache_as_huggingface_hub_lays_it_out(tmp_path
     os.symlink(loop, loop)
     assert hub_model_named(loop / "m") is None
     assert str(BGSInputError("x", path=loop / "m", whole=True)) == f"{loop / 'm'}: x"
+
+
+def test_write_base_names_the_saved_class_without_changing_the_callers_model(tmp_path):
+    """Mutation audit (7cf0b3b): ``write_base`` set ``architectures`` on a copy of the config, but the push test reads
+    a base it loads afresh, so writing it on the caller's model passed: a researcher saving the encoder of the
+    classifier they still use found its config renamed to the bare encoder (and its next ``save_pretrained`` so)."""
+    from bgs_hf.models.loading import write_base
+
+    config = transformers.VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
+                                         num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+                                         num_labels=3, architectures=["VideoMAEForVideoClassification"])
+    classifier = transformers.VideoMAEForVideoClassification(config)
+    write_base(classifier.videomae, tmp_path / "base")
+    assert json.loads((tmp_path / "base" / "config.json").read_text())["architectures"] == ["VideoMAEModel"]
+    assert classifier.config.architectures == ["VideoMAEForVideoClassification"]
+    assert classifier.videomae.config.architectures == ["VideoMAEForVideoClassification"]
