@@ -1352,3 +1352,37 @@ def test_a_label_its_font_lacks_is_drawn_in_an_installed_font_that_has_it(tmp_pa
     assert len(family) == 2
     assert get_font(findfont(family[1])).get_char_index(0x2900)
     assert all(t.get_fontproperties().get_family() == ["sans-serif"] for t in fig.findobj(Text) if t is not ax.title)
+
+
+def test_only_tick_names_no_font_draws_get_their_panel_position(tmp_path, monkeypatch):
+    """Mutation audit of 9bb2012: the ``#i`` told apart names drawn as empty boxes; a name that draws (``walk_03``,
+    ``Ünïcödé``) keeps its text, as in a Latin-only figure."""
+    import bgs_hf.viz.matrices as matrices
+
+    figs = []
+    real_save = matrices.save_figure
+    monkeypatch.setattr(matrices, "save_figure", lambda fig, path, **kw: (figs.append(fig), real_save(fig, path, **kw)))
+    names = ["walk_03", "\u6f22\u5b57", "\u00dcn\u00efc\u00f6d\u00e9"]
+    plot_similarity_matrices({"human": np.eye(3), "model": np.eye(3)}, tmp_path / "m.png", tick_names=[names, names])
+    undrawn = "\u6f22\u5b57 #1" if not _has_font_for("\u6f22\u5b57") else "\u6f22\u5b57"
+    for ax in figs[0].axes[:2]:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["walk_03", undrawn, names[2]]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["walk_03", undrawn, names[2]]
+
+
+def test_a_figure_saved_to_a_device_gets_a_font_for_its_labels_as_a_file_does(caplog):
+    """Mutation audit of 9bb2012: ``--png /dev/stdout`` or a FIFO is saved on save_figure's stream branch; a label
+    with a character DejaVu Sans lacks (U+2900) was drawn there as a box, with matplotlib's raw warning."""
+    import logging
+    import warnings
+
+    from bgs_hf.viz.figure import subplots
+    from bgs_hf.viz.matrices import save_figure
+
+    fig, ax = subplots()
+    ax.set_title("clip \u2900 01")
+    with warnings.catch_warnings(record=True) as raw, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        save_figure(fig, "/dev/null")
+    assert [str(w.message) for w in raw] == []
+    assert len(ax.title.get_fontproperties().get_family()) == 2

@@ -3589,3 +3589,31 @@ def test_evaluation_md_says_which_seed_drew_each_runs_ceiling_in_the_model_cards
     assert "a: The ceiling&#x27;s split-halves were drawn with seed 7" in page
     alone, _ = render(build_sections([("a", run(0), tmp_path)]), tmp_path, "t")
     assert f"*{said.format(0)}.*" in alone.splitlines()  # one run: no run's name before it
+
+
+def test_md_literal_escapes_only_what_would_be_markup_and_a_plain_note_shows_a_name_as_written(tmp_path):
+    """Mutation audit of d1ff1fe: evaluation.md is read raw as often as rendered, so ``ss_0001`` and ``C:\\clips\\a``
+    stay as written (no ``ss\\_0001``); a backslash before punctuation (``a\\#b``) is shown, not taken as an escape;
+    and a plain (not bold, not italic) note shows a clip named ``*a*`` as written, as the HTML report does."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from bgs_hf._format import md_literal
+    from bgs_hf.eval.report import render
+
+    assert md_literal("ss_0001 and walk_03_b") == "ss_0001 and walk_03_b"
+    assert md_literal("C:\\clips\\a.mp4") == "C:\\clips\\a.mp4"
+    assert md_literal("_a_ *b*") == "\\_a\\_ \\*b\\*"
+    md_parser = MarkdownIt("commonmark").enable("table")
+    assert md_parser.render(md_literal("clip a\\#b _c_")) == "<p>clip a\\#b _c_</p>\n"
+    clip = "*take* a\\#b"
+    md, page = render([("S", [("text", f"not run for {clip} (`--seed`)")])], tmp_path, "t")
+    shown = md_parser.render(md)
+    found = [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", shown)]
+    assert f"not run for {clip} (<code>--seed</code>)" in found, md
+    assert f"not run for {html.escape(clip)} (<code>--seed</code>)" in page
+    # a probe table's header names a model (`r: {name}`): a model named `_lora_` was italic there
+    md, _ = render([("S", [("table", ["attribute", "r: _lora_ *x*"], [["a", "0.1"]])])], tmp_path, "t")
+    assert "<th>r: _lora_ *x*</th>" in md_parser.render(md), md
