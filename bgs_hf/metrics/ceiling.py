@@ -356,20 +356,11 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
         idx, odd, participant = drop_catch_trials(idx, odd, participant, what="repeat agreement")
     else:
         idx, odd = drop_catch_trials(idx, odd, what="repeat agreement")
-    # one unordered triplet, one key: its clips sorted, then the odd clip's position among them. For clip ids past 2
-    # million a·N² + b·N + c wrapped round int64 and counted two triplets as one: the key is then over the clips
-    # numbered 0..D-1 and their (a, b) pairs numbered 0..P-1, P·D + c (P ≤ n, D ≤ 3n)
+    # one unordered triplet, one row: its clips sorted (then the odd clip's position among them), grouped as rows;
+    # a key a·N² + b·N + c wrapped round int64 for clip ids past 2 million and counted two triplets as one
     odd_clip = idx[np.arange(len(idx)), odd]
     sorted_clips = np.sort(idx, axis=1)
-    base = int(sorted_clips.max()) + 1 if sorted_clips.size else 1
-    if base**3 >= 2**63:
-        clips, codes = np.unique(sorted_clips, return_inverse=True)
-        codes, base = codes.reshape(sorted_clips.shape), len(clips)
-        _, pair = np.unique(codes[:, 0] * base + codes[:, 1], return_inverse=True)
-        key = pair.ravel() * base + codes[:, 2]
-    else:
-        key = (sorted_clips[:, 0] * base + sorted_clips[:, 1]) * base + sorted_clips[:, 2]
-    _, triplet = np.unique(key, return_inverse=True)
+    _, triplet = np.unique(sorted_clips, axis=0, return_inverse=True)
     triplet = triplet.ravel()
     odd_pos = np.argmax(sorted_clips == odd_clip[:, None], axis=1)
     n_triplets = int(triplet.max()) + 1 if triplet.size else 0
