@@ -893,6 +893,81 @@ def test_a_base_from_a_hub_models_cache_snapshot_is_published_as_that_repo_at_it
         assert torch.allclose(PeftModel.from_pretrained(load_base(out), str(out)).eval()(x), ref, atol=1e-6)
 
 
+@pytest.mark.parametrize("where", ["local", "snapshot"])
+def test_a_pushed_model_with_its_base_trained_further_and_saved_again_keeps_its_base_and_provenance(
+        tmp_path: Path, monkeypatch, where: str) -> None:
+    """A model published with ``--include-base`` (a local folder ``my-videomae``, or a Hub cache snapshot recorded as
+    ``someone/videomae-k400`` at its commit), loaded, trained further and saved again, was saved without ``base/``:
+    the new folder recorded the local base as the bare name ``my-videomae`` (a folder looked up in the current
+    directory: nothing loaded it, plain peft neither) and the Hub one with no weights and no commit on the card (it
+    loaded only online). Now the save writes ``base/`` again under the same record, and a push of it needs no
+    ``--include-base`` and gives the card the first push gave."""
+    import shutil
+
+    from peft import PeftModel
+    from safetensors.torch import load_file
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    import bgs_hf
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder, load_base
+
+    cache = tmp_path / "hub-cache"
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    base_dir = (cache / "models--someone--videomae-k400" / "snapshots" / commit if where == "snapshot"
+                else tmp_path / "private" / "my-videomae")
+    torch.manual_seed(0)
+    VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
+                                 num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)).save_pretrained(
+        base_dir)
+    run = tmp_path / "run"
+    build_embedder(str(base_dir), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4)).save_pretrained(str(run))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    out = push_run(run, REPO, local_dir=tmp_path / "out", include_base=True).folder
+    shutil.rmtree(base_dir.parents[2] if where == "snapshot" else base_dir.parent)  # a user's machine: neither
+    model = bgs_hf.load_model(out, is_trainable=True)
+    with torch.no_grad():  # "more training"
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    x = _inputs(out)
+    with torch.no_grad():
+        ref = model.eval()(x)
+    again = tmp_path / "again"
+    model.save_pretrained(str(again))
+
+    def record(folder: Path) -> tuple[Any, ...]:
+        bb = json.loads((folder / "bgs_config.json").read_text())["backbone"]
+        adapter = json.loads((folder / "adapter_config.json").read_text())["base_model_name_or_path"]
+        return bb["name"], bb["source"], bb["revision"], bb["base_folder"], adapter
+
+    named = ("someone/videomae-k400", "hub", commit) if where == "snapshot" else ("my-videomae", "local", None)
+    assert record(again) == record(out) == (*named, "base", named[0])
+    assert {k: v.tolist() for k, v in load_file(again / "base" / "model.safetensors").items()} == {
+        k: v.tolist() for k, v in load_file(out / "base" / "model.safetensors").items()}
+    row = (f"\n| Base model | `someone/videomae-k400` at commit `{commit[:7]}` (its weights shipped in `base/` of this "
+           "repository) |" if where == "snapshot" else
+           "\n| Base model | `my-videomae` (weights shipped in `base/` of this repository) |")
+    assert row in (out / "README.md").read_text() and row in (again / "README.md").read_text()
+    with torch.no_grad():
+        assert torch.allclose(bgs_hf.load_model(again)(x), ref, atol=1e-6)
+        assert torch.allclose(PeftModel.from_pretrained(load_base(again), str(again)).eval()(x), ref, atol=1e-6)
+    merged = tmp_path / "merged"  # LoRA merged in: saved as a model without LoRA, on the same base
+    bgs_hf.load_model(again).merge_and_unload().save_pretrained(str(merged))
+    bb = json.loads((merged / "bgs_config.json").read_text())["backbone"]
+    assert (bb["name"], bb["source"], bb["revision"], bb["base_folder"]) == (*named, "base")
+    with torch.no_grad():
+        assert torch.allclose(bgs_hf.load_model(merged)(x), ref, atol=1e-5)
+    (again / "metrics.json").write_text(json.dumps(METRICS))
+    republished = push_run(again, REPO, local_dir=tmp_path / "out2").folder  # no --include-base: it ships its base
+    assert record(republished) == record(out)
+    first, second = ((folder / "README.md").read_text() for folder in (out, republished))
+    assert [line for line in second.splitlines() if "base_model" in line or "Base model" in line] == [
+        line for line in first.splitlines() if "base_model" in line or "Base model" in line]
+    assert row in second
+
+
 def test_a_run_whose_local_base_was_replaced_is_published_with_a_warning_and_the_base_it_trained_on_recorded(
         tmp_path: Path, caplog) -> None:
     """``--include-base`` publishes the local base folder as it is now: one replaced since training by another

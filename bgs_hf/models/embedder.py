@@ -363,7 +363,7 @@ class BGSEmbedder(nn.Module):
         """Save a model without LoRA: ``bgs_config.json``, the head's weights, the backbone as it is now in
         ``backbone.safetensors`` when it is trainable or its weights are no longer the base's (fine-tuned then
         frozen, or LoRA merged into it with ``merge_and_unload``), and the untrained base in
-        ``base/`` when it has no Hub/local home (tiny-random, bundled)."""
+        ``base/`` when it has no Hub/local home (tiny-random, bundled) or was read from a saved model's ``base/``."""
         from bgs_hf.models.loading import write_bgs_files  # here: loading imports this module
 
         if lora_module_names(self):
@@ -384,10 +384,10 @@ class BGSPeftModel(PeftModel):
     """A ``PeftModel`` around a :class:`BGSEmbedder` whose ``save_pretrained`` writes a complete run folder.
 
     The adapter part is standard PEFT (``PeftModel.from_pretrained(base, dir)`` reads it); we add
-    ``bgs_config.json`` and, for tiny-random/bundled backbones, the base weights in ``base/``. Wrapping (which
-    ``from_pretrained`` does too) lets LoRA ``bias="all"`` mark every bias trainable: the backbone modules the forward
-    never runs are frozen again (:func:`freeze_skipped_modules`); a further adapter keeps them as they are (peft
-    restores the flags, and takes one adapter with a bias at most).
+    ``bgs_config.json`` and, for tiny-random/bundled backbones or a base read from a saved model's ``base/``, the base
+    weights in ``base/``. Wrapping (which ``from_pretrained`` does too) lets LoRA ``bias="all"`` mark every bias
+    trainable: the backbone modules the forward never runs are frozen again (:func:`freeze_skipped_modules`); a
+    further adapter keeps them as they are (peft restores the flags, and takes one adapter with a bias at most).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

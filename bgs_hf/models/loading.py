@@ -6,8 +6,8 @@ Folder layout written by ``model.save_pretrained(dir)``::
     adapter_model.safetensors     LoRA weights + the head (modules_to_save)
     bgs_config.json               backbone spec, pooling, head, frame policy, preprocessing, versions,
                                   base_fingerprint (of the base weights the model was trained on)
-    base/config.json              only for tiny-random / bundled backbones, so loading
-    base/model.safetensors        never needs the network
+    base/config.json              only for tiny-random / bundled backbones and a base read from a saved
+    base/model.safetensors        model's base/, so loading never needs the network
     head.safetensors              only for models saved without LoRA
     backbone.safetensors          only without LoRA, when the backbone is trainable or no longer the base
 
@@ -105,12 +105,17 @@ def _load_quietly(spec: BackboneSpec) -> torch.nn.Module:
 def write_bgs_files(embedder: BGSEmbedder, save_directory: str | os.PathLike[str], *, lora: dict[str, Any] | None,
                     save_head: bool, save_backbone: bool = False) -> Path:
     """Write ``bgs_config.json`` (+ ``base/``, the un-trained base, for offline bases; + ``head.safetensors``
-    when asked; + ``backbone.safetensors``, the backbone as it is now, when ``save_backbone``)."""
+    when asked; + ``backbone.safetensors``, the backbone as it is now, when ``save_backbone``).
+
+    A model loaded from a folder that ships its base (a pushed ``--include-base`` model: ``my-videomae``, or
+    ``ORG/NAME`` at a commit) writes that ``base/`` again: saved again without it (after more training, or to another
+    folder), it named a local base nobody has (neither ``load_model`` nor peft loaded it), or a Hub base only the
+    network could give, its commit gone from the card."""
     out = Path(save_directory)
     out.mkdir(parents=True, exist_ok=True)
     spec = embedder.spec
     base_folder = None
-    if spec.source in ("tiny-random", "bundled"):
+    if spec.source in ("tiny-random", "bundled") or spec.shipped_base:
         base_folder = BASE_DIR
         # base/ is the base the run started from (the "pretrained" row), whatever training changed in the
         # backbone: all of it (no LoRA), or its biases (LoRA with bias="all"/"lora_only", kept in the adapter)
@@ -341,6 +346,7 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
         config = config_class(family).from_pretrained(bb["name"] if path is None else str(path),
                                                        trust_remote_code=trust_remote_code, **pin)
         spec = spec_from_dict(bb, config, path=None if path is None else str(path))
+        spec.shipped_base = bool(bb.get("base_folder"))  # a save of it writes base/ again (write_bgs_files)
         if trust_remote_code:
             spec.trust_remote_code = True
         backbone = spec.load_backbone()

@@ -227,6 +227,9 @@ class BackboneSpec:
     revision: str | None = None
     #: the checkpoint's own frame count when the user opted into time-embedding interpolation (else None)
     frames_interpolated_from: int | None = None
+    #: read from a saved model's ``base/`` (a pushed model's ``--include-base`` base: a local folder or a Hub snapshot,
+    #: recorded by name and revision only): a save writes ``base/`` again, or its record named no loadable base
+    shipped_base: bool = False
 
     @property
     def hidden_size(self) -> int:
