@@ -1202,9 +1202,10 @@ def test_an_all_zero_embedding_row_gets_no_gradient_and_the_others_keep_theirs(n
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("name", sorted(_EVERY_LOSS))
 def test_rows_with_a_norm_keep_their_value_and_gradient_bit_for_bit(name, dtype, monkeypatch):
-    """The zero-row guard in :func:`unit_rows` changes nothing else: every loss value, and the gradient of every row
-    with a nonzero norm (1e-20 and 1e-30 included: still below F.normalize's eps, and still divided by it as before;
-    a row with some zero entries), are ``torch.equal`` to plain ``F.normalize``'s, with and without a zero row beside them (the demo's numbers stay)."""
+    """The guard in :func:`unit_rows` changes nothing else: every loss value, and the gradient of every row with a norm
+    above F.normalize's eps (a row with some zero entries included), are ``torch.equal`` to plain ``F.normalize``'s,
+    with and without a zero row beside them (the demo's numbers stay). Rows of norm 1e-20 and 1e-30, below the eps,
+    keep their values and, as a zero row, get no gradient (they got the loss's times 1e12)."""
     gen = torch.Generator().manual_seed(1)
     emb = torch.randn(6, 8, generator=gen, dtype=torch.float64)
     emb[5, :5] = 0.0  # zeros in a row with a norm: not a zero row
@@ -1214,11 +1215,65 @@ def test_rows_with_a_norm_keep_their_value_and_gradient_bit_for_bit(name, dtype,
     new = [_value_and_gradient(_EVERY_LOSS[name], e) for e in (emb, with_zero)]
     monkeypatch.setattr(common_mod, "unit_rows", lambda e: torch.nn.functional.normalize(e, dim=-1))
     old = [_value_and_gradient(_EVERY_LOSS[name], e) for e in (emb, with_zero)]
-    assert torch.equal(new[0][0], old[0][0]) and torch.equal(new[0][1], old[0][1])
+    above = [0, 2, 4, 5]
+    assert torch.equal(new[0][0], old[0][0]) and torch.equal(new[0][1][above], old[0][1][above])
     assert torch.equal(new[1][0], old[1][0])
-    others = [0, 1, 2, 4, 5]
-    assert torch.equal(new[1][1][others], old[1][1][others])
+    assert torch.equal(new[1][1][above], old[1][1][above])
     assert old[1][1][3].abs().max() > 1e9 and not new[1][1][3].any()  # the old zero row's 1e12, now 0
+    for tiny in (1, 3):  # 1e-20 and 1e-30: below the eps, the same 1e12 before, now none
+        assert old[0][1][tiny].abs().max() > 1e9 and not new[0][1][tiny].any()
+    assert not new[1][1][1].any()
+
+
+#: F.normalize's eps, the norm at or below which a row is divided by it (``unit_rows``' NORM_EPS)
+_NORMALIZE_EPS = 1e-12
+
+
+@pytest.mark.parametrize("norm", [1e-12, 5e-13, 1e-15, 1e-20])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+@pytest.mark.parametrize("name", sorted(_EVERY_LOSS))
+def test_a_row_of_norm_at_or_below_the_eps_gets_no_gradient_as_a_zero_row(name, dtype, norm, monkeypatch):
+    """A row collapsed to norm 1e-15 or 1e-20 (not exactly 0) was divided by F.normalize's eps 1e-12 as a zero row was,
+    and got the loss's gradient times up to 1e12 (6e10 to 5e12 by loss and norm, in float32, float64 and bfloat16 alike; float16
+    rounds such rows to 0), so after the Trainer's clipping at max_grad_norm 1.0 it set the step's direction and the
+    other rows kept about 1e-12 of theirs. It now gets none, as a zero row; the loss value and every other row's
+    gradient are ``torch.equal`` to before."""
+    emb = torch.randn(6, 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    emb[2] = emb[2] / emb[2].norm() * norm
+    emb = emb.to(dtype)
+    rounded_up = dtype == torch.bfloat16 and norm == 1e-12  # bfloat16 holds it as 1.0005e-12: above, a cosine
+    assert (float(emb[2].float().norm()) <= _NORMALIZE_EPS) != rounded_up
+    value, grad = _value_and_gradient(_EVERY_LOSS[name], emb)
+    assert torch.isfinite(value) and bool(torch.isfinite(grad).all())
+    others = [0, 1, 3, 4, 5]
+    if not rounded_up:
+        assert not grad[2].any()
+        assert float(grad.float().norm()) < 100.0
+    monkeypatch.setattr(common_mod, "unit_rows", lambda e: torch.nn.functional.normalize(e, dim=-1))
+    old_value, old_grad = _value_and_gradient(_EVERY_LOSS[name], emb)
+    assert torch.equal(value, old_value) and torch.equal(grad[others], old_grad[others])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_unit_rows_above_the_eps_are_f_normalize_bit_for_bit(dtype):
+    """Rows of norm 1e-11 to 1e3 (random directions, a few exactly at a power of ten) keep F.normalize's unit rows and
+    gradients bit for bit, and only rows at or below the eps lose their gradient: the guard moves no demo number."""
+    gen = torch.Generator().manual_seed(3)
+    norms = 10.0 ** (torch.rand(400, 1, generator=gen, dtype=torch.float64) * 14 - 11)
+    norms[:5, 0] = torch.tensor([1e-11, 2e-12, 1.0000001e-12, 1.0, 1e3], dtype=torch.float64)
+    base = torch.randn(400, 16, generator=gen, dtype=torch.float64)
+    emb = (base / base.norm(dim=1, keepdim=True) * norms).to(dtype)
+    emb = torch.cat([emb, torch.zeros(1, 16, dtype=dtype), emb[:1] * 1e-13])  # a zero row and one below the eps
+    upstream = torch.randn(emb.shape, generator=gen, dtype=torch.float64).to(dtype)
+    got, want = emb.clone().requires_grad_(True), emb.clone().requires_grad_(True)
+    new, old = common_mod.unit_rows(got), torch.nn.functional.normalize(want, dim=-1)
+    (new * upstream).sum().backward()
+    (old * upstream).sum().backward()
+    assert torch.equal(new, old)
+    assert bool((emb[:400].norm(dim=1) > _NORMALIZE_EPS).all())
+    assert torch.equal(got.grad[:400], want.grad[:400])
+    assert not got.grad[400:].any() and bool((want.grad[401].abs() > 1e9).any())
+    assert common_mod.NORM_EPS == _NORMALIZE_EPS
 
 
 def test_a_first_rsa_weight_above_a_nonzero_cap_is_refused_not_capped_without_a_word():
@@ -1315,3 +1370,30 @@ def test_a_subclassed_loss_term_rebuilds_from_its_own_record_as_itself():
             parent.from_config_dict(cfg)
         with pytest.raises(ValueError, match=rf"not a {name} config \(name '{parent.__name__}'\)"):
             type(term).from_config_dict(parent().get_config_dict())
+
+
+@pytest.mark.parametrize("name", sorted(_EVERY_LOSS))
+def test_a_loss_of_non_finite_embeddings_without_a_gradient_names_their_rows_once(name, caplog):
+    """A loss called directly on a diverged model's embeddings (under ``torch.no_grad``, or of embeddings that need no
+    gradient: a validation loss, a saved matrix) returned NaN without a word. It still does, and one warning names the
+    non-finite rows, once (not again for BGSLoss's terms, nor for a second call on the same tensor). A loss that
+    takes a gradient is not read: a training step pays no device sync for it (the BGSTrainer reads its own loss)."""
+    emb = torch.randn(6, 8, generator=torch.Generator().manual_seed(0))
+    emb[3, 1], emb[4, 0] = float("nan"), float("inf")
+    with caplog.at_level("WARNING", logger="bgs_hf.losses"):
+        with torch.no_grad():
+            assert torch.isnan(_EVERY_LOSS[name](emb))
+        assert torch.isnan(_EVERY_LOSS[name](emb))  # the same tensor: said already
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("bgs_hf.losses")]
+    assert len(said) == 1, said
+    assert re.fullmatch(r"\w+ is nan: 2 of 6 embedding rows \(clips\) hold NaN or inf \(rows 3, 4\); check those "
+                        r"clips' pixels and the model's weights", said[0]), said[0]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.losses"):
+        other = emb.clone()
+        assert torch.isnan(_EVERY_LOSS[name](other))  # another tensor: said again
+        trained = emb.clone().requires_grad_(True)
+        assert torch.isnan(_EVERY_LOSS[name](trained))  # a gradient taken: not read
+        emb[3:5] = 1.0
+        assert torch.isfinite(_EVERY_LOSS[name](emb.clone()))
+    assert len([r for r in caplog.records if r.name.startswith("bgs_hf.losses")]) == 1

@@ -34,7 +34,9 @@ from its record), and a BGSLoss subclass's record has no ``formula``.
 Empty inputs (no triplet / fewer than 3 pairs in the step) contribute 0 to ``loss`` (with a
 graph connected to ``emb``) instead of NaN. Distance everywhere is D = 1 - cosine; an all-zero row has no direction:
 it reads as cosine 0 with every row and gets no gradient (dividing it by F.normalize's eps gave it 1e12 times the
-loss's, which set a clipped step's whole direction).
+loss's, which set a clipped step's whole direction), and neither does a row of norm at or below that eps (1e-12).
+Embeddings holding NaN or inf give a NaN loss; where no gradient is taken (``torch.no_grad``, or embeddings without
+``requires_grad``) a warning names their rows, once per tensor (a training step is not read: a device sync).
 """
 
 from __future__ import annotations

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from bgs_hf.errors import finite_number, is_finite_real
+
+logger = logging.getLogger(__name__)
+
+_Forward = TypeVar("_Forward", bound=Callable[..., Any])
 
 
 def real_tensor(x: Any, device: torch.device, name: str) -> torch.Tensor:
@@ -173,22 +180,30 @@ def config_kwargs(cfg: Any, name: str, params: tuple[str, ...], fixed: dict[str,
     return {k: cfg[k] for k in params if k in cfg}
 
 
-def unit_rows(emb: torch.Tensor) -> torch.Tensor:
-    """``emb``'s rows over their L2 norms, as ``F.normalize`` gives them, with no gradient through an all-zero row.
+#: ``F.normalize``'s eps: a row whose L2 norm is at or below it is divided by it, not by its norm, so it is no unit
+#: vector (its cosines shrink by norm / eps) and its gradient is the loss's times 1/eps, not a cosine's
+NORM_EPS = 1e-12
 
-    A zero row (a collapsed head, black frames through a model without bias) has no direction, so no cosine:
-    ``F.normalize`` divides it by its eps 1e-12, and its gradient was the loss's times 1e12 (inf in float16), so
-    once the Trainer clipped the gradient norm that one row set the whole step's direction. It still reads as
-    cosine 0 with every row; every other row, a tiny one (norm 1e-20) included, keeps F.normalize's value and
-    gradient bit for bit. No gradient rather than an error: a black clip is data, and refusing it would need a host
-    sync every step; the mask stays on the device."""
-    e = torch.nn.functional.normalize(emb, dim=-1)
-    return torch.where((emb == 0).all(-1, keepdim=True), e.detach(), e)
+
+def unit_rows(emb: torch.Tensor) -> torch.Tensor:
+    """``emb``'s rows over their L2 norms, as ``F.normalize`` gives them, with no gradient through a row whose norm is
+    at or below its eps (:data:`NORM_EPS`): all-zero, or collapsed to 1e-15 or 1e-20.
+
+    Such a row has no direction a cosine can read: ``F.normalize`` divides it by the eps, not by its norm, and its
+    gradient was the loss's times 1e12 (inf in float16 for a zero row), so once the Trainer clipped the gradient norm
+    that one row set the whole step's direction. Its values stay as they were (a zero row reads as cosine 0 with
+    every row, a tiny one as its cosines times norm / eps); every row above the eps keeps F.normalize's value and
+    gradient bit for bit (the cosine's own 1/norm gradient included: that is the geometry, not the guard). No
+    gradient rather than an error: a black clip is data, and refusing it would need a host sync every step; the mask
+    stays on the device."""
+    norm = emb.norm(2, -1, keepdim=True)  # F.normalize's own steps, so every row above the eps is its bits
+    e = emb / norm.clamp_min(NORM_EPS).expand_as(emb)
+    return torch.where(norm <= NORM_EPS, e.detach(), e)
 
 
 def pair_cosine(emb: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
     """Cosine similarity of rows ``emb[i]`` and ``emb[j]`` (re-normalised by :func:`unit_rows`, so raw features also
-    work; an all-zero row has cosine 0 with every row and no gradient).
+    work; an all-zero row has cosine 0 with every row, and it and a row of norm at most 1e-12 no gradient).
 
     Rows are taken with ``index_select``, not ``e[i]``: on CPU the backward of advanced indexing accumulates
     repeated rows in a thread-dependent order, so two identical steps gave different gradients (and a seed did
@@ -201,3 +216,28 @@ def zero_loss(emb: torch.Tensor) -> torch.Tensor:
     """A zero that keeps the graph connected to ``emb`` (DDP needs every rank to backprop). Zeroed before the sum:
     ``emb.sum() * 0`` of float16 rows summing past 65504 was inf * 0, a NaN loss beside finite terms."""
     return (emb * 0.0).sum()
+
+
+def says_non_finite(forward: _Forward) -> _Forward:
+    """A loss's ``forward`` that says which rows of ``emb`` hold NaN or inf when its loss is not finite and no gradient
+    is taken (under ``torch.no_grad``, or of embeddings that need none): a direct call on a diverged model's
+    embeddings returned NaN without a word. A loss that takes a gradient is not read, so no training step pays a
+    device sync for it (the BGSTrainer reads its own loss and names the rows); nor under torch.compile or CUDA graph
+    capture. Said once per ``emb`` tensor: BGSLoss and its terms, or a second call, do not say it again."""
+
+    @functools.wraps(forward)
+    def checked(self: torch.nn.Module, emb: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        out = forward(self, emb, *args, **kwargs)
+        loss = getattr(out, "loss", out)  # BGSLoss's BGSLossOutput, or a term's scalar
+        if (isinstance(loss, torch.Tensor) and not loss.requires_grad and not torch.compiler.is_compiling()
+                and not (loss.is_cuda and torch.cuda.is_current_stream_capturing())
+                and not bool(torch.isfinite(loss).all())):
+            from bgs_hf.metrics.similarity import non_finite_rows, rows_said  # only once a loss is not finite
+
+            said = non_finite_rows(emb, "embedding")
+            if said and not rows_said(emb):
+                logger.warning("%s is %s: %s; check those clips' pixels and the model's weights", type(self).__name__,
+                               float(loss), said)
+        return out
+
+    return checked  # type: ignore[return-value]

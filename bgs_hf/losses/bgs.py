@@ -17,6 +17,7 @@ from bgs_hf.losses._common import (
     check_emb,
     config_kwargs,
     finite_setting,
+    says_non_finite,
     zero_loss,
 )
 from bgs_hf.losses.odd_one_out import OddOneOutLoss, as_odd_probs
@@ -138,6 +139,7 @@ class BGSLoss(nn.Module):
         self.global_ = global_ if global_ is not None else RSALoss()
         self.schedule = schedule if schedule is not None else PaperSchedule()
 
+    @says_non_finite
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any, pairs: Any, human_dist: Any, *,
                 epoch: float = 0.0, odd_probs: Any = None) -> BGSLossOutput:
         check_emb(emb)

@@ -15,6 +15,7 @@ from bgs_hf.losses._common import (
     finite_setting,
     pair_cosine,
     real_tensor,
+    says_non_finite,
     zero_loss,
 )
 
@@ -79,6 +80,7 @@ class OddOneOutLoss(nn.Module):
         sims = torch.stack([pair_cosine(emb, t1, t2), pair_cosine(emb, t0, t2), pair_cosine(emb, t0, t1)], 1)
         return sims / self.temperature
 
+    @says_non_finite
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any = None, odd_probs: Any = None) -> torch.Tensor:
         if odd is not None and odd_probs is not None:  # one would be silently ignored
             raise ValueError("OddOneOutLoss takes odd or odd_probs, not both")

@@ -15,6 +15,7 @@ from bgs_hf.losses._common import (
     config_kwargs,
     finite_setting,
     pair_cosine,
+    says_non_finite,
     zero_loss,
 )
 
@@ -92,6 +93,7 @@ class RSALoss(nn.Module):
         self.regularization_strength = finite_setting(regularization_strength, "regularization_strength",
                                                       divisor=True)
 
+    @says_non_finite
     def forward(self, emb: torch.Tensor, pairs: Any, human_dist: Any) -> torch.Tensor:
         pr = as_index(pairs, check_emb(emb).device, width=2, name="pairs", n_rows=emb.shape[0])
         # float32 at least: in fp16 the soft ranks of a step's thousands of pairs overflow, eps underflows to 0,

@@ -15,6 +15,7 @@ from bgs_hf.losses._common import (
     config_kwargs,
     finite_setting,
     pair_cosine,
+    says_non_finite,
     zero_loss,
 )
 
@@ -58,6 +59,7 @@ class TripletMarginLoss(nn.Module):
             raise ValueError(f"symmetric must be True or False, got {symmetric!r}")
         self.symmetric = bool(symmetric)
 
+    @says_non_finite
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any) -> torch.Tensor:
         trip = as_index(triplets, check_emb(emb).device, width=3, name="triplets", n_rows=emb.shape[0])
         # checked before the empty-step shortcut, as BGSLoss does: odd positions given for no triplet were dropped
