@@ -93,9 +93,11 @@ def no_cuda_reason() -> str:
     import torch
 
     if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
+        # cu126: a CUDA build of the pinned torch 2.13.0 for the widest range of drivers (cu124 stopped at an older
+        # torch); torch is uninstalled first, as a CPU build of the same version satisfies `pip install torch`
         return (f"torch {torch.__version__} is CPU-only; install a CUDA build first, as the README says (`pip "
-                "install torch --index-url https://download.pytorch.org/whl/cu124`, or the index matching your "
-                "driver)")
+                "uninstall torch`, then `pip install torch --index-url https://download.pytorch.org/whl/cu126`, or "
+                "the index matching your driver)")
     return f"torch {torch.__version__} is a GPU build but finds no GPU; check the driver and CUDA_VISIBLE_DEVICES"
 
 

@@ -377,7 +377,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
 
     from matplotlib.lines import Line2D
 
-    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots, wrap_to
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots, tight_layout, wrap_to
     from bgs_hf.viz.matrices import save_figure
     from bgs_hf.viz.models import model_colours, model_hatches
 
@@ -418,7 +418,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     labels.append("95% CI (bootstrap\nover clips)")
     ax.legend(handles, labels, fontsize=TEXT_PT, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
               borderaxespad=0.0)
-    fig.tight_layout()
+    tight_layout(fig)
     save_figure(fig, path, dpi=130)
     return path
 

@@ -1487,7 +1487,11 @@ def test_cuda_on_a_cpu_only_torch_names_how_to_install_a_cuda_build_and_a_gpu_bu
     with pytest.raises(BGSInputError) as cpu_only:
         LanguageBaselineConfig(device="cuda")
     assert "is CPU-only; install a CUDA build first" in str(cpu_only.value)
-    assert "pip install torch --index-url https://download.pytorch.org/whl/cu124" in str(cpu_only.value)
+    # torch 2.13.0 (the pinned one) has no cu124 build: that index served an older torch, and over a CPU build of the
+    # same version `pip install torch` installs nothing
+    assert "`pip uninstall torch`, then `pip install torch --index-url https://download.pytorch.org/whl/cu126`" in str(
+        cpu_only.value)
+    assert "cu124" not in str(cpu_only.value)
     assert str(cpu_only.value).endswith(", or use --device cpu")
     monkeypatch.setattr(torch.version, "cuda", "12.4")
     with pytest.raises(BGSInputError) as gpu_build:

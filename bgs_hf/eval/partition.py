@@ -179,9 +179,10 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
 
 def _saved(fig: Any, path: str | Path) -> Path:
     """``fig`` laid out and written to ``path``."""
+    from bgs_hf.viz.figure import tight_layout
     from bgs_hf.viz.matrices import save_figure
 
-    fig.tight_layout()
+    tight_layout(fig)
     path = Path(path)
     save_figure(fig, path, dpi=110)
     return path

@@ -269,7 +269,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str =
     group, labelled ``ylabel``). A value that is missing or not finite is no bar of 0: its slot says "n/a", and a
     group no model has a value for says "not scored".
     """
-    from bgs_hf.viz.figure import TITLE_PT, ci_legend_handle, subplots
+    from bgs_hf.viz.figure import TITLE_PT, ci_legend_handle, subplots, tight_layout
     from bgs_hf.viz.matrices import save_figure
     from bgs_hf.viz.models import model_name
 
@@ -300,7 +300,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str =
         handles.append(ci_legend_handle())
         labels.append("95% CI (bootstrap over clips)")
     _legend_beside(axes[0][-1], handles, labels)
-    fig.tight_layout()
+    tight_layout(fig)
     save_figure(fig, path, dpi=110)
     return str(path)
 
@@ -361,7 +361,7 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = 
     of names, the deepest model's order (each was drawn at its row number under the last model's names)."""
     from matplotlib.lines import Line2D
 
-    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots, tight_layout
     from bgs_hf.viz.matrices import save_figure
     from bgs_hf.viz.models import model_colours, model_name
 
@@ -405,7 +405,7 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = 
                 Line2D([], [], ls="none", marker="*", ms=11, color="white", mec="black", mew=0.6)]
     labels += [f"{split} clips (scored)", "chosen layer"]
     _legend_beside(ax, handles, labels)
-    fig.tight_layout()
+    tight_layout(fig)
     save_figure(fig, path, dpi=110)
     return str(path)
 

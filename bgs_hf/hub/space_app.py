@@ -727,7 +727,7 @@ def heat_map_alt(sim: np.ndarray, ticks: list[str], title: str, odd: int | None)
 def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int | None) -> Any:
     """3×3 heat map with values; the model's odd-one-out is marked (``None``: a tie, none). Its label is what it
     shows in words (:func:`heat_map_alt`), the page's alt text for it."""
-    from bgs_hf.viz.figure import glyphs_checked, subplots, wrap_to
+    from bgs_hf.viz.figure import subplots, tight_layout, wrap_to
 
     fig, ax = subplots(figsize=(4.2, 3.6), dpi=100)
     im = ax.imshow(sim, vmin=-1, vmax=1, cmap="viridis")
@@ -748,8 +748,7 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int |
     chosen = TIE_FIGURE if odd is None else short[odd]
     ax.set_title(wrap_to(f"{title}\nodd one out = {chosen}", 3.6, 10), fontsize=10)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
-    with glyphs_checked(fig):  # a clip named in a script DejaVu Sans lacks: a font that has it, or one warning
-        fig.tight_layout()
+    tight_layout(fig)  # a name in a script DejaVu Sans lacks: a font that has it, or one warning
     return fig
 
 

@@ -337,7 +337,7 @@ def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-v
     """Per-step loss (faint) and a running mean (bold)."""
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
-    from bgs_hf.viz.figure import subplots
+    from bgs_hf.viz.figure import subplots, tight_layout
     from bgs_hf.viz.matrices import save_figure
 
     y = np.asarray(losses)
@@ -353,6 +353,6 @@ def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-v
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
-    fig.tight_layout()
+    tight_layout(fig)
     save_figure(fig, path)
     return path

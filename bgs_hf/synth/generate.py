@@ -230,7 +230,7 @@ def contact_sheet(
 
     ``scene_configs`` gives each scene its own render config where they differ (the abstract set's
     generalisation clips have larger agents); otherwise ``config`` renders every row."""
-    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, subplots
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, subplots, tight_layout
     from bgs_hf.viz.matrices import save_figure
 
     if scene_configs is not None and len(scene_configs) != len(scenes):
@@ -255,7 +255,7 @@ def contact_sheet(
         # TEXT_PT: 7-8 pt was 11 px at 110 dpi, under the report figures' sizes; "energy" in full: "e=" was unclear
         axes[r, 0].set_ylabel(f"{labels[i]}\n{scene.scene_kind}, energy {scene.energy:.2f}", fontsize=TEXT_PT)
     fig.suptitle("SocialShapes: one clip per label (rows) over time (columns)", fontsize=LABEL_PT)
-    fig.tight_layout()
+    tight_layout(fig)
     path = Path(path)
     save_figure(fig, path, dpi=110)
     return path
