@@ -835,6 +835,36 @@ def test_a_run_on_a_hub_models_cache_snapshot_is_refused_naming_the_repo_not_its
     assert commit not in message and "--include-base" in message, message
 
 
+def test_a_run_on_a_folder_inside_a_hub_models_cache_snapshot_is_not_told_to_train_on_a_repo_path(
+        tmp_path: Path, monkeypatch) -> None:
+    """A run on a folder inside a snapshot (a pushed model's ``base/``) was told to "train with --backbone
+    someone/videomae-k400/base", which names no Hub repo (``get_backbone_spec`` refuses it), and the folder was
+    called the snapshot of 'someone/videomae-k400/base'. Only the whole snapshot is a Hub id to train from."""
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    cache = tmp_path / "hub-cache"
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    inner = cache / "models--someone--videomae-k400" / "snapshots" / commit / "base"
+    VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
+                                 num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)).save_pretrained(
+        inner)
+    model = build_embedder(str(inner), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4))
+    run = tmp_path / "run"
+    model.save_pretrained(str(run))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    with pytest.raises(BGSInputError) as err:
+        push_run(run, REPO, local_dir=tmp_path / "out")
+    message = str(err.value)
+    assert "--backbone someone/videomae-k400/base" not in message, message
+    assert "the folder 'base' in the Hugging Face cache's snapshot of 'someone/videomae-k400'" in message, message
+    assert message.endswith("pass --include-base to publish its weights in base/, or train from a Hub id"), message
+    assert commit not in message, message
+
+
 def test_a_base_from_a_hub_models_cache_snapshot_is_published_as_that_repo_at_its_commit(tmp_path: Path,
                                                                                        monkeypatch) -> None:
     """``--include-base`` of a run on the folder ``snapshot_download`` returns named the base in the card and both

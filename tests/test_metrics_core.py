@@ -2495,6 +2495,25 @@ def test_an_is_catch_column_names_its_first_value_that_is_no_flag():
         human_similarity(df.assign(is_catch=["no", "no", "no", "yes", "yes"]), None, 4)
 
 
+def test_an_is_catch_refusal_of_a_users_own_csv_says_what_to_write_not_only_to_use_data_load():
+    """The refusal of a CSV's ``is_catch`` with an empty cell (or a 2) ended "read the table with bgs_hf.data.load",
+    which reads no bare CSV: the user's own table was told to go through a reader that refuses it. It says what to
+    write in the column, and that data.load is for a release or Hub-layout folder."""
+    import io
+
+    import pandas as pd
+
+    df = pd.DataFrame({"clip_a": IDX[:, 0], "clip_b": IDX[:, 1], "clip_c": IDX[:, 2], "odd": ODD,
+                       "is_catch": [False, None, True]})
+    empty = pd.read_csv(io.StringIO(df.to_csv(index=False)))
+    for table in (empty, df.assign(is_catch=[0, 2, 1])):
+        with pytest.raises(BGSInputError) as err:
+            human_similarity(table, None, 4)
+        message = str(err.value)
+        assert "write True/False or 1/0 in every row" in message, message
+        assert "read a release or Hub-layout folder with bgs_hf.data.load" in message, message
+
+
 def test_repeat_agreement_keys_distinct_triplets_of_ids_past_2_million_apart_as_small_ids_do():
     """Past 2 million (a·N² + b·N + c past int64) the key is rebuilt over the clips numbered 0..D-1 and their (a, b)
     pairs numbered 0..P-1: each part must keep the triplets apart, or two triplets read as one repeated. Here

@@ -244,11 +244,16 @@ def _check_include_base(info: RunInfo, include_base: bool) -> Path | None:
     include, rather than let it seem to have done something."""
     local_base = _local_base(info.bgs_config)
     if local_base is not None and not include_base:
-        # a Hub model's cache snapshot (the folder snapshot_download returns) was named by its commit folder alone
-        hub = hub_model_named(local_base)
-        what = (f"the Hugging Face cache's snapshot of {hub!r}, a local folder to the run" if hub is not None
-                else f"the local folder {local_base.name!r}")
-        fix = f"train with --backbone {hub} (the card then links it)" if hub is not None else "train from a Hub id"
+        # a Hub model's cache snapshot (the folder snapshot_download returns) was named by its commit folder alone;
+        # only the whole snapshot is a Hub id to train from (`--backbone ORG/NAME/base` names no repo)
+        snapshot = hub_model_snapshot(local_base)
+        what, fix = f"the local folder {local_base.name!r}", "train from a Hub id"
+        if snapshot is not None:
+            repo, _, below = snapshot
+            what = (f"the folder {'/'.join(below)!r} in " if below else "") + (
+                f"the Hugging Face cache's snapshot of {repo!r}, a local folder to the run")
+            if not below:
+                fix = f"train with --backbone {repo} (the card then links it)"
         raise BGSInputError(f"the run's base model is {what}, which nobody else can load: pass --include-base to "
                             f"publish its weights in base/, or {fix}", path=info.model_dir / BGS_CONFIG)
     hub_base = _base_named(info.bgs_config, "hub")

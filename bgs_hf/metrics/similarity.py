@@ -115,15 +115,18 @@ def unflagged_rows(table: Any, cols: list[str]) -> np.ndarray | None:
     if "is_catch" not in cols:
         return None
     flag = np.asarray(table["is_catch"])
-    if flag.dtype.kind in "iuf":  # 1/0 as `data import` reads them: pd.read_csv's int64 (float64 beside an empty cell)
+    if flag.dtype.kind in "iuf":  # 1/0 as `data import` reads them: pd.read_csv's int64 (float64 for 1.0/0.0, or
+        # beside an empty cell, whose NaN is named)
         shown = flag[~np.isin(flag, (0, 1))][:1].tolist()
         flag = flag == 1 if not shown else flag
     elif flag.dtype.kind != "b":  # the first value that is no flag: True/False beside an empty cell read as object
         shown = [v for v in flag.ravel().tolist() if not isinstance(v, (bool, np.bool_))][:1]
         flag = flag.astype(bool) if not shown else flag
     if flag.dtype.kind != "b":
-        raise BGSInputError(f"column is_catch must hold True/False (or 1/0), got {shown} "
-                            f"({flag.dtype}); read the table with bgs_hf.data.load")
+        # the way on for a table of the user's own too: bgs_hf.data.load reads no bare CSV
+        raise BGSInputError(f"column is_catch must hold True/False (or 1/0), got {shown} ({flag.dtype}): write "
+                            "True/False or 1/0 in every row (an empty cell is neither), or read a release or Hub-layout "
+                            "folder with bgs_hf.data.load")
     return ~flag
 
 
@@ -412,8 +415,9 @@ def clip_count(idx: np.ndarray, n_items: Any = None) -> int:
 
 #: A clip count implied by the largest clip index (no ``n_items``) past this many clips, and past
 #: :data:`LABEL_RATIO` times the distinct clips named, is refused as clip ids that are labels, not indices: 4096 clips
-#: make N×N float64 matrices of 128 MiB each (a human similarity holds four, and twice as much in passing), while a
-#: subset of a set of up to 4096 clips (a split, clips no one judged) costs little and is never refused.
+#: make N×N matrices of 8-byte values, 128 MiB each (a human similarity holds three, its counts and proportions,
+#: beside a boolean mask, and twice as much in passing), while a subset of a set of up to 4096 clips (a split, clips
+#: no one judged) costs little and is never refused.
 LABEL_CLIPS = 4096
 #: See :data:`LABEL_CLIPS`: a split of a tenth of a clip set's clips, by its global indices, stays under it.
 LABEL_RATIO = 10
