@@ -696,3 +696,44 @@ def test_bool_participant_ids_that_comparing_by_text_joins_or_parts_are_warned_o
     assert ("participant ids of mixed types are told apart by their text: True and 'True' are one participant, True "
             "and 1 are two; give every id as text, written one way") in caplog.text
     assert codes.tolist() == [1, 1, 0]
+
+
+def test_repeat_agreement_keeps_apart_clip_ids_no_narrower_number_holds():
+    """Triplets are grouped by their sorted clips as int64 rows, so ids a lab's database hands out (past 2**31, past
+    float64's 2**53) stay distinct: {1, 2, 2**53}, {1, 2, 2**53 + 1} and {1, 2, 2**53 + 2**32} answered once each are
+    no repeat. Mutation audit of 9c2aa8d: the rows cast to int32, float32 or float64 before grouping passed every
+    test, and read two of them as one triplet answered twice."""
+    big = 2**53
+    idx = np.array([[1, 2, big], [big + 1, 2, 1], [1, big + 2**32, 2]], dtype=np.int64)
+    once = repeat_agreement(idx, np.zeros(3, int))
+    assert (once.n_triplets, once.n_responses) == (0, 0) and np.isnan(once.agreement), once
+    codes = np.array([[0, 1, 2], [3, 1, 0], [0, 4, 1]])
+    twice, odd = np.concatenate([idx, idx]), np.array([0, 1, 2, 0, 0, 2])
+    got, want = repeat_agreement(twice, odd), repeat_agreement(np.concatenate([codes, codes]), odd)
+    assert (got.n_triplets, got.agreement, got.majority_acc_3way) == (3, want.agreement, want.majority_acc_3way)
+
+
+def test_grouping_by_rows_takes_numpy_2_0_0s_inverse_of_one_column(monkeypatch):
+    """numpy 2.0.0 (allowed by numpy>=1.26) returned ``np.unique(..., axis=0, return_inverse=True)``'s inverse as an
+    (n, 1) column, reverted in 2.0.1; each caller flattens it. Mutation audit of 9c2aa8d: repeat_agreement without
+    its ``ravel`` passed on the numpy installed, and raised on 2.0.0's column (an (n, n) code for ``np.bincount``);
+    cosine_similarity_matrix's (duplicate rows) likewise, in ``np.ix_``."""
+    from bgs_hf.metrics.rsa import cosine_similarity_matrix
+
+    idx = np.array([[0, 1, 2], [2, 1, 0], [1, 2, 3], [3, 2, 1], [0, 1, 3]])
+    odd, participant = np.array([0, 1, 0, 0, 2]), np.array(["p1", "p2", "p1", "p1", "p3"])
+    emb = np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 0.0], [1.0, 1.0]])  # rows 0 and 2 one direction: grouped by rows
+    want = [repeat_agreement(idx, odd), repeat_agreement(idx, odd, participant), cosine_similarity_matrix(emb)]
+    unique = np.unique
+
+    def unique_2_0_0(ar, *args, **kwargs):
+        out = unique(ar, *args, **kwargs)
+        if kwargs.get("axis") is None or not kwargs.get("return_inverse"):
+            return out
+        assert not kwargs.get("return_index"), "the inverse is out[1] only without return_index"
+        return (out[0], out[1].reshape(-1, 1), *out[2:])
+
+    monkeypatch.setattr(np, "unique", unique_2_0_0)
+    assert repeat_agreement(idx, odd) == want[0]
+    assert repeat_agreement(idx, odd, participant) == want[1]
+    np.testing.assert_array_equal(cosine_similarity_matrix(emb), want[2])
