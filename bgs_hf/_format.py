@@ -1,12 +1,13 @@
 """Text rules shared across packages: printing a statistic that may be undefined (no ceiling on a few judgments, a
 collapsed model), a markdown table cell and literal markdown text, counts, a long list's first few (a list of rows
-too), the "did you mean" guess, and the form of a Hub licence id."""
+too), the "did you mean" guess, a path quoted as typed, and the form of a Hub licence id."""
 
 from __future__ import annotations
 
 import difflib
 import math
 import numbers
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -33,8 +34,30 @@ def md_cell(value: Any) -> str:
     return re.sub(r"\r\n?|\n", " ", str(value)).replace("|", "\\|")
 
 
-#: a markdown code span (`` `--split train` ``, a JSON key): the only markup a report's note means to make
-MD_CODE_SPAN = re.compile(r"`([^`]+)`")
+def quoted(value: Any) -> str:
+    """A path or name (a table's cell, a folder) quoted as the user typed it, ``'C:\\data\\x.mp4'``: ``repr`` wrote
+    ``'C:\\\\data\\\\x.mp4'``, a path of doubled backslashes no Windows user typed. In double quotes where it holds a
+    single quote (as ``repr``); ``repr`` itself where it holds both, or a character that does not print (a newline,
+    a NUL), which it alone shows unambiguously. A value that is no text (a number in a name's cell) as ``repr``."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        return repr(value)
+    text = str(value)  # numpy's str_ as the text it holds
+    if text.isprintable():
+        if "'" not in text:
+            return f"'{text}'"
+        if '"' not in text:
+            return f'"{text}"'
+    return repr(text)
+
+
+#: a markdown code span (`` `--split train` ``, a JSON key): the only markup a report's note means to make. Its
+#: backticks stand as a note's own do: the opening one not after a letter or digit and before text, the closing one
+#: after text (not a space or an opening bracket) and not before a letter or digit. A clip name's lone backtick
+#: (``a`b.mp4``, ``my `clip.mp4``) named before a note's code span was paired with that span's opening backtick,
+#: which ran the span over the rest of the name and showed the note's own span as plain text
+MD_CODE_SPAN = re.compile(r"(?<![\w`])`([^`\s](?:[^`]*[^`\s(\[{])?)`(?![\w`])")
 
 #: what would start markup: ``*``, a backtick, a ``_`` not inside a word (``ss_0001`` is no emphasis) and a backslash
 #: that would escape the next character
@@ -134,7 +157,7 @@ def did_you_mean(word: object, candidates: Iterable[str]) -> str:
     """`` (did you mean 'paper-v1'?)`` for a refused value, or ``""`` when nothing is close: the one wording of the
     hint, for a refusal that lists the valid values after it."""
     near = closest(str(word), candidates)
-    return f" (did you mean {near!r}?)" if near else ""
+    return f" (did you mean {quoted(near)}?)" if near else ""
 
 
 def count(n: int, noun: str, nouns: str | None = None) -> str:

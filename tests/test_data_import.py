@@ -664,6 +664,33 @@ def test_import_suggests_the_closest_name_for_a_typo(tmp_path: Path, capsys) -> 
                         f"{tmp_path / 'my videos'} (did you mean 'clip 01.MP4'?)")
 
 
+def test_a_windows_path_in_a_problem_line_is_shown_as_typed_not_with_doubled_backslashes(tmp_path: Path,
+                                                                                         capsys) -> None:
+    """A CSV written on Windows naming ``C:\\data\\x.mp4`` (or ``sub\\dir\\y.mp4``) was told ``no video
+    'C:\\\\data\\\\x.mp4'``, repr's doubled backslashes, a path the user never typed; it is quoted as written now
+    (``quoted``), a quote or a character that does not print still shown unambiguously."""
+    from pathlib import PureWindowsPath
+
+    from bgs_hf._format import quoted
+
+    absolute, relative = str(PureWindowsPath("C:/data/x.mp4")), str(PureWindowsPath("sub/dir/y.mp4"))
+    rows = _trials(1)[:3]
+    rows[1] = f"P0,2,b.mp4,{absolute},d.mp4,b.mp4,1"
+    rows[2] = f"P0,3,b.mp4,{relative},d.mp4,b.mp4,1"
+    videos = _videos(tmp_path)
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(videos), str(tmp_path / "ds")]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines == [
+        f"problem: judgments.csv row 2: column 'Video2': no video 'C:\\data\\x.mp4' in {videos} (did you mean "
+        "'sub/dir/x.mp4'? give paths relative to the video folder)",
+        f"problem: judgments.csv row 3: column 'Video2': no video 'sub\\dir\\y.mp4' in {videos} (did you mean "
+        "'sub/dir/x.mp4'?)"]
+    assert quoted(PureWindowsPath("C:/my data/x.mp4")) == "'C:\\my data\\x.mp4'"
+    assert quoted("C:\\Lab's data") == '"C:\\Lab\'s data"'  # a quote in it: the other quotes, as repr
+    for unambiguous in ("a'b\"c", "x\ny", "x\x00y", 5):  # both quotes, a newline, a NUL, a number: repr's own
+        assert quoted(unambiguous) == repr(unambiguous)
+
+
 def test_import_points_to_the_same_video_under_another_extension_or_folder(tmp_path: Path, capsys) -> None:
     """'Clip 06.mp4' beside 'Clip 06.mov' was guessed to be 'Clip 08.mp4' (another clip), and 'x.mp4' for
     'sub/dir/x.mp4' a spelling-alike; the hint names the file the lab meant."""

@@ -3617,3 +3617,28 @@ def test_md_literal_escapes_only_what_would_be_markup_and_a_plain_note_shows_a_n
     # a probe table's header names a model (`r: {name}`): a model named `_lora_` was italic there
     md, _ = render([("S", [("table", ["attribute", "r: _lora_ *x*"], [["a", "0.1"]])])], tmp_path, "t")
     assert "<th>r: _lora_ *x*</th>" in md_parser.render(md), md
+
+
+def test_a_clip_name_with_a_lone_backtick_before_a_notes_code_span_keeps_both_as_written(tmp_path):
+    """A clip named ``a`b.mp4`` (or ``my `clip.mp4``, ``take *2*`x.mp4``) before a note's code span: its backtick was
+    paired with the span's opening one, so evaluation.md (read by a CommonMark renderer) and the HTML report showed
+    ``b.mp4 (`` as code and ``--seed`` as plain text beside a stray backtick. A code span's backticks now stand as a
+    note's own do (``MD_CODE_SPAN``): the name reads as written, the note's spans stay code, in both."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from bgs_hf.eval.report import render
+
+    md_parser = MarkdownIt("commonmark").enable("table")
+    for clip in ("a`b.mp4", "my `clip.mp4", "take *2*`x.mp4", "`lead.mp4", "x` y"):
+        for note, want in (
+                (f"*attention: not run for {clip} (`--seed` drew no mask).*",
+                 f"<em>attention: not run for {clip} (<code>--seed</code> drew no mask).</em>"),
+                (f"not run for {clip}: see `--seed`, `data export`/`data push --seed`.",
+                 f"not run for {clip}: see <code>--seed</code>, <code>data export</code>/<code>data push --seed</code>.")):
+            md, page = render([("S", [("text", note)])], tmp_path, "t")
+            found = [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", md_parser.render(md))]
+            assert want in found, (clip, md)
+            assert f"<p>{want.replace('<em>', '').replace('</em>', '')}</p>" in page, page  # the HTML has no italics

@@ -2514,6 +2514,30 @@ def test_an_is_catch_refusal_of_a_users_own_csv_says_what_to_write_not_only_to_u
         assert "read a release or Hub-layout folder with bgs_hf.data.load" in message, message
 
 
+def test_an_object_is_catch_column_of_1_and_0_reads_as_the_int_column_does():
+    """An ``is_catch`` column of 1/0 held as objects (a pandas column mixing ints with True/False, or read from JSON
+    or Excel) was refused ("must hold True/False (or 1/0), got [0] (object)") while the int and bool columns of the
+    same values were read. Now Python and numpy ints 1/0 in an object column are the flags; -1, 0.5, 2 and 'maybe' are
+    still refused, each named as written (``2``, not ``np.int64(2)``)."""
+    import pandas as pd
+
+    extra_idx, extra_odd = np.array([[1, 2, 3], [3, 2, 0]]), np.array([0, 1])
+    df = pd.DataFrame({"clip_a": [*IDX[:, 0], *extra_idx[:, 0]], "clip_b": [*IDX[:, 1], *extra_idx[:, 1]],
+                       "clip_c": [*IDX[:, 2], *extra_idx[:, 2]], "odd": [*ODD, *extra_odd]})
+    want = human_similarity(IDX, ODD, 4)
+    for flags in ([0, 0, 0, 1, 1], [np.int64(0), 0, False, np.int8(1), True], [0, 0, 0, 1, True]):
+        table = df.assign(is_catch=pd.Series(flags, dtype=object))
+        assert table["is_catch"].dtype == object
+        got = human_similarity(table, None, 4)
+        np.testing.assert_array_equal(got.n, want.n)
+        np.testing.assert_array_equal(got.k, want.k)
+        assert ooo_acc_3way(S, table) == ooo_acc_3way(S, IDX, ODD)
+    for bad, shown in ((-1, r"-1"), (0.5, r"0\.5"), (np.int64(2), r"2"), ("maybe", r"'maybe'")):
+        table = df.assign(is_catch=pd.Series([0, 0, 0, 1, bad], dtype=object))
+        with pytest.raises(BGSInputError, match=rf"is_catch must hold True/False \(or 1/0\), got \[{shown}\] \(object\)"):
+            human_similarity(table, None, 4)
+
+
 def test_repeat_agreement_keys_distinct_triplets_of_ids_past_2_million_apart_as_small_ids_do():
     """Past 2 million (a·N² + b·N + c past int64) the key is rebuilt over the clips numbered 0..D-1 and their (a, b)
     pairs numbered 0..P-1: each part must keep the triplets apart, or two triplets read as one repeated. Here

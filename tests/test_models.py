@@ -3849,3 +3849,32 @@ def test_write_base_names_the_saved_class_without_changing_the_callers_model(tmp
     assert json.loads((tmp_path / "base" / "config.json").read_text())["architectures"] == ["VideoMAEModel"]
     assert classifier.config.architectures == ["VideoMAEForVideoClassification"]
     assert classifier.videomae.config.architectures == ["VideoMAEForVideoClassification"]
+
+
+def test_a_frame_count_refused_in_a_direct_rollout_maps_call_is_bad_input_as_at_every_entry_point(tmp_path):
+    """``rollout_maps(model, clip)`` of a clip whose frames end in part of a tubelet (5 frames, tubelet 2) raised a
+    bare ``ValueError`` from the forward's frame check, where ``build_embedder`` and ``train`` gave the same line as
+    :class:`BGSInputError`, the project's one type for bad user input (and the one the attention analysis notes as a
+    model's skip). Every frame check now raises it, a directly called forward too; a saved model whose recorded
+    frame policy does not fit keeps its own line naming the file."""
+    from bgs_hf.eval.attention import rollout_maps
+
+    model = build_embedder("tiny-random-vjepa2", num_frames=4).eval()
+    size = model.spec.image_size
+    with pytest.raises(BGSInputError, match=r"5 frames is not a multiple of tubelet size 2 .*sample 4 or 6"):
+        rollout_maps(model, torch.randn(5, 3, size, size))
+    with pytest.raises(BGSInputError, match=r"1 frame per clip, fewer than its tubelet of 2 frames"):
+        rollout_maps(model, torch.randn(1, 3, size, size))
+    with pytest.raises(BGSInputError, match=r"5 frames is not a multiple"), torch.no_grad():
+        model(torch.randn(1, 5, 3, size, size))
+    with pytest.raises(BGSInputError, match=r"5 frames is not a multiple"):
+        build_embedder("tiny-random-vjepa2", num_frames=5)
+    with pytest.raises(BGSInputError, match=r"was built for 4 frames but got 2"):
+        get_backbone_spec("tiny-random-videomae").check_frames(2)
+    folder = tmp_path / "saved"
+    model.save_pretrained(folder)
+    config = json.loads((folder / "bgs_config.json").read_text())
+    config["frame_policy"]["num_frames"] = 3
+    (folder / "bgs_config.json").write_text(json.dumps(config))
+    with pytest.raises(BGSInputError, match=r"^bgs_config\.json: frame_policy does not fit the backbone: .*3 frames"):
+        load_model(folder)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from bgs_hf._format import agree, count, first_few, fmt, hub_license_id
+from bgs_hf._format import agree, count, first_few, fmt, hub_license_id, quoted
 from bgs_hf._offline import download_advice, folder_typo_hint
 from bgs_hf.data.build import (
     CLIP_COLUMNS,
@@ -439,7 +439,7 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
     except LocalEntryNotFoundError:  # was only "not in the Hub cache (offline or unreachable)": no way on
         # the revision in the advice too: `hf download` alone fetched `main`, and the copied cache still lacked it
         why = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "offline or unreachable"
-        raise BGSInputError(f"{repo_id!r} is not a local folder and is not in the Hub cache ({why}): "
+        raise BGSInputError(f"{quoted(repo_id)} is not a local folder and is not in the Hub cache ({why}): "
                             f"{download_advice(repo_id, repo_type='dataset', revision=revision)}, or pass the "
                             "dataset's folder"
                             f"{folder_typo_hint(repo_id)}") from None
@@ -447,7 +447,7 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
         raise BGSInputError(f"Hub dataset {repo_id!r} is gated: accept its conditions on its Hub page, then log in "
                             "with that account (`hf auth login` or HF_TOKEN)") from None
     except RepositoryNotFoundError:  # the Hub's 404, or its 401 to a request without a token that can read the repo
-        raise BGSInputError(f"{repo_id!r} is not a local folder, and the Hub has no dataset repo of that name that "
+        raise BGSInputError(f"{quoted(repo_id)} is not a local folder, and the Hub has no dataset repo of that name that "
                             "this token can read (a private one needs `hf auth login` or HF_TOKEN)") from None
     except RevisionNotFoundError:
         raise BGSInputError(f"Hub dataset {repo_id!r} has no revision {revision!r}") from None
@@ -473,15 +473,15 @@ def safe_video_path(value: str, folder: Path, *, path: Path, row: int, problems:
     character, which no file name holds (resolving it raised ``ValueError: embedded null byte``)."""
     posix = table_path(value)
     if "\x00" in value:
-        problems.add(f"video path {value!r} holds a NUL character, which no file name can", path=path, row=row)
+        problems.add(f"video path {quoted(value)} holds a NUL character, which no file name can", path=path, row=row)
         return None
     if escapes_folder(value):
-        problems.add(f"video path {value!r} must be relative and stay inside the dataset folder", path=path, row=row)
+        problems.add(f"video path {quoted(value)} must be relative and stay inside the dataset folder", path=path, row=row)
         return None
     root = folder.resolve()
     resolved = (root / posix).resolve()
     if not any(resolved.is_relative_to(r) for r in _own_roots(root)):  # a symlink pointing outside
-        problems.add(f"video path {value!r} resolves outside the dataset folder (a symlink? copy the video into "
+        problems.add(f"video path {quoted(value)} resolves outside the dataset folder (a symlink? copy the video into "
                      "the folder)", path=path, row=row)
         return None
     return resolved
@@ -910,7 +910,7 @@ def _names_clip_ids(judg: pd.DataFrame, col: str, clip_ids: list[str], where: Pa
     naming = values.isin(set(clip_ids))
     if pd.to_numeric(judg[col], errors="coerce").notna().any() or not naming.any():
         return False
-    first = repr(values[naming].iloc[0])
+    first = quoted(values[naming].iloc[0])
     if col == "odd":
         says = f"names the odd clip by clip_id (first: {first}): it holds the odd clip's position in its triplet (0, 1 or 2)"
     else:

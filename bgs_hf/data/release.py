@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import count, first_few
+from bgs_hf._format import count, first_few, quoted
 from bgs_hf.data.build import (
     RATING_ATTRS,
     drop_rows,
@@ -133,7 +133,7 @@ def _missing_file(data_dir: Path, rel: Path, given: Path | None, why: str) -> st
 
 
 def _unknown_video(name: str) -> str:
-    return f"video_name {name!r} not in {MAPPING.name}"
+    return f"video_name {quoted(name)} not in {MAPPING.name}"
 
 
 def _rows_by_name(names: pd.Series) -> pd.Series:
@@ -153,7 +153,7 @@ def read_mapping(data_dir: Path, problems: Problems) -> pd.DataFrame:
         # only among readable rows: an unparsable index holds 0 and must not make the real 0 a duplicate
         dup = np.zeros(len(df), dtype=bool)
         dup[~bad] = df.loc[~bad, col].duplicated(keep="first").to_numpy()
-        problems.add_rows(path, df[ROW].to_numpy()[dup], (f"{col} {v!r} appears twice" for v in df[col][dup]))
+        problems.add_rows(path, df[ROW].to_numpy()[dup], (f"{col} {quoted(v)} appears twice" for v in df[col][dup]))
         bad |= dup
     return df.loc[~bad].sort_values("index").reset_index(drop=True)
 
@@ -192,7 +192,7 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
     problems.add_rows(path, df[ROW].to_numpy()[unknown], (_unknown_video(df["video_name"].iloc[i]) for i in unknown))
     dup = df["video_name"].duplicated(keep="first").to_numpy() & known
     problems.add_rows(path, df[ROW].to_numpy()[np.flatnonzero(dup)],
-                      (f"video_name {v!r} annotated twice" for v in df["video_name"][dup]))
+                      (f"video_name {quoted(v)} annotated twice" for v in df["video_name"][dup]))
     df = df.loc[known & ~dup]
     rows = row_of[df["video_name"]].to_numpy()  # each annotation row's clip
     _add_ratings(out, df, rows, path, problems)
@@ -301,13 +301,13 @@ def read_split_lists(data_dir: Path, names: pd.Series, problems: Problems,
         problems.add_rows(path, rows[unknown], (_unknown_video(listed.iloc[i]) for i in unknown))
         known = np.flatnonzero(~np.isnan(clip))
         other = known[[labels[int(clip[i])] not in (None, split) for i in known]]
-        problems.add_rows(path, rows[other], (f"video_name {listed.iloc[i]!r} is in "
+        problems.add_rows(path, rows[other], (f"video_name {quoted(listed.iloc[i])} is in "
                                               f"{paths[labels[int(clip[i])]].name} too" for i in other))
         labels[clip[np.setdiff1d(known, other)].astype(np.int64)] = split
     unlisted = np.flatnonzero(pd.isna(labels))
     if unlisted.size and every_clip:  # named here, once: finish would call them clips 'missing a stimulus_set'
         problems.add(f"{unlisted.size} of {len(names)} clips are in neither {paths['train'].name} nor "
-                     f"{paths['test'].name} (first: {names.iloc[unlisted[0]]!r})", path=paths["test"].parent)
+                     f"{paths['test'].name} (first: {quoted(names.iloc[unlisted[0]])})", path=paths["test"].parent)
         return None
     return labels
 
@@ -457,7 +457,7 @@ def _stimulus_set_from_split_lists(clips: pd.DataFrame, data_dir: Path, names: p
         clips["stimulus_set"] = np.where(blank, listed, clips["stimulus_set"].to_numpy(dtype=object))
         no_row = int((clips[ROW].to_numpy() == 0).sum()) if ROW in clips.columns else 0  # 0: no annotation row
         logger.warning("%s gives no stimulus_set for %s (%s): taken from %s and %s%s", ANNOTATIONS.name,
-                       count(int(blank.sum()), "clip"), first_few([repr(n) for n in names[blank]], 3),
+                       count(int(blank.sum()), "clip"), first_few([quoted(n) for n in names[blank]], 3),
                        SPLIT_LISTS["train"].name, SPLIT_LISTS["test"].name,
                        f"; {no_row} of them {'has' if no_row == 1 else 'have'} no row there, so no ratings"
                        if no_row else "")
@@ -497,7 +497,7 @@ def _warn_split_lists_disagree(labels: pd.Series, listed: np.ndarray | None, nam
         "%s's stimulus_set disagrees with %s/%s for %s (%s): %s's label is kept, as the split is read from it (the "
         "lists only fill its blanks)%s; edit whichever file is wrong", ANNOTATIONS.name, SPLIT_LISTS["train"].name,
         SPLIT_LISTS["test"].name, count(len(clash), "clip"),
-        first_few([f"{names.iloc[i]!r} {given[i]} there, in {SPLIT_LISTS[listed[i]].name}" for i in clash], 3),
+        first_few([f"{quoted(names.iloc[i])} {given[i]} there, in {SPLIT_LISTS[listed[i]].name}" for i in clash], 3),
         ANNOTATIONS.name, f", so {leaked} of {SPLIT_LISTS['test'].name}'s clips {'is' if leaked == 1 else 'are'} "
         "trained or validated on" if leaked else "")
 
@@ -508,7 +508,7 @@ def _video_files(data_dir: Path, mapping: pd.DataFrame, names: pd.Series, proble
     video_dir = data_dir / VIDEOS
     escaping = [escapes_folder(n) for n in names]  # '../x.mp4' or '/etc/x' must not reach the filesystem
     problems.add_rows(data_dir / MAPPING, mapping[ROW].to_numpy()[escaping],
-                      (f"video_name {n!r} must be a file name inside {VIDEOS}" for n, e in zip(names, escaping) if e))
+                      (f"video_name {quoted(n)} must be a file name inside {VIDEOS}" for n, e in zip(names, escaping) if e))
     # 'sub\\a.mp4' (written on Windows) is the file sub/a.mp4, as `data import` reads it; it was looked up literally
     files = [video_dir / table_path(n) for n in names]
     unmatched = [i for i, (f, e) in enumerate(zip(files, escaping)) if not e and not f.is_file()]

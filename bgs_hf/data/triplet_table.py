@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bgs_hf._files import expand_user, resolved_if_other
-from bgs_hf._format import agree, closest, count, first_few, numbered_key, row_list
+from bgs_hf._format import agree, closest, count, first_few, numbered_key, quoted, row_list
 from bgs_hf.data.build import copied_trials, finish, non_distinct, warn_relisted_trials
 from bgs_hf.data.checks import (
     EXPORT_MISSING,
@@ -101,7 +101,7 @@ def video_index(video_dir: Path, problems: Problems) -> dict[str, str]:
             rel = p.relative_to(video_dir).as_posix()
             other = index.setdefault(nfc_name(rel), rel)
             if other != rel:
-                problems.add(f"{other!r} and {rel!r} are one name after Unicode normalisation (composed and "
+                problems.add(f"{quoted(other)} and {quoted(rel)} are one name after Unicode normalisation (composed and "
                              "decomposed accents): rename one", path=video_dir)
     return index
 
@@ -161,7 +161,7 @@ class LostVideos:
         names = sorted(self.videos)
         logger.warning("%s: dropped %s naming %s not in %s (--skip-missing-videos): %s", path.name,
                        count(self.rows, noun), count(len(names), "video"), video_dir,
-                       first_few([repr(n) for n in names]))
+                       first_few([quoted(n) for n in names]))
 
 
 def _names_a_position(name: str, video_columns: list[str]) -> bool:
@@ -197,12 +197,12 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
     def same_file(name: str) -> str:
         near = folded.get(name.casefold(), [])
         if near:
-            return f" (did you mean {files[near[0]]!r}? names are case-sensitive)"
+            return f" (did you mean {quoted(files[near[0]])}? names are case-sensitive)"
         # a file whose name is the name's but for numbers is another clip ('s1.t01' for 's1.t2'), or the same one
         # padded ('s1.t02', which closest() tells): only a suffix spelt otherwise is another extension
         other_ext = [key for key in by_stem.get(_stem_key(name), []) if not _numbered_alike(name, key)]
         if other_ext:
-            return f" (did you mean {files[other_ext[0]]!r}? {_extension_differs(name, other_ext[0])})"
+            return f" (did you mean {quoted(files[other_ext[0]])}? {_extension_differs(name, other_ext[0])})"
         numbered = by_numbered_stem.get(numbered_key(_stem_key(name)), [])
         ext = _extension(name).casefold()
         other = [key for key in numbered if _extension(key).casefold() != ext]
@@ -210,11 +210,11 @@ def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
         # with one, no file padded otherwise under it ('clip_01.mp4' for 'clip_1.mp4' is closest()'s, as every other
         # spelling), where a name without is told the file with one beside a bare one ('clip.02.mp4' beside 'clip.02')
         if len(other) == 1 and (not ext or len(numbered) == 1):
-            return f" (did you mean {files[other[0]]!r}? {_extension_differs(name, other[0])})"
+            return f" (did you mean {quoted(files[other[0]])}? {_extension_differs(name, other[0])})"
         elsewhere = by_base.get(PurePosixPath(name).name.casefold(), [])
         if elsewhere:
             many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""
-            return f" (did you mean {files[elsewhere[0]]!r}?{many} give paths relative to the video folder)"
+            return f" (did you mean {quoted(files[elsewhere[0]])}?{many} give paths relative to the video folder)"
         return ""
 
     return same_file
@@ -320,7 +320,7 @@ def _resolve_names(
             lost_one = losing[i] and (several_lost or _another_numbered_clip(name, close))
             skip = (f" if the video is lost, pass {flag} to drop the {noun}s naming it"
                     if lost_one and problems.first_time(flag) else "")
-            return f" (did you mean {files[close]!r}?{skip})"
+            return f" (did you mean {quoted(files[close])}?{skip})"
         relative = " (give paths relative to the video folder, e.g. 'sub/clip.mp4'"
         if not losing[i]:
             return relative + ")"
@@ -336,7 +336,7 @@ def _resolve_names(
         col, value, name = missing[i]
         if not value:  # it was told to give paths relative to the folder, or to pass --skip-missing-videos
             return f"column {col!r} is empty (remove the row)"
-        return f"{column(col)}no video {value!r} in {video_dir}{hint(col, name, i)}"
+        return f"{column(col)}no video {quoted(value)} in {video_dir}{hint(col, name, i)}"
 
     problems.add_rows(path, df[ROW].to_numpy()[where], (line(i) for i in where))
     return out, bad
@@ -361,7 +361,7 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
     named = [field for field in first.split(",") if _loose_key(field) in _LIST_HEADERS]
     if first not in files and "," in first and named:  # the release's test.csv ('index,video_name'): every line
         # was "no video '3,3PJaYWt0cws_5.mp4'" with a did-you-mean, 51 problems for its 50 videos
-        problems.fatal(f"line {lines[0][0]} {lines[0][1]!r} is a table's header, not a video: --test-videos reads one "
+        problems.fatal(f"line {lines[0][0]} {quoted(lines[0][1])} is a table's header, not a video: --test-videos reads one "
                        f"video name per line (write its {named[0]!r} column alone)", path=listing)
     if first not in files and _loose_key(first) in _LIST_HEADERS:
         # a list saved from a spreadsheet column starts with its header: it was reported as an unknown video
@@ -712,7 +712,7 @@ def _refuse_unknown_odd_column(df: pd.DataFrame, cols: _TableColumns, files: dic
             or video_cells.intersection(odd_cells)  # lost videos, maybe
             or all(_names_a_position(c, cols.videos) for c in odd_cells) or not any(map(is_file, video_cells))):
         return
-    problems.fatal(f"column {cols.odd!r} names no video in any row (first: {odd_cells[0]!r}), though the video "
+    problems.fatal(f"column {cols.odd!r} names no video in any row (first: {quoted(odd_cells[0])}), though the video "
                    "columns do: --odd names the column holding the odd video's file name; is it the column you meant?",
                    path=path)
 
@@ -842,7 +842,7 @@ def _odd_among_three(df: pd.DataFrame, rel: np.ndarray, bad: np.ndarray, cols: _
     in_triplet = (rel[:, :3] == rel[:, 3:4]) & ~bad[:, None]
     where = np.flatnonzero(~bad & ~in_triplet.any(axis=1))
     problems.add_rows(path, df[ROW].to_numpy()[where],
-                      (f"column {cols.odd!r}: {df[cols.odd].iloc[i]!r} is none of the trial's three videos "
+                      (f"column {cols.odd!r}: {quoted(df[cols.odd].iloc[i])} is none of the trial's three videos "
                        f"({', '.join(df[c].iloc[i] for c in cols.videos)})" for i in where))
     return in_triplet
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bgs_hf._format import agree, count
+from bgs_hf._format import agree, count, quoted
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import SplitConfig
@@ -21,7 +21,7 @@ def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True
     mid-clip (half the clip); the last frame is checked from the sample table (:func:`check_last_frame`), which a
     decode of the first or middle frame never reaches."""
     for row, cid, value in data.meta.get("videos_missing", []):
-        problems.add(f"clip {cid!r}: video {value!r} missing", path=Path(data.root or ".") / "clips", row=row)
+        problems.add(f"clip {quoted(cid)}: video {quoted(value)} missing", path=Path(data.root or ".") / "clips", row=row)
     if not decode:
         return
     from bgs_hf._bars import delayed_bar
@@ -33,7 +33,7 @@ def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True
             check_first_frame(path) if first_frame else decode_frames(path, 1)
             check_last_frame(path)
         except BGSInputError as err:
-            problems.add(f"clip {cid!r}: {err.detail}", path=path)
+            problems.add(f"clip {quoted(cid)}: {err.detail}", path=path)
 
 
 def require_videos(data: Any, items: Iterable[int], purpose: str) -> None:
@@ -46,7 +46,7 @@ def require_videos(data: Any, items: Iterable[int], purpose: str) -> None:
         raise BGSInputError(
             f"{len(missing):,} of the {count(len(needed), 'clip')} {purpose} {agree(len(missing), 'has', 'have')} "
             "no video file (first: "
-            f"{data.clip_ids[missing[0]]!r}); BGS embeds the clips' frames: put the videos where the data's layout "
+            f"{quoted(data.clip_ids[missing[0]])}); BGS embeds the clips' frames: put the videos where the data's layout "
             "expects them (the paper's release: raw/videos/<video_name>, beside raw/utils/; a Hub layout: "
             "videos/<clip_id>)",
             path=getattr(data, "root", None))
@@ -117,7 +117,7 @@ def split_notes(data: OddOneOutData) -> list[str]:
                      "ceilings, the caption baseline) run; training and evaluation need the videos")
     elif missing:  # was an INFO line only, and `train` stopped on them later
         has = agree(len(missing), "has", "have")  # "1 of 5 clips have" read wrong
-        notes.append(f"{len(missing):,} of {count(data.n_clips, 'clip')} {has} no video file (first: {missing[0]!r}): "
+        notes.append(f"{len(missing):,} of {count(data.n_clips, 'clip')} {has} no video file (first: {quoted(missing[0])}): "
                      "training and evaluation embed their frames, so put the videos where the layout expects them")
     total = len(data.triplets())
     mixed = data.mixed_judgments("fit", "test")

@@ -104,14 +104,22 @@ def participants_of(trip: Any) -> Any:
     return getattr(trip, "participant", None)
 
 
+def _is_flag(value: object) -> bool:
+    """Whether one cell of an object ``is_catch`` column is a flag: a bool, or an int or float equal to 0 or 1 (a
+    column mixing ints with True/False, or one read from JSON or Excel, holds Python or numpy ints)."""
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    return isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1)
+
+
 def unflagged_rows(table: Any, cols: list[str]) -> np.ndarray | None:
     """The rows a judgments table does not flag ``is_catch`` (None when it has no such column).
 
     A flag marks more than a repeated clip: a release's ``catch_trial_flag`` marks attention checks of three
     distinct clips, which ``data.triplets()`` drops and the metrics must drop too when handed the table. A column of
     1/0 (a CSV of the user's own, read by pandas) is read as the flags it writes, as ``data import`` reads it, and an
-    object column of True/False alone as its flags; a refusal names the first value that is no flag (an empty cell's
-    NaN, where naming the first row's valid False told the user nothing)."""
+    object column of True/False and 1/0 alone as its flags; a refusal names the first value that is no flag (an empty
+    cell's NaN, where naming the first row's valid False told the user nothing)."""
     if "is_catch" not in cols:
         return None
     flag = np.asarray(table["is_catch"])
@@ -120,7 +128,7 @@ def unflagged_rows(table: Any, cols: list[str]) -> np.ndarray | None:
         shown = flag[~np.isin(flag, (0, 1))][:1].tolist()
         flag = flag == 1 if not shown else flag
     elif flag.dtype.kind != "b":  # the first value that is no flag: True/False beside an empty cell read as object
-        shown = [v for v in flag.ravel().tolist() if not isinstance(v, (bool, np.bool_))][:1]
+        shown = [v.item() if isinstance(v, np.generic) else v for v in flag.ravel().tolist() if not _is_flag(v)][:1]
         flag = flag.astype(bool) if not shown else flag
     if flag.dtype.kind != "b":
         # the way on for a table of the user's own too: bgs_hf.data.load reads no bare CSV

@@ -360,11 +360,15 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
     if policy.crop != spec.image_size:  # every clip refused later, told to "preprocess with the frame_policy"
         raise BGSInputError(f"frame_policy crops {policy.crop} px but the backbone takes {spec.image_size} px (the file "
                             "was edited or damaged)", path=folder / BGS_CONFIG)
+    try:  # the recorded frame policy does not fit the backbone: named as the file's fault, not a count asked for
+        spec.check_frames(policy.num_frames)
+    except ValueError as err:
+        raise BGSInputError(f"frame_policy does not fit the backbone: {err}", path=folder / BGS_CONFIG) from None
     try:
         return BGSEmbedder(backbone, spec, head, policy)
     except BGSInputError:  # already one line (a ValueError too)
         raise
-    except ValueError as err:  # the recorded frame policy does not fit the backbone (its frame check)
+    except ValueError as err:  # the recorded frame policy does not fit the backbone (its other checks)
         raise BGSInputError(f"frame_policy does not fit the backbone: {err}", path=folder / BGS_CONFIG) from None
 
 

@@ -258,12 +258,15 @@ class BackboneSpec:
 
     def check_frames(self, num_frames: int) -> None:
         """Refuse frame counts the model would silently interpolate or mis-reshape (TimeSformer, VideoMAE), or could
-        tell nothing from (one frame of a foreground stream)."""
+        tell nothing from (one frame of a foreground stream). A :class:`BGSInputError` (a ``ValueError``), as the
+        project refuses user input: a clip of 5 frames passed to ``rollout_maps`` (its forward's check) raised a bare
+        ``ValueError`` where building the model raised the same line as BGSInputError, and the attention analysis,
+        which notes a model's BGSInputError and runs the others, stopped."""
         num_frames = checked_num_frames(num_frames)  # 0 passed V-JEPA 2's tubelet check (0 is a multiple of any)
         if num_frames == 1 and getattr(self.config, "input_stream", "rgb") == "foreground":
-            raise ValueError(f"{self.name}: 1 frame per clip, but its foreground stream is each frame's difference from "
-                             "the clip's median frame, which one frame has none of (every clip embeds alike); sample 2 "
-                             "or more (train: --num_frames)")
+            raise BGSInputError(f"{self.name}: 1 frame per clip, but its foreground stream is each frame's "
+                                "difference from the clip's median frame, which one frame has none of (every clip "
+                                "embeds alike); sample 2 or more (train: --num_frames)")
         if self.fixed_frames and self.num_frames % self.tubelet_size:  # no count fits: its own ends in part of one
             self._refuse_part_tubelet(self.num_frames)
         if self.fixed_frames and num_frames != self.num_frames:
@@ -274,13 +277,14 @@ class BackboneSpec:
                 why = "its position embeddings are fixed to that count and cannot be interpolated"
                 hint = ""
             # the count to pass is named: "use its frame policy" left a user to dig it out of the config
-            raise ValueError(f"{self.name} ({self.family}) was built for {self.num_frames} frames but got "
-                             f"{num_frames}: {why}. Sample {self.num_frames} (its config's; train: --num_frames "
-                             f"{self.num_frames}, or leave it out){hint}.")
+            raise BGSInputError(f"{self.name} ({self.family}) was built for {self.num_frames} frames but got "
+                                f"{num_frames}: {why}. Sample {self.num_frames} (its config's; train: --num_frames "
+                                f"{self.num_frames}, or leave it out){hint}.")
         if 0 < num_frames < self.tubelet_size:  # V-JEPA 2's forward repeats them to fill one, without a word
-            raise ValueError(f"{self.name}: {num_frames} frame{'s' if num_frames > 1 else ''} per clip, fewer than its "
-                             f"tubelet of {self.tubelet_size} frames (a shorter input is repeated to fill one tubelet: "
-                             f"a still image, not a clip); sample a multiple of {self.tubelet_size} (train: --num_frames)")
+            raise BGSInputError(f"{self.name}: {num_frames} frame{'s' if num_frames > 1 else ''} per clip, fewer "
+                                f"than its tubelet of {self.tubelet_size} frames (a shorter input is repeated to fill "
+                                f"one tubelet: a still image, not a clip); sample a multiple of {self.tubelet_size} "
+                                "(train: --num_frames)")
         if num_frames % self.tubelet_size and self.tubelet_size > 1:
             self._refuse_part_tubelet(num_frames)
 
@@ -294,14 +298,14 @@ class BackboneSpec:
         if self.fixed_frames:  # its own count, whatever was asked: its position table holds `whole` frames' tokens
             attr = FAMILIES[self.family].frames_attr if self.family in FAMILIES else "num_frames"
             if not whole:  # a hand-edited count below one tubelet was told "set num_frames to 0", which nothing builds
-                raise ValueError(f"{self.name}: its config's {attr} ({num_frames}) is fewer than its tubelet size {t} "
-                                 f"(its patch embedding makes no token of it); set {attr} to {t} or another multiple "
-                                 f"of {t} in its config.json")
-            raise ValueError(f"{self.name}: its config's {attr} ({num_frames}) is not a multiple of its tubelet size "
-                             f"{t} ({dropped}, and its position embeddings are those of {whole} frames); set {attr} "
-                             f"to {whole} in its config.json")
-        raise ValueError(f"{self.name}: {num_frames} frames is not a multiple of tubelet size {t} ({dropped}); sample "
-                         f"{whole} or {whole + t} (train: --num_frames)")
+                raise BGSInputError(f"{self.name}: its config's {attr} ({num_frames}) is fewer than its tubelet size {t} "
+                                    f"(its patch embedding makes no token of it); set {attr} to {t} or another multiple "
+                                    f"of {t} in its config.json")
+            raise BGSInputError(f"{self.name}: its config's {attr} ({num_frames}) is not a multiple of its tubelet size "
+                                f"{t} ({dropped}, and its position embeddings are those of {whole} frames); set {attr} "
+                                f"to {whole} in its config.json")
+        raise BGSInputError(f"{self.name}: {num_frames} frames is not a multiple of tubelet size {t} ({dropped}); sample "
+                            f"{whole} or {whole + t} (train: --num_frames)")
 
     def with_interpolated_frames(self, num_frames: int) -> BackboneSpec:
         """This spec taking ``num_frames`` per clip by interpolating the checkpoint's time embeddings.
