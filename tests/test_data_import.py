@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -3223,3 +3226,102 @@ def test_a_decomposed_name_padded_otherwise_or_under_two_extensions_is_told_its_
         assert lines[1] in {f"problem: judgments.csv row 2: column 'Video2': no video 'Café 04.mp4' in {videos} "
                             f"(did you mean {known!r}? the file has another extension)" for known in nfd[1:]}, (
             flags, lines)
+
+
+#: a jsPsych study's clips, named with spaces, as its stimulus lists give them (relative to the study folder)
+JSPSYCH_CLIPS = [f"videos/clip {k:02d}.mp4" for k in range(8)]
+_JSPSYCH_HEADER = ["trial_type", "trial_index", "time_elapsed", "rt", "stimulus", "response", "task", "subject",
+                   "PROLIFIC_PID"]
+
+
+def _jspsych_export(root: Path, *, listed: Callable[[list[str]], str] | None = None) -> Path:
+    """A jsPsych trial-level export as Prolific studies download it: a browser check, instructions and a fixation row
+    before each trial (rt and response `null`), the three videos as a JSON list in `stimulus`, the answer a button
+    index in `response`, an attention check (task `catch`, a clip shown twice), a timeout, and a participant who quit
+    after three trials."""
+    import csv
+    import json
+    from itertools import combinations
+
+    listed = listed or json.dumps
+    triplets = [list(t) for t in combinations(range(len(JSPSYCH_CLIPS)), 3)]
+    triplets.insert(0, triplets.pop(triplets.index([5, 6, 7])))  # P1's first trial is a test trial
+    rows: list[list[object]] = []
+    for p, n_trials in (("P1", 8), ("P2", 8), ("P3", 3)):
+        own = [["browser-check", "", "", ""], ["instructions", 12000, "", ""]]
+        for t in range(n_trials):
+            own.append(["html-keyboard-response", "null", "+", "null", "fixation"])
+            clips = [JSPSYCH_CLIPS[i] for i in triplets[(t + 5 * int(p[1]) - 5) % len(triplets)]]
+            if t == 4:  # the attention check: the clip shown once is the odd one
+                own.append(["html-button-response", 1900, listed([clips[0], clips[1], clips[0]]), 1, "catch"])
+            elif p == "P2" and t == 6:  # no answer before the trial timed out
+                own.append(["html-button-response", "null", listed(clips), "null", "odd_one_out"])
+            else:
+                own.append(["html-button-response", 1000 + 100 * t, listed(clips), t % 3, "odd_one_out"])
+        for k, (kind, *cells) in enumerate(own):  # trial_index counts the participant's rows, time_elapsed in ms
+            cells += [""] * (4 - len(cells))
+            rows.append([kind, k, 1500 * (k + 1), *cells, p, f"{p}-prolific"])
+    path = root / "jspsych_export.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([_JSPSYCH_HEADER, *rows])
+    return path
+
+
+def test_a_jspsych_export_listing_the_videos_in_one_cell_is_one_line_saying_what_to_write(tmp_path: Path,
+                                                                                          capsys) -> None:
+    """jsPsych's `stimulus` holds a trial's three videos as one JSON list (PsychoPy writes a Python list) and
+    `response` a button index: the import listed video1, video2, video3, odd_one_out and participant missing, each
+    saying to name them with --videos-columns, which takes three columns (`--videos-columns stimulus` was refused for
+    naming one, without a word on the list); it is one line naming the column and its first row, saying what to write."""
+    videos = _videos(tmp_path, JSPSYCH_CLIPS)
+    for listed in (None, repr):
+        table, out = _jspsych_export(tmp_path, listed=listed), tmp_path / "ds"
+        assert cli(["data", "import", str(table), str(videos), str(out)]) == 1
+        lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+        assert len(lines) == 1, lines
+        first = (json.dumps if listed is None else repr)(["videos/clip 05.mp4", "videos/clip 06.mp4",
+                                                          "videos/clip 07.mp4"])
+        assert lines[0] == (
+            f"problem: jspsych_export.csv: column 'stimulus' holds each trial's three videos in one cell (row 4: "
+            f"{first!r}): data import reads them from three columns; write them in columns video1,video2,video3 (or "
+            "name yours with --videos-columns A,B,C), the odd video's file name (not a button index or key: the video "
+            "on the button or key chosen, as shown) in column 'odd_one_out', and keep only trial rows")
+        assert not out.exists()
+    # the list column named as the videos' columns: told to name three others (not to write into itself)
+    with pytest.raises(BGSInputError, match=r"column 'stimulus' holds each trial's three videos in one cell \(row 4: "
+                       r".*write them in three columns named with --videos-columns A,B,C, the odd"):
+        read_triplet_table(table, videos, columns=TripletColumns(videos=("stimulus", "task", "response"),
+                                                                 odd="response", participant="subject"))
+    assert cli(["data", "import", str(table), str(videos), str(out), "--videos-columns", "stimulus"]) == 2
+    assert re.search(r"needs three column names, got 'stimulus'.*jsPsych's stimulus\) is not read: split it into three",
+                     capsys.readouterr().err)
+
+
+def test_the_readmes_jspsych_recipe_imports_the_export_it_describes(tmp_path: Path, monkeypatch, caplog) -> None:
+    """README's pandas recipe for a jsPsych export, run as printed, gives a CSV `data import` reads with the flags the
+    README gives: the trial rows only, the timeout dropped by --skip-incomplete, each odd video the one on the button
+    chosen, the attention checks catch trials."""
+    import pandas as pd
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    recipe = re.search(r"```python\n(import json\n.*?jspsych_export\.csv.*?)```", readme, flags=re.S).group(1)
+    videos = _videos(tmp_path, JSPSYCH_CLIPS)
+    export = pd.read_csv(_jspsych_export(tmp_path), dtype=str, keep_default_na=False)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(recipe, "README.md", "exec"), {})
+    (tmp_path / "test.txt").write_text("\n".join(JSPSYCH_CLIPS[5:]) + "\n")
+    out = tmp_path / "my-ooo"
+    assert cli(["data", "import", "judgments.csv", str(videos), str(out), "--participant", "subject", "--trial",
+                "trial_index", "--rt-ms", "--skip-incomplete", "--test-videos", "test.txt"]) == 0
+    assert "skipped 1 row with an empty video1/video2/video3/odd_one_out/subject cell" in caplog.text  # the timeout
+    data = load(out)
+    answered = export[export["task"].isin(["odd_one_out", "catch"]) & (export["response"] != "null")]
+    assert len(data.judgments) == len(answered) == 8 + 7 + 3 and data.n_catch == 2
+    ids = data.clip_ids
+    for judged, (_, row) in zip(data.judgments, answered.iterrows()):
+        shown = json.loads(row["stimulus"])
+        assert [ids[judged[c]] for c in ("clip_a", "clip_b", "clip_c")] == shown
+        assert shown[judged["odd"]] == shown[int(row["response"])]
+        assert judged["participant"] == row["subject"] and judged["trial"] == int(row["trial_index"])
+        assert judged["rt_s"] == pytest.approx(int(row["rt"]) / 1000)
+        assert judged["is_catch"] == (row["task"] == "catch")

@@ -375,8 +375,11 @@ def _triplet_columns(args: argparse.Namespace):  # noqa: ANN202
 
     videos = tuple(c.strip() for c in args.videos_columns.split(","))
     if len(videos) != 3 or "" in videos:
+        # one name may be a column listing all three in a cell (jsPsych's stimulus), which no flag reads
+        listed = ("; a column listing all three in one cell (jsPsych's stimulus) is not read: split it into three"
+                  if len(videos) == 1 else "")
         raise BGSInputError(f"--videos-columns needs three column names, got {args.videos_columns!r}: the CSV's "
-                            "three video columns, comma-separated (e.g. --videos-columns left,middle,right)")
+                            f"three video columns, comma-separated (e.g. --videos-columns left,middle,right){listed}")
     return TripletColumns(videos=videos, odd=args.odd, participant=args.participant, trial=args.trial or None,
                           rt=args.rt or None, rt_unit_s=0.001 if args.rt_ms else 1.0, session=args.session or None)
 

@@ -8,6 +8,8 @@ and column, then ``write_hub`` (or ``bgs-hf data import``) freezes the result in
 
 from __future__ import annotations
 
+import ast
+import json
 import logging
 import re
 import unicodedata
@@ -601,11 +603,51 @@ class _TableColumns:
         return [*self.videos, self.odd, self.participant]
 
 
+def _three_names(cell: str) -> bool:
+    """Whether a cell is a list of three texts, as JSON (jsPsych's ``stimulus`` of a three-video trial) or as a
+    Python list (PsychoPy's)."""
+    if not cell.startswith("["):
+        return False
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            value = parse(cell)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+        return isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)
+    return False
+
+
+def _refuse_listed_videos(df: pd.DataFrame, wanted: TripletColumns, path: Path, problems: Problems) -> None:
+    """Stop with one line when a column holds each trial's three videos as one list cell (jsPsych's ``stimulus``):
+    such an export was five "column missing" lines, each saying to name the columns with --videos-columns, which
+    takes three columns and so cannot name the list. Looked for in the video columns asked for, or in every column
+    when one of them is missing. The odd one is asked for by file name: a button index or key counts positions in
+    the order the buttons were shown, which the export need not list the videos in."""
+    have = {_loose_key(c): c for c in df.columns if c != ROW}
+    named = [have.get(_loose_key(c)) for c in wanted.videos]
+    # a list column named as a video column is told to name three others, not to write into itself
+    where = ("three columns named with --videos-columns A,B,C" if None not in named else
+             f"columns {','.join(wanted.videos)} (or name yours with --videos-columns A,B,C)")
+    for col in named if None not in named else list(have.values()):
+        cells = df[col].to_numpy(dtype=object)
+        # each distinct cell once (a THINGS-sized CSV names ~2,000 videos in millions of rows), in order of first row
+        listed = [cell for cell in pd.unique(cells) if _three_names(str(cell))]
+        if not listed:
+            continue
+        first = int(np.flatnonzero(cells == listed[0])[0])
+        problems.fatal(
+            f"column {col!r} holds each trial's three videos in one cell (row {df[ROW].iloc[first]}: "
+            f"{quoted(listed[0])}): data import reads them from three columns; write them in {where}, the odd video's "
+            "file name (not a button index or key: the video on the button or key chosen, as shown) in column "
+            f"{wanted.odd!r}, and keep only trial rows", path=path)
+
+
 def _table_columns(df: pd.DataFrame, wanted: TripletColumns, path: Path, video_dir: Path,
                    problems: Problems) -> _TableColumns:
     """Find each role's column in the CSV, every missing or doubly used one reported; stops when a required one is
     missing (no row can be read without it)."""
     _refuse_the_releases_own_header(df, wanted, path, video_dir, problems)
+    _refuse_listed_videos(df, wanted, path, problems)
     found = [_header(df, c, path, problems, required=True) for c in (*wanted.videos, wanted.odd, wanted.participant)]
     if None in found:
         raise StopChecks(f"{path}: missing columns")
