@@ -856,6 +856,44 @@ def test_a_damaged_model_folder_is_one_line(tmp_path, monkeypatch, damage, match
         assert str(err.value).startswith(f"{tmp_path}: ")
 
 
+def test_a_run_on_a_hub_base_loads_from_the_cache_where_the_hub_is_unreachable_and_else_says_what_to_do(
+        tmp_path, monkeypatch, hub_cache):
+    """A run trained on ``MCG-NJU/videomae-base`` loaded on a machine without network (``HF_HUB_OFFLINE`` unset), as
+    ``--backbone`` of the same name already was: from the cache without huggingface_hub's retries, and, where the
+    cache lacks it, one line saying what to do (was: 30 s of retries, a huggingface_hub warning, then only
+    transformers' "We couldn't connect to 'https://huggingface.co' ...")."""
+    import shutil
+
+    from huggingface_hub import constants
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    from bgs_hf.models import loading, registry
+    from bgs_hf.models.registry import FAMILIES
+
+    VideoMAEModel(VideoMAEConfig(**FAMILIES["videomae"].tiny_config)).save_pretrained(tmp_path / "videomae")
+    hub_cache("MCG-NJU/videomae-base", tmp_path / "videomae")
+    run = tmp_path / "run"
+    build_embedder("MCG-NJU/videomae-base", head=HeadConfig(out_dim=8), lora=LoraSettings(r=2)).save_pretrained(str(run))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    for module in (registry, loading):  # the host does not resolve: every lookup asks the cache alone
+        monkeypatch.setattr(module, "hub_unreachable", lambda: "huggingface.co")
+    assert load_model(run).spec.name == "MCG-NJU/videomae-base"  # its cached copy
+    shutil.rmtree(constants.HF_HUB_CACHE)
+    with pytest.raises(BGSInputError) as err:
+        load_model(run)
+    assert str(err.value) == (
+        f"{run}: cannot load the base model from the Hub base MCG-NJU/videomae-base: not in the local Hugging Face "
+        "cache, and huggingface.co cannot be reached (offline?): download it where there is network (`hf download "
+        f"MCG-NJU/videomae-base --revision {'0' * 40}`) and copy the cache")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    for module in (registry, loading):
+        monkeypatch.setattr(module, "hub_unreachable", lambda: None)  # as with HF_HUB_OFFLINE set
+    with pytest.raises(BGSInputError, match=r"cache, and HF_HUB_OFFLINE is set: download it where there is network "
+                                            r"\(`hf download MCG-NJU/videomae-base --revision 0{40}`\)"):
+        load_model(run)
+
+
 def test_saved_weights_get_the_users_permissions(tmp_path):
     """safetensors writes 0600: a run in a shared folder could not be loaded by a colleague."""
     import os

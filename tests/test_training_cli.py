@@ -1812,3 +1812,49 @@ def test_a_device_flag_given_to_train_says_the_trainer_picks_the_device_not_a_fl
     assert exit_info.value.code == 2
     line = capsys.readouterr().err.splitlines()[-1]
     assert f"unrecognized arguments: {flag} cuda:1" in line and "Trainer" not in line, line
+
+
+def _videomae_of_16_frames(folder: Path) -> str:
+    """A tiny VideoMAE checkpoint built for 16 frames (as MCG-NJU/videomae-base), saved where ``folder`` says."""
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    from bgs_hf.models.registry import FAMILIES
+
+    VideoMAEModel(VideoMAEConfig(**{**FAMILIES["videomae"].tiny_config, "num_frames": 16})).save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.mark.parametrize(("backbone", "flags", "said"), [
+    ("tiny-random-vjepa2", ["--num_frames", "16"], "16 frames sampled per clip, but {clip} (a training clip) holds 8: "
+     "each frame is repeated about 2 times to fill them (more compute, no more motion); sample 8 (--num_frames 8)"),
+    ("tiny-random-timesformer", ["--num_frames", "16", "--interpolate_frames"], "16 frames sampled per clip, but "
+     "{clip} (a training clip) holds 8: each frame is repeated about 2 times to fill them (more compute, no more "
+     "motion); sample its checkpoint's own 4 (leave out --num_frames and --interpolate_frames)"),
+    (_videomae_of_16_frames, [], "16 frames sampled per clip, but {clip} (a training clip) holds 8: each frame is "
+     "repeated about 2 times to fill them (more compute, no more motion); it takes 16 frames only: use clips of 16 "
+     "frames or more"),
+    ("tiny-random-vjepa2", [], None),  # its own 4 of the clips' 8: nothing repeated, nothing said
+], ids=["vjepa2-any-count", "timesformer-interpolated", "videomae-fixed", "fewer-than-held"])
+def test_a_run_sampling_more_frames_than_its_clips_hold_says_so_and_names_a_count_that_fits(
+        socialshapes, tmp_path, caplog, backbone, flags, said):
+    """The V-JEPA 2 fpc64 checkpoint (64 frames) on 16-frame SocialShapes clips, or MCG-NJU/videomae-base (16) on
+    8-frame ones, trained on each frame repeated to fill the count, without a word: decoding repeats the nearest
+    frames (several times the compute, no more motion, and a 2-frame tubelet of one frame twice)."""
+    import logging
+
+    from bgs_hf.cli.main import main
+
+    if callable(backbone):
+        backbone = backbone(tmp_path / "videomae-16")
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.training.api"):
+        rc = main(["train", "--data", str(socialshapes), "--backbone", backbone, "--output-dir", str(tmp_path / "run"),
+                   "--max_steps", "1", "--clips_per_step", "6", "--disable_tqdm", "true", "--eval_test", "false",
+                   "--val_fraction", "0", *flags])
+    assert rc == 0
+    repeated = [r.getMessage() for r in caplog.records if "repeated" in r.getMessage()]
+    if said is None:
+        assert repeated == []
+        return
+    assert len(repeated) == 1, repeated
+    name, message = repeated[0].split(": ", 1)
+    assert name == backbone and re.sub(r"ss_\d{4}\.mp4", "{clip}", message) == said, repeated[0]

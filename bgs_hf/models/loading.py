@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from huggingface_hub import constants
 from huggingface_hub.errors import StrictDataclassError
 from peft import NoMatchingPeftModuleError
 from safetensors import SafetensorError
@@ -211,7 +212,6 @@ def _cannot_download(repo: str, err: Exception, unreachable: str | None, revisio
     beside ``runs/ss``); where the Hub cannot be asked (its host does not resolve, or ``HF_HUB_OFFLINE`` is set and
     the cache lacks the repo), what to do: it said only "LocalEntryNotFoundError", where a backbone named the same
     way was told to download it and copy the cache."""
-    from huggingface_hub import constants
     from huggingface_hub.errors import LocalEntryNotFoundError
 
     if unreachable is not None:
@@ -341,10 +341,13 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
     _check_recorded_backbone(folder, bb)  # before base_path, which reads a local base's recorded name as a path
     path = base_path(folder, bb)
     head, policy = _recorded_settings(folder, cfg)
+    # a Hub base where the Hub cannot be reached: from the cache alone (huggingface_hub retried the config for 30 s)
+    unreachable = hub_unreachable() if path is None else None
     try:
         pin = {"revision": bb["revision"]} if path is None and bb.get("revision") else {}  # the base it trained on
         config = config_class(family).from_pretrained(bb["name"] if path is None else str(path),
-                                                       trust_remote_code=trust_remote_code, **pin)
+                                                       trust_remote_code=trust_remote_code,
+                                                       local_files_only=unreachable is not None, **pin)
         spec = spec_from_dict(bb, config, path=None if path is None else str(path))
         spec.shipped_base = bool(bb.get("base_folder"))  # a save of it writes base/ again (write_bgs_files)
         if trust_remote_code:
@@ -355,8 +358,15 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
     except (SafetensorError, OSError, ValueError, EOFError, StrictDataclassError) as err:
         # damaged weights, an offline Hub base, a field of another type in base/config.json, ...
         where = "the Hub base " + bb["name"] if path is None else folder_named(path)
-        raise BGSInputError(f"cannot load the base model from {where} ({type(err).__name__}: "
-                            f"{str(err).splitlines()[0][:200] if str(err) else ''})", path=folder, whole=True) from None
+        if path is not None or not isinstance(err, OSError) or (unreachable is None and not constants.HF_HUB_OFFLINE):
+            raise BGSInputError(f"cannot load the base model from {where} ({type(err).__name__}: "
+                                f"{str(err).splitlines()[0][:200] if str(err) else ''})", path=folder,
+                                whole=True) from None
+        # what to do, as a backbone named the same way is told (it said only transformers' "couldn't connect")
+        why = f"{unreachable} cannot be reached (offline?)" if unreachable else "HF_HUB_OFFLINE is set"
+        raise BGSInputError(f"cannot load the base model from {where}: not in the local Hugging Face cache, and {why}: "
+                            f"{download_advice(bb['name'], revision=bb.get('revision'))}", path=folder,
+                            whole=True) from None
     if policy.crop != spec.image_size:  # every clip refused later, told to "preprocess with the frame_policy"
         raise BGSInputError(f"frame_policy crops {policy.crop} px but the backbone takes {spec.image_size} px (the file "
                             "was edited or damaged)", path=folder / BGS_CONFIG)
