@@ -555,13 +555,21 @@ def test_legends_sit_beside_the_data_not_on_it(tmp_path, monkeypatch):
 
 
 def test_similarity_matrices_count_clips_in_whole_numbers(tmp_path, monkeypatch):
-    """A 20-clip panel had ticks at 2.5, 7.5, 12.5 clips."""
+    """A 20-clip panel had ticks at 2.5, 7.5, 12.5 clips. (Mutation audit of weak tests: at today's panel size
+    matplotlib's own ticks of 20 clips are whole (0, 2, 4 ...), so the locator left out passed; 5- and 12-clip
+    panels get 0.5 and 1.5 steps without it.)"""
+    from bgs_hf.viz.matrices import plot_similarity_matrices
+
     figs = _report_figures(tmp_path, monkeypatch)
-    fig = figs["similarity_matrices"]
-    fig.canvas.draw()
-    for ax in fig.axes[:-1]:  # the last is the colour bar
-        for tick in list(ax.get_xticks()) + list(ax.get_yticks()):
-            assert float(tick).is_integer(), tick
+    drawn = _capture_figures(monkeypatch)
+    for n in (5, 12):
+        m = np.random.default_rng(n).random((n, n))
+        plot_similarity_matrices({"a": m, "b": m}, tmp_path / f"sim{n}.png", title="t")
+    for fig in (figs["similarity_matrices"], *drawn):
+        fig.canvas.draw()
+        for ax in fig.axes[:-1]:  # the last is the colour bar
+            for tick in list(ax.get_xticks()) + list(ax.get_yticks()):
+                assert float(tick).is_integer(), tick
 
 
 def test_other_models_take_the_unused_palette_colours_in_order_and_the_language_row_its_model():

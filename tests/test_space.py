@@ -1384,6 +1384,11 @@ def test_space_port_zero_means_a_free_port():
 
     port = _free_port("127.0.0.1")
     assert 0 < port < 65536
+    # Mutation audit of weak tests: a fixed port (7860) passed. A port held open is not free: another is given.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", port))
+        held.listen()
+        assert _free_port("127.0.0.1") != port
 
 
 @pytest.mark.parametrize("signum, status, said", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
