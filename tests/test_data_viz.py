@@ -1421,10 +1421,16 @@ def _name_figures(tmp_path, name: str) -> dict[str, object]:
         "loss curve": lambda: plot_loss_curve([1.0, 0.5], tmp_path / "loss.png", title=name),
         "contact sheet": lambda: contact_sheet(tmp_path / "sheet.png", [sample_scene(np.random.default_rng(0), config)],
                                                config, [name], n_frames=2),
+        # probes.png: a rating of the user's own is a group, named under its bars
+        "rating bars": lambda: _plot_bars({"bgs": {name: 0.3, "speed": 0.2}}, tmp_path / "probes.png", ylabel="r",
+                                          title="Ridge probes of clip ratings"),
     }
 
 
-@pytest.mark.parametrize("figure", ["fit bars", "layers", "partition", "quickstart", "loss curve", "contact sheet"])
+NAME_FIGURES = ["fit bars", "layers", "partition", "quickstart", "loss curve", "contact sheet", "rating bars"]
+
+
+@pytest.mark.parametrize("figure", NAME_FIGURES)
 @pytest.mark.parametrize("name", ["control \u2900 01", "\u6a21\u578b control"])
 def test_a_name_an_installed_font_draws_is_laid_out_in_it_with_no_raw_glyph_warning(tmp_path, caplog, figure, name):
     """A figure laid out (``tight_layout``, the legend's height) before ``save_figure`` checked its fonts measured a
@@ -1441,3 +1447,41 @@ def test_a_name_an_installed_font_draws_is_laid_out_in_it_with_no_raw_glyph_warn
         _name_figures(tmp_path, name)[figure]()
     assert [str(w.message) for w in raw if "missing from font" in str(w.message)] == []
     assert [r.getMessage() for r in caplog.records if "font" in r.getMessage()] == []
+
+
+@pytest.mark.parametrize("figure", NAME_FIGURES)
+def test_a_name_no_installed_font_draws_is_one_warning_in_every_figure_not_a_raw_warning_per_glyph(tmp_path, caplog,
+                                                                                                  figure):
+    """A name no installed font draws (Egyptian hieroglyphs here) is told once, naming it, by the figure's first
+    check; laid out outside ``glyphs_checked`` (``fig.tight_layout()`` after the legend's check: fit.png, layers.png,
+    probes.png, whose ratings of the user's own are named under their bars) it also put matplotlib's raw "Glyph ...
+    missing from font" warning per character in the user's log. The test above skips this case."""
+    import logging
+    import warnings
+
+    name = "\U00013000\U00013080 control"
+    if _has_font_for(name):
+        pytest.skip(f"an installed font draws {name!r}")
+    with warnings.catch_warnings(record=True) as raw, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        _name_figures(tmp_path, name)[figure]()
+    assert [str(w.message) for w in raw if "missing from font" in str(w.message)] == []
+    told = [r.getMessage() for r in caplog.records if "font" in r.getMessage()]
+    assert len(told) == 1 and name in told[0], told
+
+
+def test_figure_tight_layout_is_laid_out_as_matplotlibs_own():
+    """``figure.tight_layout`` (every library figure's layout) does what ``fig.tight_layout()`` does, the fonts
+    checked first: a figure whose texts all draw is laid out to the same bounds."""
+    from bgs_hf.viz.figure import subplots, tight_layout
+
+    bounds = []
+    for lay_out in (tight_layout, lambda fig: fig.tight_layout()):
+        fig, ax = subplots(figsize=(3, 2))
+        ax.set_ylabel("a long label\nover two lines")
+        ax.set_title("a title")
+        before = ax.get_position().bounds
+        lay_out(fig)
+        bounds.append(ax.get_position().bounds)
+    assert bounds[0] != before
+    assert bounds[0] == bounds[1]

@@ -835,11 +835,13 @@ def test_a_run_on_a_hub_models_cache_snapshot_is_refused_naming_the_repo_not_its
     assert commit not in message and "--include-base" in message, message
 
 
+@pytest.mark.parametrize("below", ["base", "checkpoints/step-100"])
 def test_a_run_on_a_folder_inside_a_hub_models_cache_snapshot_is_not_told_to_train_on_a_repo_path(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path, monkeypatch, below: str) -> None:
     """A run on a folder inside a snapshot (a pushed model's ``base/``) was told to "train with --backbone
     someone/videomae-k400/base", which names no Hub repo (``get_backbone_spec`` refuses it), and the folder was
-    called the snapshot of 'someone/videomae-k400/base'. Only the whole snapshot is a Hub id to train from."""
+    called the snapshot of 'someone/videomae-k400/base'. Only the whole snapshot is a Hub id to train from. A deeper
+    folder (a repo's checkpoint) is named by its whole path in the snapshot, not its last part alone."""
     from transformers import VideoMAEConfig, VideoMAEModel
 
     from bgs_hf.hub import push_run
@@ -848,7 +850,7 @@ def test_a_run_on_a_folder_inside_a_hub_models_cache_snapshot_is_not_told_to_tra
     cache = tmp_path / "hub-cache"
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
     commit = "0123456789abcdef0123456789abcdef01234567"
-    inner = cache / "models--someone--videomae-k400" / "snapshots" / commit / "base"
+    inner = cache / "models--someone--videomae-k400" / "snapshots" / commit / below
     VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
                                  num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)).save_pretrained(
         inner)
@@ -860,8 +862,10 @@ def test_a_run_on_a_folder_inside_a_hub_models_cache_snapshot_is_not_told_to_tra
         push_run(run, REPO, local_dir=tmp_path / "out")
     message = str(err.value)
     assert "--backbone someone/videomae-k400/base" not in message, message
-    assert "the folder 'base' in the Hugging Face cache's snapshot of 'someone/videomae-k400'" in message, message
+    assert f"the folder '{below}' in the Hugging Face cache's snapshot of 'someone/videomae-k400'" in message, message
     assert message.endswith("pass --include-base to publish its weights in base/, or train from a Hub id"), message
+    assert (f"the folder '{below}' in the Hugging Face cache's snapshot of 'someone/videomae-k400', a local folder to "
+            "the run, which nobody else can load") in message, message
     assert commit not in message, message
 
 

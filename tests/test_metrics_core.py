@@ -2512,6 +2512,7 @@ def test_an_is_catch_refusal_of_a_users_own_csv_says_what_to_write_not_only_to_u
         message = str(err.value)
         assert "write True/False or 1/0 in every row" in message, message
         assert "read a release or Hub-layout folder with bgs_hf.data.load" in message, message
+        assert "in every row (an empty cell is neither)" in message, message  # the NaN shown is the empty cell
 
 
 def test_an_object_is_catch_column_of_1_and_0_reads_as_the_int_column_does():
