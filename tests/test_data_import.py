@@ -1893,6 +1893,62 @@ def test_an_odd_column_naming_no_video_in_any_row_is_one_line(tmp_path: Path, ca
     assert len(problems) == 22 and str(problems[0]).startswith("judgments.csv row 1: column 'Video1': no video")
 
 
+def _answered(tmp_path: Path, answers: list[str], header: str = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,"
+              "response") -> Path:
+    """The 90 trials of ``_trials`` with a ``response`` column cycling through ``answers``."""
+    return _csv(tmp_path, [f"{row},{answers[k % len(answers)]}" for k, row in enumerate(_trials())], header)
+
+
+SAY_THE_VIDEO = ("data import reads the odd video's file name, one of the trial's three: write the video on the {} "
+                 "chosen, in the order shown (README: A jsPsych (or PsychoPy) export)")
+
+
+@pytest.mark.parametrize("answers", [["0", "1", "2"], ["3", "1", "2"], ["2.0", "0.0", "1.0"]])
+def test_an_odd_column_of_button_positions_is_one_line_saying_to_write_the_video_chosen(
+        tmp_path: Path, capsys, answers: list[str]) -> None:
+    """A jsPsych export's `response` (the button index, 0/1/2), a lab log's 1/2/3, or either written by pandas as
+    floats, given as --odd: one "no video '0' ... not by its position" line per row, 20 shown then "... and 70 more"
+    (the floats: "names no video in any row ...: is it the column you meant?"), where one line says what to change.
+    One position in every row keeps each row's hint (see the test above), and so does a column of names with a few
+    positions in it."""
+    videos, out = _videos(tmp_path), tmp_path / "ds"
+    assert cli(["data", "import", str(_answered(tmp_path, answers)), str(videos), str(out), "--odd", "response"]) == 1
+    held = ", ".join(sorted(answers, key=float))
+    assert [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")] == [
+        f"problem: judgments.csv: column 'response' holds button or key positions ({held}), not video names, in every "
+        f"row: {SAY_THE_VIDEO.format('button or key')}"]
+    assert not out.exists()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "**A jsPsych (or PsychoPy) export**" in readme  # the paragraph the line points to
+    rows = _trials()  # a few positions among names: each row's own hint, naming its three videos
+    rows[1:3] = [",".join([*r.split(",")[:5], "2", r.split(",")[6]]) for r in rows[1:3]]
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    assert [str(p).split(": ")[0] for p in problems] == ["judgments.csv row 2", "judgments.csv row 3"]
+    assert all(str(p).endswith("not by its position or column)") for p in problems)
+    one = _csv(tmp_path, [",".join([*r.split(",")[:5], "2.0", r.split(",")[6]]) for r in _trials(1)[:2]])
+    _, problems = collect_problems(one, videos)  # one position, as floats pandas writes: each row's position hint
+    assert str(problems[0]).startswith("judgments.csv row 1: column 'Odd_One_Out': no video '2.0'")
+    assert str(problems[0]).endswith("not by its position or column)")
+
+
+@pytest.mark.parametrize("answers", [["ArrowLeft", "ArrowDown", "ArrowRight"], ["arrowleft", "arrowright"],
+                                     ["left", "right", "down"], ["num_1", "num_2", "num_3"], ["j", "k", "l"]])
+def test_an_odd_column_of_key_names_is_one_line_saying_they_look_like_keys(tmp_path: Path, answers: list[str]) -> None:
+    """A key-press export's response (jsPsych's 'ArrowLeft' or 'arrowleft', PsychoPy's 'left', 'num_1', a letter key)
+    given as --odd was "names no video in any row (first: 'ArrowLeft') ...: is it the column you meant?", not a word
+    that it holds keys; a column of other short codes ('p0', numbers 1-30: the tests above) keeps that line."""
+    _, problems = collect_problems(_answered(tmp_path, answers), _videos(tmp_path), columns=TripletColumns(odd="response"))
+    named = ", ".join(f"'{a}'" for a in answers)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv: column 'response' holds key names ({named}), not video names, in every row: "
+        f"{SAY_THE_VIDEO.format('key')}; if they are no keys, is it the column you meant? (--odd)"]
+    many = [*answers, "a", "g", "h", "m", "n", "o"]  # more distinct than a trial's answer keys: no key column
+    _, problems = collect_problems(_answered(tmp_path, many), _videos(tmp_path), columns=TripletColumns(odd="response"))
+    assert [str(p) for p in problems] == [
+        f"judgments.csv: column 'response' names no video in any row (first: '{answers[0]}'), though the video "
+        "columns do: --odd names the column holding the odd video's file name; is it the column you meant?"]
+
+
 def test_an_odd_column_of_misspelt_video_names_keeps_each_rows_did_you_mean(tmp_path: Path) -> None:
     """A lab log naming the odd video without its extension ('b' for b.mp4), or in another case, is the right --odd
     column misspelt: it was "column 'Odd_One_Out' names no video in any row ...: is it the column you meant?", one

@@ -166,9 +166,14 @@ class LostVideos:
                        first_few([quoted(n) for n in names]))
 
 
+#: an odd cell that is a position, 0-based (jsPsych's button index) or 1-based (a lab log's, a number key), written
+#: as a float ('2.0') too, as pandas writes a column of numbers holding an empty cell (a timeout)
+_POSITION = re.compile(r"[0-3](\.0+)?")
+
+
 def _names_a_position(name: str, video_columns: list[str]) -> bool:
     """An odd cell naming a position (1-3) or a video column ('Video3'), as many lab logs record the answer."""
-    return name in ("0", "1", "2", "3") or _loose_key(name) in {_loose_key(c) for c in video_columns}
+    return bool(_POSITION.fullmatch(name)) or _loose_key(name) in {_loose_key(c) for c in video_columns}
 
 
 def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
@@ -733,13 +738,30 @@ def _refuse_numbered_videos(df: pd.DataFrame, cols: _TableColumns, files: dict[s
                    f"in {video_dir} is named so: data import reads video file names{instead}", path=path)
 
 
+#: a key's name as jsPsych (``event.key``: 'ArrowLeft', or 'arrowleft' lowercased) and PsychoPy ('left', 'space',
+#: 'num_1') record a key press, as ``_loose_key``; a single character ('f', 'j') is a key too
+_KEY_NAME = re.compile(r"arrow(left|right|up|down)|left|right|up|down|space(bar)?|enter|return|tab|(num|numpad|kp)\d"
+                       r"|[lr]?(shift|ctrl|alt)")
+#: at most this many distinct keys make an odd column a key column: three answers, their other case, a stray one
+_MOST_KEYS = 6
+_SAY_THE_VIDEO = ("data import reads the odd video's file name, one of the trial's three: write the video on the "
+                  "{what} chosen, in the order shown (README: A jsPsych (or PsychoPy) export)")
+
+
+def _is_key(cell: str) -> bool:
+    """Whether an odd cell reads as the name of a key pressed ('ArrowLeft', 'f', 'space'), not a video's."""
+    return len(cell) == 1 or bool(_KEY_NAME.fullmatch(_loose_key(cell)))
+
+
 def _refuse_unknown_odd_column(df: pd.DataFrame, cols: _TableColumns, files: dict[str, str], path: Path,
                                problems: Problems) -> None:
     """Stop with one line when the odd column names no video in any row while the video columns do: a wrong --odd
-    (the release's `token`, 'p1') was "no video 'p1'" once per trial, 49,485 lines. Positions or column names get
-    each row's own hint instead (it names the row's three videos), and so do names that are a file's in another
-    case, extension or folder (odd videos written without '.mp4': the column is right, its names misspelt); a wrong
-    VIDEOS misses every column alike."""
+    (the release's `token`, 'p1') was "no video 'p1'" once per trial, 49,485 lines. Names that are a file's in another
+    case, extension or folder get each row's own did-you-mean (odd videos written without '.mp4': the column is right,
+    its names misspelt); a wrong VIDEOS misses every column alike. Several positions (a button index, 0/1/2) or a few
+    key names (a key pressed, 'ArrowLeft') are a response column, told so in one line where it was a line per row (20
+    shown) or "is it the column you meant?"; one position in every row (or a column's name) keeps each row's hint,
+    which names the row's three videos."""
     same_file = _did_you_mean(files)
 
     def is_file(cell: object) -> bool:  # a name as written first: the names are resolved once, by _resolve_names
@@ -748,12 +770,22 @@ def _refuse_unknown_odd_column(df: pd.DataFrame, cols: _TableColumns, files: dic
     def misspelt_file(cell: object) -> bool:  # the column is right: each row's did-you-mean says how to fix it
         return bool(same_file(nfc_name(table_path(str(cell)).as_posix())))
 
-    odd_cells = [c for c in pd.unique(df[cols.odd].to_numpy(dtype=object)) if c != ""]
+    odd_cells = [str(c) for c in pd.unique(df[cols.odd].to_numpy(dtype=object)) if c != ""]
     video_cells = set(pd.unique(df[cols.videos].to_numpy(dtype=object).ravel()))
     if (not odd_cells or any(map(is_file, odd_cells)) or any(map(misspelt_file, odd_cells))
             or video_cells.intersection(odd_cells)  # lost videos, maybe
-            or all(_names_a_position(c, cols.videos) for c in odd_cells) or not any(map(is_file, video_cells))):
+            or not any(map(is_file, video_cells))):
         return
+    if all(_POSITION.fullmatch(c) for c in odd_cells) and len(odd_cells) > 1:
+        held = ", ".join(sorted(odd_cells, key=float))
+        problems.fatal(f"column {cols.odd!r} holds button or key positions ({held}), not video names, in every row: "
+                       + _SAY_THE_VIDEO.format(what="button or key"), path=path)
+    if all(_names_a_position(c, cols.videos) for c in odd_cells):
+        return
+    if len(odd_cells) <= _MOST_KEYS and all(map(_is_key, odd_cells)):
+        problems.fatal(f"column {cols.odd!r} holds key names ({', '.join(map(quoted, odd_cells))}), not video names, "
+                       f"in every row: {_SAY_THE_VIDEO.format(what='key')}; if they are no keys, is it the column you "
+                       "meant? (--odd)", path=path)
     problems.fatal(f"column {cols.odd!r} names no video in any row (first: {quoted(odd_cells[0])}), though the video "
                    "columns do: --odd names the column holding the odd video's file name; is it the column you meant?",
                    path=path)
