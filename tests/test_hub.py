@@ -1002,6 +1002,31 @@ def test_a_pushed_model_with_its_base_trained_further_and_saved_again_keeps_its_
     assert row in second
 
 
+def test_a_model_of_a_local_base_it_does_not_ship_is_saved_again_without_a_copy_of_that_base(tmp_path: Path) -> None:
+    """Only a base read from a saved model's ``base/`` is written again: a model trained on a local base folder (still
+    there) and loaded from its run folder, saved again, records that folder as before and copies no ``base/`` (a
+    full-size base per checkpoint, the record pointing at the copy instead of the folder it was trained on)."""
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    import bgs_hf
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    base_dir = tmp_path / "my-videomae"
+    torch.manual_seed(0)
+    VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
+                                 num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)).save_pretrained(
+        base_dir)
+    run, again = tmp_path / "run", tmp_path / "again"
+    build_embedder(str(base_dir), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4)).save_pretrained(str(run))
+    model = bgs_hf.load_model(run, is_trainable=True)
+    model.save_pretrained(str(again))
+    for folder in (run, again):
+        bb = json.loads((folder / "bgs_config.json").read_text())["backbone"]
+        assert (bb["name"], bb["source"], bb["base_folder"]) == (str(base_dir), "local", None)
+        assert not (folder / "base").exists()
+    assert not model.spec.shipped_base
+
+
 def test_a_run_whose_local_base_was_replaced_is_published_with_a_warning_and_the_base_it_trained_on_recorded(
         tmp_path: Path, caplog) -> None:
     """``--include-base`` publishes the local base folder as it is now: one replaced since training by another

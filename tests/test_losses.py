@@ -1397,3 +1397,47 @@ def test_a_loss_of_non_finite_embeddings_without_a_gradient_names_their_rows_onc
         emb[3:5] = 1.0
         assert torch.isfinite(_EVERY_LOSS[name](emb.clone()))
     assert len([r for r in caplog.records if r.name.startswith("bgs_hf.losses")]) == 1
+
+
+def test_bgs_loss_with_no_term_to_take_names_the_non_finite_rows_itself(caplog):
+    """BGSLoss with no triplet and fewer than 3 pairs calls no term: its loss is the zero that keeps the graph, NaN of
+    NaN embeddings. Only BGSLoss's own check (of its output's ``loss``) can say which rows, and it says it once."""
+    emb = torch.randn(6, 8, generator=torch.Generator().manual_seed(0))
+    emb[2, 0] = float("nan")
+    with caplog.at_level("WARNING", logger="bgs_hf.losses"), torch.no_grad():
+        out = BGSLoss()(emb, None, None, None, None)
+    assert torch.isnan(out.loss) and out.n_triplets == out.n_pairs == 0
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("bgs_hf.losses")]
+    assert len(said) == 1 and said[0].startswith("BGSLoss is nan: 1 of 6 embedding rows") and "(row 2)" in said[0], said
+
+
+@pytest.mark.parametrize("name", sorted(n for n in _EVERY_LOSS if not n.startswith("bgs")))
+def test_a_finite_loss_beside_a_non_finite_row_no_term_reads_says_nothing(name, caplog):
+    """The rows are named only when the loss is not finite: a NaN row no triplet or pair reads leaves a term's loss
+    finite, and that loss is given without a warning (nor a copy of the embeddings to the host). (BGSLoss's is NaN
+    there: its graph-keeping zero sums every row.)"""
+    emb = torch.randn(7, 8, generator=torch.Generator().manual_seed(0))
+    emb[6] = float("nan")  # row 6: in no triplet (_TRIP) and no pair (_PAIRS)
+    with caplog.at_level("WARNING", logger="bgs_hf.losses"), torch.no_grad():
+        assert torch.isfinite(_EVERY_LOSS[name](emb))
+    assert not [r for r in caplog.records if r.name.startswith("bgs_hf.losses")]
+
+
+@pytest.mark.skipif(not hasattr(torch, "compiler") or not hasattr(torch.compiler, "reset"), reason="no torch.compile")
+def test_a_compiled_loss_used_for_training_then_without_a_gradient_gives_nan_without_reading_it(caplog):
+    """``torch.compile(loss)`` called first on embeddings that need a gradient (a training step), then under
+    ``torch.no_grad`` on NaN embeddings: dynamo ran the code after the forward's graph break eagerly (it had compiled
+    to nothing), ``is_compiling()`` read there was False, and the check imported ``bgs_hf.metrics`` under dynamo (an
+    InternalTorchDynamoError from scipy) or read the loss on the host inside the compiled call. It returns NaN and,
+    as documented, says nothing under torch.compile."""
+    torch.compiler.reset()
+    try:
+        loss = torch.compile(TripletMarginLoss(), backend="eager")
+        emb = torch.randn(6, 8, generator=torch.Generator().manual_seed(0))
+        assert torch.isfinite(loss(emb.clone().requires_grad_(True), _TRIP, _ODD))
+        emb[1, 0] = float("nan")
+        with caplog.at_level("WARNING", logger="bgs_hf.losses"), torch.no_grad():
+            assert torch.isnan(loss(emb, _TRIP, _ODD))
+        assert not [r for r in caplog.records if r.name.startswith("bgs_hf.losses")]
+    finally:
+        torch.compiler.reset()

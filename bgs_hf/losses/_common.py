@@ -223,13 +223,19 @@ def says_non_finite(forward: _Forward) -> _Forward:
     is taken (under ``torch.no_grad``, or of embeddings that need none): a direct call on a diverged model's
     embeddings returned NaN without a word. A loss that takes a gradient is not read, so no training step pays a
     device sync for it (the BGSTrainer reads its own loss and names the rows); nor under torch.compile or CUDA graph
-    capture. Said once per ``emb`` tensor: BGSLoss and its terms, or a second call, do not say it again."""
+    capture. Said once per ``emb`` tensor: BGSLoss and its terms, or a second call, do not say it again.
+
+    Whether it is compiled is read before the forward, in the frame dynamo traces: the forward breaks the graph
+    (``as_index``'s bounds check), leaving the rest to a resume function that dynamo may run eagerly (after a call
+    that took a gradient); read there, ``is_compiling()`` was False and a later no-gradient call of non-finite
+    embeddings imported ``bgs_hf.metrics`` under dynamo (an ``InternalTorchDynamoError`` from scipy), not NaN."""
 
     @functools.wraps(forward)
     def checked(self: torch.nn.Module, emb: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        compiling = torch.compiler.is_compiling()
         out = forward(self, emb, *args, **kwargs)
         loss = getattr(out, "loss", out)  # BGSLoss's BGSLossOutput, or a term's scalar
-        if (isinstance(loss, torch.Tensor) and not loss.requires_grad and not torch.compiler.is_compiling()
+        if (isinstance(loss, torch.Tensor) and not loss.requires_grad and not compiling
                 and not (loss.is_cuda and torch.cuda.is_current_stream_capturing())
                 and not bool(torch.isfinite(loss).all())):
             from bgs_hf.metrics.similarity import non_finite_rows, rows_said  # only once a loss is not finite
