@@ -666,13 +666,15 @@ def test_load_names_the_annotation_row_of_a_bad_split_label(release, tmp_path):
 
 
 def _hub_folder(root: Path, clip_files: dict[str, list[str]], judgments: np.ndarray, *,
-                participants: list[str] | None = None, fmt: str = "parquet") -> Path:
+                participants: list[str] | None = None, fmt: str = "parquet",
+                clip_columns: dict[str, list[str]] | None = None) -> Path:
     """A minimal Hub-layout folder: ``clip_files`` split name -> clip ids, judgments as row positions, its tables
-    written as ``fmt`` (``parquet`` or ``csv``, as users publish them)."""
+    written as ``fmt`` (``parquet`` or ``csv``, as users publish them); ``clip_columns`` adds columns to a single
+    clip file."""
     (root / "clips").mkdir(parents=True)
     (root / "judgments").mkdir()
     for split, ids in clip_files.items():
-        getattr(pd.DataFrame({"clip_id": ids}), f"to_{fmt}")(root / "clips" / f"{split}.{fmt}", index=False)
+        getattr(pd.DataFrame({"clip_id": ids, **(clip_columns or {})}), f"to_{fmt}")(root / "clips" / f"{split}.{fmt}", index=False)
     participants = participants or [f"p{i % 6}" for i in range(len(judgments))]
     getattr(pd.DataFrame({"clip_a": judgments[:, 0], "clip_b": judgments[:, 1], "clip_c": judgments[:, 2],
                           "odd": np.zeros(len(judgments), int), "participant": participants}),
@@ -2483,3 +2485,52 @@ def test_a_dataset_pages_address_given_for_data_names_the_id_to_pass(tmp_path, m
     for command in (["data", "validate", page], ["train", "--data", page, "--output-dir", str(tmp_path / "run")]):
         assert cli(command) == 2, command
         assert capsys.readouterr().err == f"error: {line}\n", command
+
+
+def _clips_in(data, split: str) -> list[str]:
+    return sorted(data.clip_ids[i] for i in data.splits[split])
+
+
+def test_a_hub_validation_file_without_a_test_file_stays_validation(tmp_path, caplog):
+    """Train and validation files without a test file: the test clips were drawn from every clip and validation
+    carved again, so 3 of the publisher's 4 validation clips were trained on (a warning said only "drawn at
+    random"). The validation clips stay validation, test is drawn from the train file's clips alone, and an export
+    (read back by `bgs_hf.data.load` or `datasets.load_dataset`) keeps both."""
+    val = ["c16", "c17", "c18", "c19"]
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)], "validation": val}, _judgments(20))
+    for seed in (0, 1, 2):
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            data = load(folder, seed=seed)
+        assert _clips_in(data, "val") == val, seed
+        assert not set(_clips_in(data, "train")) & set(val) and not set(_clips_in(data, "test")) & set(val)
+        assert len(data.splits["test"]) == 3  # 0.2 of the 16 train clips
+        assert "the test clips are drawn at random (seeded) from the 16 train clips, and the 4 validation clips " \
+               "stay validation" in caplog.text
+    out = write_hub(data, tmp_path / "out")
+    back = load(out, seed=seed)
+    for k in ("train", "val", "test"):
+        np.testing.assert_array_equal(data.splits[k], back.splits[k])
+    clips = datasets.load_dataset(str(out), "clips")["train"]
+    assert sorted(c for c, s in zip(clips["clip_id"], clips["stimulus_set"]) if s == "val") == val
+    caplog.clear()
+    with caplog.at_level("WARNING"):  # a split it cannot read: all drawn, and the warning says validation is too
+        load(_hub_folder(tmp_path / "h", {"train": [f"c{i}" for i in range(12)], "holdout": ["c12", "c13", "c14", "c15"],
+                                          "validation": val}, _judgments(20)))
+    assert "the validation split's clips are drawn with the rest (name holdout train or test" in caplog.text
+
+
+def test_a_split_column_names_the_clips_splits(tmp_path, caplog):
+    """A clips table labelling its clips in a `split` column (the Hub's habit) instead of `stimulus_set`: the column
+    was not read, the test clips were drawn and validation carved at random, so the publisher's validation and test
+    clips were trained on. It is read as stimulus_set where every clip has a split name; anything else stays unread."""
+    ids = [f"c{i}" for i in range(20)]
+    labels = ["train"] * 12 + ["test"] * 4 + ["validation"] * 4
+    with caplog.at_level("WARNING"):
+        data = load(_hub_folder(tmp_path / "d", {"train": ids}, _judgments(20), clip_columns={"split": labels}))
+    assert _clips_in(data, "val") == ids[16:] and _clips_in(data, "test") == ids[12:16]
+    assert "not read" not in caplog.text
+    other = ["left", "right"] * 10
+    with caplog.at_level("WARNING"):
+        load(_hub_folder(tmp_path / "o", {"train": ids}, _judgments(20), clip_columns={"split": other}))
+    assert "column 'split' is not read" in caplog.text

@@ -46,7 +46,7 @@ from bgs_hf.data.checks import (
     to_ints,
 )
 from bgs_hf.data.container import OddOneOutData
-from bgs_hf.data.splits import STIMULUS_SET_ALIASES, SplitConfig
+from bgs_hf.data.splits import STIMULUS_SET_ALIASES, SplitConfig, seeded_test
 from bgs_hf.errors import LOCAL_DIR_RECORDS, BGSInputError, downloaded_commit, hub_snapshot
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, RELEASE_URL
 
@@ -736,27 +736,29 @@ def read_hub(
     # the Hub cache's snapshot of a dataset by its repo id: its folder's name is a commit hash
     snapshot = hub_snapshot(folder.resolve(), "dataset")
     name = front.get("pretty_name") or name or (snapshot[0] if snapshot and not snapshot[2] else folder.resolve().name)
-    clips, missing = _read_clips(folder, problems)
+    split_config = split_config or SplitConfig()
+    clips, missing = _read_clips(folder, problems, split_config)
     judgments = _read_judgments(folder, clips["clip_id"].astype(str).tolist(), problems)
     # an import's provenance, so a re-publish's card says it again
     meta = {"source": "hub", "folder": str(folder.resolve()), "videos_missing": missing, **imported_meta(front)}
     return finish(clips, judgments, name=name, root=folder.resolve(), meta=meta,
-                  split_config=split_config or SplitConfig(), stimulus_path=folder / "clips",
+                  split_config=split_config, stimulus_path=folder / "clips",
                   problems=problems)
 
 
-def _read_clips(folder: Path, problems: Problems) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+def _read_clips(folder: Path, problems: Problems,
+                split_config: SplitConfig) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """The ``clips`` config with every column ``finish`` reads, and the (row, clip_id, path) of each video it names
     that is not there (a warning, not a problem: the judgments still load without their videos)."""
     where = folder / "clips"
-    clips = _load_config(folder, "clips", problems)
+    clips = _split_column_as_stimulus_set(_load_config(folder, "clips", problems), where)
     _warn_unread_columns(clips, (*CLIP_COLUMNS, "rating_<attr>"), where)
     _require(clips, ("clip_id",), where, problems)
     dup = clips["clip_id"].duplicated().to_numpy()
     problems.add_rows(where, clips[ROW].to_numpy()[dup], (f"clip_id {v!r} appears twice" for v in clips["clip_id"][dup]))
     _check_integer_ids(clips, where)
     if "stimulus_set" not in clips.columns:
-        _stimulus_set_from_hub_splits(clips, where)
+        _stimulus_set_from_hub_splits(clips, where, split_config)
     for col in ("video", "captions", "stimulus_set"):
         if col not in clips.columns:
             clips[col] = None
@@ -783,21 +785,51 @@ def _warn_unread_columns(df: pd.DataFrame, layout: tuple[str, ...], where: Path)
                        agree(len(unread), "is", "are"), ", ".join(layout), agree(len(unread), "it", "them"))
 
 
-def _stimulus_set_from_hub_splits(clips: pd.DataFrame, where: Path) -> None:
-    """A publisher who split the clips config into Hub splits (train/test files) named its train/test clips: those
-    become ``stimulus_set``, not a seeded random draw. Splits that name no test clip are said, then drawn."""
+#: the column a publisher following the Hub's habit names its clips' splits in (the layout's is ``stimulus_set``)
+SPLIT_COLUMN = "split"
+
+
+def _split_column_as_stimulus_set(clips: pd.DataFrame, where: Path) -> pd.DataFrame:
+    """A ``split`` column labelling every clip train/validation/test, where ``stimulus_set`` is absent, read as
+    ``stimulus_set``: it was an unread column, the test clips a seeded draw and its validation clips trained on."""
+    if "stimulus_set" in clips.columns or SPLIT_COLUMN not in clips.columns:
+        return clips
+    labels = clips[SPLIT_COLUMN]
+    if not all(isinstance(v, str) and v.strip().lower() in STIMULUS_SET_ALIASES for v in labels):
+        return clips  # something else, or labels with gaps: left unread, and the warning names it
+    logger.info("%s: column %r read as stimulus_set (%s)", where, SPLIT_COLUMN, ", ".join(sorted(set(labels))))
+    return clips.rename(columns={SPLIT_COLUMN: "stimulus_set"})
+
+
+def _stimulus_set_from_hub_splits(clips: pd.DataFrame, where: Path, split_config: SplitConfig) -> None:
+    """A publisher who split the clips config into Hub splits (train/validation/test files) named its clips' splits:
+    those become ``stimulus_set``, not a seeded random draw. Train and validation files without a test file keep
+    their validation clips, and the test clips are drawn from the train file's (``split_config``'s seeded draw): the
+    whole config was drawn, so most of the publisher's validation clips were trained on. Splits that cannot be read
+    are said, then drawn."""
     hub_splits = sorted(clips[HF_SPLIT].unique())
     if len(hub_splits) < 2:
         return
     known = [STIMULUS_SET_ALIASES.get(str(v).lower()) for v in hub_splits]
-    if None not in known and "test" in known:  # train + validation alone would leave no test clip
+    if None not in known and "test" in known:
         logger.info("%s: clip splits from the config's Hub splits (%s)", where, ", ".join(hub_splits))
         clips["stimulus_set"] = clips[HF_SPLIT]
         return
     unknown = [str(s) for s, k in zip(hub_splits, known, strict=True) if k is None]
+    named = clips[HF_SPLIT].map(lambda v: STIMULUS_SET_ALIASES.get(str(v).lower())).to_numpy(dtype=object)
+    if not unknown and "train" in known:  # train + validation: the commonest layout, and no test clip in it
+        train = np.flatnonzero(named == "train")
+        named[train[seeded_test(len(train), split_config)]] = "test"
+        clips["stimulus_set"] = named
+        logger.warning("%s: Hub splits %s name no test split; the test clips are drawn at random (seeded) from the "
+                       "%s, and the %s stay validation", where, ", ".join(map(str, hub_splits)),
+                       count(len(train), "train clip"), count(int((named == "val").sum()), "validation clip"))
+        return
     why = f"include {', '.join(unknown)}, not one of train/validation/test" if unknown else "name no test split"
-    logger.warning("%s: Hub splits %s %s; the test clips are drawn at random (seeded)",
-                   where, ", ".join(map(str, hub_splits)), why)
+    also = (f"; the validation split's clips are drawn with the rest (name {', '.join(unknown)} train or test to "
+            "keep them validation)") if "val" in known and unknown else ""
+    logger.warning("%s: Hub splits %s %s; the test clips are drawn at random (seeded)%s",
+                   where, ", ".join(map(str, hub_splits)), why, also)
 
 
 def _video_files(clips: pd.DataFrame, folder: Path, where: Path,

@@ -169,14 +169,18 @@ def _labelled_or_drawn(
     if not missing:
         arr = np.asarray(labels, dtype=object)
         return np.flatnonzero(arr == "train"), np.flatnonzero(arr == "val"), np.flatnonzero(arr == "test")
-    rng = np.random.default_rng(cfg.seed if cfg.split_seed is None else cfg.split_seed)
-    order = rng.permutation(n)
-    n_test = int(round(cfg.test_fraction * n))
-    test = np.sort(order[:n_test])
-    train = np.sort(order[n_test:])
+    test = seeded_test(n, cfg)
+    train = np.setdiff1d(np.arange(n), test)
     # said by the caller, which knows whether the draw is a stand-in for missing labels or an import's to store
     logger.debug("seeded split, %d train / %d test clips", len(train), len(test))
     return train, np.empty(0, dtype=np.int64), test
+
+
+def seeded_test(n: int, cfg: SplitConfig) -> np.ndarray:
+    """The test positions of ``n`` clips (sorted) a seeded draw takes: ``split_seed`` (else ``seed``) and
+    ``test_fraction``. One draw for unlabelled clips and for a Hub layout whose splits name no test clip."""
+    rng = np.random.default_rng(cfg.seed if cfg.split_seed is None else cfg.split_seed)
+    return np.sort(rng.permutation(n)[: int(round(cfg.test_fraction * n))])
 
 
 def carve_val(train: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
