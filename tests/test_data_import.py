@@ -694,6 +694,27 @@ def test_a_windows_path_in_a_problem_line_is_shown_as_typed_not_with_doubled_bac
         assert quoted(unambiguous) == repr(unambiguous)
 
 
+def test_a_windows_name_in_a_did_you_mean_or_a_missing_video_line_is_shown_as_typed():
+    """``did_you_mean`` (a folder's sibling, on Windows ``runs\\demo\\bgs``), ``require_videos``' first clip (a release
+    written on Windows names ``sub\\a.mp4``) and ``data validate``'s missing video quote the name as typed
+    (``quoted``), not with ``repr``'s doubled backslashes, as the problem lines do."""
+    from types import SimpleNamespace
+
+    from bgs_hf._format import did_you_mean
+    from bgs_hf.data.checks import Problems
+    from bgs_hf.data.validate import check_videos, require_videos
+
+    assert did_you_mean("runs\\demo\\bgz", ["runs\\demo\\bgs", "runs\\other"]) == " (did you mean 'runs\\demo\\bgs'?)"
+    data = SimpleNamespace(clips={"video": [None, "/v/b.mp4"]}, clip_ids=["sub\\a.mp4", "b.mp4"], root=None)
+    with pytest.raises(BGSInputError) as err:
+        require_videos(data, [0, 1], "to embed")
+    assert "(first: 'sub\\a.mp4');" in str(err.value), str(err.value)
+    missing = SimpleNamespace(meta={"videos_missing": [(3, "sub\\a", "sub\\a.mp4")]}, root=None)
+    problems = Problems(collect=True)
+    check_videos(missing, problems, decode=False)
+    assert [p.detail for p in problems.items] == ["clip 'sub\\a': video 'sub\\a.mp4' missing"]
+
+
 def test_import_points_to_the_same_video_under_another_extension_or_folder(tmp_path: Path, capsys) -> None:
     """'Clip 06.mp4' beside 'Clip 06.mov' was guessed to be 'Clip 08.mp4' (another clip), and 'x.mp4' for
     'sub/dir/x.mp4' a spelling-alike; the hint names the file the lab meant."""

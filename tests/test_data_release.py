@@ -731,6 +731,28 @@ def test_stats_count_valid_judgments_the_carve_out_seed_and_the_majority_over_ev
     assert s["val_carve_out"]["seed"] == 4 and "(seed 4)" in format_stats(s)
 
 
+def test_a_release_written_on_windows_names_its_videos_as_typed_in_problem_lines(tmp_path):
+    """A release whose tables were written on Windows names ``sub\\z.mp4`` or ``..\\up.mp4``: its problem lines quote
+    them as typed (``quoted``), not with ``repr``'s doubled backslashes, as the Hub layout's and ``data import``'s do."""
+    from bgs_hf.data.testing import ReleaseTables
+
+    names = [f"v{i}.mp4" for i in range(6)]
+    triplets = pd.DataFrame([("p1", "s", 0, 0, 1, 2, 0, 2.0), ("p1", "s", 1, 3, 4, 5, 3, 2.0)],
+                            columns=["participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name",
+                                     "choice", "response_time"])
+    annotations = pd.DataFrame({"video_name": names, "stimulus_set": ["test"] * 3 + ["train"] * 3})
+    unknown = ReleaseTables(mapping=pd.DataFrame({"index": range(6), "video_name": names}), captions=None,
+                            annotations=pd.concat([annotations, pd.DataFrame({"video_name": ["sub\\z.mp4"],
+                                                                              "stimulus_set": ["train"]})]),
+                            triplets=triplets)
+    with pytest.raises(BGSInputError, match=r"video_name 'sub\\z\.mp4' not in"):
+        load(write_release(unknown, tmp_path / "unknown"))
+    escaping = ReleaseTables(mapping=pd.DataFrame({"index": range(7), "video_name": [*names, "..\\up.mp4"]}),
+                             annotations=annotations, captions=None, triplets=triplets)
+    with pytest.raises(BGSInputError, match=r"video_name '\.\.\\up\.mp4' must be a file name inside"):
+        load(write_release(escaping, tmp_path / "escaping"))
+
+
 def test_require_videos_counts_each_clip_once_and_names_the_lowest_missing_one():
     """Mutation audit (second pass): counting a clip asked for twice twice ("3 of the 5 clips"), and naming the last
     missing clip as the first, passed the suite (its callers asked for distinct clips, all missing). By hand: clips

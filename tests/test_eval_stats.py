@@ -3642,3 +3642,25 @@ def test_a_clip_name_with_a_lone_backtick_before_a_notes_code_span_keeps_both_as
             found = [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", md_parser.render(md))]
             assert want in found, (clip, md)
             assert f"<p>{want.replace('<em>', '').replace('</em>', '')}</p>" in page, page  # the HTML has no italics
+
+
+def test_two_clip_names_with_lone_backticks_in_one_note_keep_both_as_written(tmp_path):
+    """A note listing two clips each named with a lone backtick (``a`b.mp4, c`.mp4``, ``my `b.mp4, c`d.mp4``): the
+    first name's backtick was paired with the second's, showing the text between as code. Each guard of
+    ``MD_CODE_SPAN`` holds one apart (an opening backtick after a letter, a closing one before a letter, an opening one
+    before a space); the note's own span stays code, in the markdown and the HTML report alike."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from bgs_hf.eval.report import render
+
+    md_parser = MarkdownIt("commonmark").enable("table")
+    for first, second in (("a`b.mp4", "c`.mp4"), ("my `b.mp4", "c`d.mp4"), ("my ` b.mp4", "c`.mp4")):
+        for names in (f"{first}, {second}", f"'{first}', '{second}'"):
+            note = f"attention: not run for {names} (`--seed` drew no mask)."
+            want = f"attention: not run for {names} (<code>--seed</code> drew no mask)."
+            md, page = render([("S", [("text", note)])], tmp_path, "t")
+            assert want in [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", md_parser.render(md))], md
+            assert want in [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", page)], page

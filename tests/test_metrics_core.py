@@ -2539,6 +2539,27 @@ def test_an_object_is_catch_column_of_1_and_0_reads_as_the_int_column_does():
             human_similarity(table, None, 4)
 
 
+def test_an_object_is_catch_column_of_text_0_and_1_is_refused_and_float_flags_are_read():
+    """Text "0"/"1" in an object ``is_catch`` column is no flag: read as truthy, "0" would drop every row as a catch
+    trial without a word, so it is refused, named as written. Floats 1.0/0.0 (a column that was float beside ints or
+    True/False) are the flags they equal, as in a float column."""
+    import pandas as pd
+
+    extra_idx, extra_odd = np.array([[1, 2, 3], [3, 2, 0]]), np.array([0, 1])
+    df = pd.DataFrame({"clip_a": [*IDX[:, 0], *extra_idx[:, 0]], "clip_b": [*IDX[:, 1], *extra_idx[:, 1]],
+                       "clip_c": [*IDX[:, 2], *extra_idx[:, 2]], "odd": [*ODD, *extra_odd]})
+    for text in ("0", "1"):
+        table = df.assign(is_catch=pd.Series([0, 0, 0, 1, text], dtype=object))
+        with pytest.raises(BGSInputError, match=rf"is_catch must hold True/False \(or 1/0\), got \['{text}'\] "
+                                                r"\(object\)"):
+            human_similarity(table, None, 4)
+    want = human_similarity(IDX, ODD, 4)
+    table = df.assign(is_catch=pd.Series([0.0, np.float64(0.0), False, 1.0, np.float32(1.0)], dtype=object))
+    got = human_similarity(table, None, 4)
+    np.testing.assert_array_equal(got.n, want.n)
+    np.testing.assert_array_equal(got.k, want.k)
+
+
 def test_repeat_agreement_keys_distinct_triplets_of_ids_past_2_million_apart_as_small_ids_do():
     """Past 2 million (a·N² + b·N + c past int64) the key is rebuilt over the clips numbered 0..D-1 and their (a, b)
     pairs numbered 0..P-1: each part must keep the triplets apart, or two triplets read as one repeated. Here

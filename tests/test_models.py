@@ -2892,6 +2892,20 @@ def test_a_foreground_backbone_refuses_one_frame_per_clip(tmp_path):
     get_backbone_spec("tiny-random-bgs_conv3d").check_frames(1)  # an RGB stream: one frame is an image
 
 
+def test_a_foreground_backbone_called_directly_on_one_frame_refuses_it_as_bad_input(tmp_path):
+    """The foreground stream's one-frame refusal is :class:`BGSInputError` from a directly called forward too, as
+    every other frame refusal of ``check_frames`` (the attention analysis and the CLI note that type as the user's
+    input, a bare ``ValueError`` as a fault)."""
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+
+    config = BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=2, image_size=16, input_stream="foreground",
+                             foreground_max_shift=0, foreground_border=1)
+    BGSConv3dModel(config).save_pretrained(tmp_path)
+    model = build_embedder(str(tmp_path), lora=None, head=None).eval()
+    with pytest.raises(BGSInputError, match="1 frame per clip, but its foreground stream"), torch.no_grad():
+        model(torch.randn(1, 1, 3, 16, 16))
+
+
 def test_lora_targets_that_match_a_whole_block_say_so_not_that_they_match_nothing():
     """``encoder\\.layer\\.0\\.attention`` (or ``.*``) matches an attention block, which peft cannot wrap; the line said
     the targets "match no module", followed by the first line of the block's repr."""
