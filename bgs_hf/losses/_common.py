@@ -17,17 +17,19 @@ logger = logging.getLogger(__name__)
 _Forward = TypeVar("_Forward", bound=Callable[..., Any])
 
 
-def real_tensor(x: Any, device: torch.device, name: str) -> torch.Tensor:
-    """``x`` as a tensor on ``device``, refused when complex: the cast to a real dtype dropped the imaginary part
-    with at most torch's ComplexWarning (none at all for indices), and the loss went on with the real part.
+def given_tensor(x: Any, name: str) -> torch.Tensor:
+    """``x`` as a tensor where it was given (a tensor stays on its device, an array or list is read on the host),
+    refused when complex: the cast to a real dtype dropped the imaginary part with at most torch's ComplexWarning
+    (none at all for indices), and the loss went on with the real part. Checked there, before any move: a check of
+    values already on an accelerator waits on it (a host sync), one of the step's indices on the host does not.
     An array-like torch cannot read itself (a pandas DataFrame of pairs) goes through numpy; what is not numbers
     at all (text, a dict, ragged rows) is one line naming the argument: torch's own message named none ("could not
     determine the shape of object type 'DataFrame'", "too many dimensions 'str'"), and a dict was a RuntimeError."""
     if isinstance(x, torch.Tensor):
-        t = x.to(device)
+        t = x
     else:
         try:
-            t = torch.as_tensor(np.array(x) if hasattr(x, "__array__") else x, device=device)
+            t = torch.as_tensor(np.array(x) if hasattr(x, "__array__") else x)
         except (TypeError, ValueError, RuntimeError) as err:
             raise ValueError(f"{name} must be numbers (a tensor, array or list of rows), got "
                              f"{type(x).__name__}: {err}") from None
@@ -36,15 +38,14 @@ def real_tensor(x: Any, device: torch.device, name: str) -> torch.Tensor:
     return t
 
 
-def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | None, name: str,
-             n_rows: int | None = None) -> torch.Tensor:
-    """Turn array-likes into an int64 tensor on ``device``, checking its trailing width and, given ``n_rows``,
-    that it indexes rows ``0..n_rows-1``. Fractional values are refused, not truncated (odd 1.7 is not 1); a
-    missing one is named (torch's "Could not infer dtype of NoneType" was the whole message for ``pairs=None``);
-    complex values and a bool mask are refused (a mask's True/False were read as indices 1/0)."""
+def index_rows(x: torch.Tensor | object, *, width: int | None, name: str, n_rows: int | None = None) -> torch.Tensor:
+    """Turn array-likes into an int64 tensor where they were given (:func:`given_tensor`), checking its trailing
+    width and, given ``n_rows``, that it indexes rows ``0..n_rows-1``. Fractional values are refused, not truncated
+    (odd 1.7 is not 1); a missing one is named (torch's "Could not infer dtype of NoneType" was the whole message for
+    ``pairs=None``); complex values and a bool mask are refused (a mask's True/False were read as indices 1/0)."""
     if x is None:
         raise ValueError(f"{name} is missing" + (f": give an (n, {width}) array of row indices" if width else ""))
-    t = real_tensor(x, device, name)
+    t = given_tensor(x, name)
     if t.dtype == torch.bool:
         raise ValueError(f"{name} must hold integer indices, got bools (a mask is not a list of indices)")
     if t.is_floating_point():
@@ -59,6 +60,12 @@ def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | Non
         raise ValueError(f"{name} must index the {n_rows} embedding rows (0..{n_rows - 1}), got values "
                          f"{int(t.min())}..{int(t.max())}")
     return t
+
+
+def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | None, name: str,
+             n_rows: int | None = None) -> torch.Tensor:
+    """:func:`index_rows` on ``device``: checked where given, so indices from the host cost the step no sync."""
+    return index_rows(x, width=width, name=name, n_rows=n_rows).to(device)
 
 
 def check_vector(t: torch.Tensor | np.ndarray, n: int, name: str, each: str, hint: str = "", *, column: bool = False,
@@ -99,35 +106,40 @@ def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) ->
     matrix was flattened and, where 3 * T' happened to equal T, its 0s and 1s scored as positions without a word
     (a (1, T) row is refused too: a (1, 3) one-hot looks the same)."""
     if odd is not None:  # the shape first: soft targets were "odd must hold whole numbers", not where they go
-        odd = real_tensor(odd, device, "odd")
+        odd = given_tensor(odd, "odd")
         check_odd_shape(odd, n_triplets)
-    o = as_index(odd, device, width=None, name="odd").reshape(-1)
+    o = index_rows(odd, width=None, name="odd").reshape(-1)
     if o.shape[0] != n_triplets:
         raise ValueError(f"odd has {o.shape[0]} entries for {n_triplets} triplets")
     if o.numel() and (int(o.min()) < 0 or int(o.max()) > 2):
         raise ValueError("odd must hold positions 0, 1 or 2 within each triplet")
-    return o
+    return o.to(device)  # checked where given (:func:`given_tensor`)
 
 
-def as_human_dist(human_dist: Any, n_pairs: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    """The human distance of each pair, one finite real value per pair: torch's "Could not infer dtype of NoneType"
-    was the whole message for a missing ``human_dist``. Only a (P,) vector: a full (n, n) distance matrix was
-    flattened and, where n * n happened to equal P, scored row-major against the pairs without a word; bools
-    (a mask) were read as distances 0 and 1."""
+def human_distances(human_dist: Any, n_pairs: int, dtype: torch.dtype) -> torch.Tensor:
+    """The human distance of each pair in ``dtype``, where given (:func:`given_tensor`), one finite real value per
+    pair: torch's "Could not infer dtype of NoneType" was the whole message for a missing ``human_dist``. Only a
+    (P,) vector: a full (n, n) distance matrix was flattened and, where n * n happened to equal P, scored row-major
+    against the pairs without a word; bools (a mask) were read as distances 0 and 1."""
     if human_dist is None:
         raise ValueError("human_dist is missing: give the human distance 1 - p_ij of each pair")
-    hd = real_tensor(human_dist, device, "human_dist")
+    hd = given_tensor(human_dist, "human_dist")
     if hd.dtype == torch.bool:
         raise ValueError("human_dist must hold real distances, got bools (a mask is not a distance)")
     square = hd.ndim == 2 and hd.shape[0] == hd.shape[1] and hd.shape[0] > 1
     hint = " (a distance matrix: give the pair values D[pairs[:, 0], pairs[:, 1]])" if square else ""
     check_vector(hd, n_pairs, "human_dist", "distance per pair", hint)
-    hd = hd.to(dtype)
+    hd = hd.to(dtype)  # before the finite check: a float64 1e300 is inf in float32
     if hd.shape[0] != n_pairs:
         raise ValueError(f"human_dist has {hd.shape[0]} values for {n_pairs} pairs")
     if not bool(torch.isfinite(hd).all()):
         raise ValueError("human_dist must be finite")
     return hd
+
+
+def as_human_dist(human_dist: Any, n_pairs: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """:func:`human_distances` on ``device``: checked where given, so distances from the host cost no sync."""
+    return human_distances(human_dist, n_pairs, dtype).to(device)
 
 
 #: the smallest temperature / soft-rank strength: the loss divides by it, and 1e-40 overflowed float32 to a NaN loss

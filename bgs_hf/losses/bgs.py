@@ -11,12 +11,13 @@ from torch import nn
 
 from bgs_hf.losses._common import (
     as_human_dist,
-    as_index,
     as_odd,
     check_config_dict,
     check_emb,
     config_kwargs,
     finite_setting,
+    human_distances,
+    index_rows,
     says_non_finite,
     zero_loss,
 )
@@ -144,9 +145,10 @@ class BGSLoss(nn.Module):
                 epoch: float = 0.0, odd_probs: Any = None) -> BGSLossOutput:
         check_emb(emb)
         alpha, beta = self.schedule(epoch)
-        # counted as the terms read them: torch's reshape failed on a (1, 4) triplet ("shape '[-1, 3]' is invalid")
-        n_trip = 0 if triplets is None else int(as_index(triplets, emb.device, width=3, name="triplets").shape[0])
-        n_pairs = 0 if pairs is None else int(as_index(pairs, emb.device, width=2, name="pairs").shape[0])
+        # counted as the terms read them: torch's reshape failed on a (1, 4) triplet ("shape '[-1, 3]' is invalid");
+        # where given (no copy to the device only to count them)
+        n_trip = 0 if triplets is None else int(index_rows(triplets, width=3, name="triplets").shape[0])
+        n_pairs = 0 if pairs is None else int(index_rows(pairs, width=2, name="pairs").shape[0])
         nan = torch.tensor(float("nan"), device=emb.device)
         loss = zero_loss(emb)
         local = global_ = nan
@@ -217,10 +219,11 @@ def _all_equal(x: torch.Tensor) -> bool:
 def _rsa_undefined(emb: torch.Tensor, pairs: Any, human_dist: Any) -> bool:
     """No correlation over these pairs: equal human distances, or a collapsed model (equal model distances, where
     RSALoss gives a 0 with no gradient). The pairs and distances are checked as RSALoss checks them: pair 9 of 3
-    clips passed unchecked when the human distances were equal."""
-    pr = as_index(pairs, emb.device, width=2, name="pairs", n_rows=emb.shape[0])
-    hd = as_human_dist(human_dist, pr.shape[0], emb.device, torch.promote_types(emb.dtype, torch.float32))
-    return _all_equal(hd) or _all_equal(model_distances(emb.detach(), pr))
+    clips passed unchecked when the human distances were equal. The human distances are read where given (no
+    sync for the host's); the model's, on the device, are one sync a step."""
+    pr = index_rows(pairs, width=2, name="pairs", n_rows=emb.shape[0])
+    hd = human_distances(human_dist, pr.shape[0], torch.promote_types(emb.dtype, torch.float32))
+    return _all_equal(hd) or _all_equal(model_distances(emb.detach(), pr.to(emb.device)))
 
 
 def _name_of(obj: Any) -> str:

@@ -13,8 +13,8 @@ from bgs_hf.losses._common import (
     check_emb,
     config_kwargs,
     finite_setting,
+    given_tensor,
     pair_cosine,
-    real_tensor,
     says_non_finite,
     zero_loss,
 )
@@ -24,8 +24,8 @@ def as_odd_probs(odd_probs: Any, n_triplets: int, device: torch.device) -> torch
     """The soft targets, one probability row per triplet, checked in float64 (before any cast to half precision
     rounds a valid row off 1); an empty list is the (0, 3) of a step without triplets. Targets given in half
     precision are summed to 1 within their own rounding (a float16 row of thirds sums to 0.99976, a bfloat16 one
-    to 1.002: both were refused as "not counts")."""
-    q = real_tensor(odd_probs, device, "odd_probs")
+    to 1.002: both were refused as "not counts"). Checked where given (:func:`given_tensor`): from the host, no sync."""
+    q = given_tensor(odd_probs, "odd_probs")
     if q.numel() == 0 and n_triplets == 0:
         q = q.reshape(0, 3)
     if tuple(q.shape) != (n_triplets, 3):
@@ -35,7 +35,7 @@ def as_odd_probs(odd_probs: Any, n_triplets: int, device: torch.device) -> torch
     if not bool((torch.isfinite(q64) & (q64 >= 0)).all()) or not torch.allclose(
             q64.sum(1), torch.ones_like(q64[:, 0]), atol=atol):
         raise ValueError("odd_probs rows must be probabilities (>= 0, summing to 1), not counts")
-    return q
+    return q.to(device)
 
 
 class OddOneOutLoss(nn.Module):

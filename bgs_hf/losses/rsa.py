@@ -9,11 +9,11 @@ from torch import nn
 
 from bgs_hf._format import did_you_mean
 from bgs_hf.losses._common import (
-    as_human_dist,
     as_index,
     check_emb,
     config_kwargs,
     finite_setting,
+    human_distances,
     pair_cosine,
     says_non_finite,
     zero_loss,
@@ -99,17 +99,19 @@ class RSALoss(nn.Module):
         # float32 at least: in fp16 the soft ranks of a step's thousands of pairs overflow, eps underflows to 0,
         # and bf16 merges distinct human distances before they are ranked
         dtype = torch.promote_types(emb.dtype, torch.float32)
-        hd = as_human_dist(human_dist, pr.shape[0], emb.device, dtype)
+        hd = human_distances(human_dist, pr.shape[0], dtype)
         if pr.shape[0] < 3:
             return zero_loss(emb)
+        # ranked where given: torch.unique and bincount wait on the device, the human distances' ranks need none of it
+        hd = (rank_average_ties(hd) if self.method == "soft_spearman" else hd).to(emb.device)
         md = model_distances(emb, pr)
-        if bool((md == md[0]).all()):
-            # a collapsed model: no correlation is defined, and its gradient was rounding noise magnified by the 1e-8
-            # guard (up to 2.6e10 for soft Spearman in float32, inf in float16)
-            return zero_loss(emb)
+        # a collapsed model: no correlation is defined, and its gradient was rounding noise magnified by the 1e-8
+        # guard (up to 2.6e10 for soft Spearman in float32, inf in float16). Selected on the device, not read: the
+        # test waited on the device every step; the other branch's gradient is zeroed, so both keep their bits
+        collapsed = (md == md[0]).all()
         if self.method == "soft_spearman":
-            md, hd = soft_rank(md, self.regularization_strength), rank_average_ties(hd)
-        return -_pearson(md, hd).to(emb.dtype)
+            md = soft_rank(md, self.regularization_strength)
+        return torch.where(collapsed, zero_loss(emb), -_pearson(md, hd).to(emb.dtype))
 
     def get_config_dict(self) -> dict[str, Any]:
         cfg: dict[str, Any] = {"name": type(self).__name__, "method": self.method, "distance": "cosine"}

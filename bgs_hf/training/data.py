@@ -172,9 +172,13 @@ class BGSCollator:
     """Step item(s) -> the rank's batch.
 
     Keys: ``pixel_values`` (this rank's gradient rows), ``pixel_values_nograd`` (its no-gradient rows;
-    paper-v1 RSA steps only), ``grad_counts``/``nograd_counts`` (rows per rank, for the gather),
-    ``triplets``, ``odd``, ``pairs``, ``human_dist`` (global rows), ``epoch``, ``plan_stats``
+    paper-v1 RSA steps only), tensors; and numpy arrays: ``grad_counts``/``nograd_counts`` (rows per rank, for the
+    gather), ``triplets``, ``odd``, ``pairs``, ``human_dist`` (global rows), ``epoch``, ``plan_stats``
     (:data:`STAT_KEYS`). ``per_device_train_batch_size`` must be 1: one item is one whole step.
+
+    The numbers the step reads on the host stay there: accelerate and the Trainer move every tensor of a batch to
+    the device, and each count, index check or log read of one then waited on the device (a host sync; 20 a step
+    with the paper's loss, 4 now); the loss checks the indices where given and moves them once.
     """
 
     def __init__(self, sampler: ClipSetSampler | PaperV1Sampler, store: ClipStore, world_size: int = 1, *,
@@ -222,14 +226,14 @@ class BGSCollator:
         flip_grad, flip_nograd = flip[: len(plan.clips)], flip[len(plan.clips):]
         batch: dict[str, Any] = {
             "pixel_values": self._pixels(plan.clips[grad[rank]], flip_grad[grad[rank]]),
-            "grad_counts": torch.tensor([s.stop - s.start for s in grad], dtype=torch.long),
-            "nograd_counts": torch.tensor([s.stop - s.start for s in nograd], dtype=torch.long),
-            "triplets": torch.as_tensor(plan.triplets, dtype=torch.long),
-            "odd": torch.as_tensor(plan.odd, dtype=torch.long),
-            "pairs": torch.as_tensor(plan.pairs, dtype=torch.long),
-            "human_dist": torch.as_tensor(plan.human_dist, dtype=torch.float32),
-            "epoch": torch.tensor(int(epoch), dtype=torch.long),
-            "plan_stats": torch.tensor([plan.stats()[k] for k in STAT_KEYS], dtype=torch.long),
+            "grad_counts": np.array([s.stop - s.start for s in grad], dtype=np.int64),
+            "nograd_counts": np.array([s.stop - s.start for s in nograd], dtype=np.int64),
+            "triplets": np.array(plan.triplets, dtype=np.int64),
+            "odd": np.array(plan.odd, dtype=np.int64),
+            "pairs": np.array(plan.pairs, dtype=np.int64),
+            "human_dist": np.array(plan.human_dist, dtype=np.float32),
+            "epoch": np.array(int(epoch), dtype=np.int64),
+            "plan_stats": np.array([plan.stats()[k] for k in STAT_KEYS], dtype=np.int64),
         }
         if len(plan.nograd_clips):
             batch["pixel_values_nograd"] = self._pixels(plan.nograd_clips[nograd[rank]], flip_nograd[nograd[rank]])

@@ -381,8 +381,9 @@ class BGSTrainer(Trainer):
         never split into items). A non-finite training loss stops the run in one line rather than training on NaN."""
         self._sync_buffers(model)
         emb = self.embed_step(model, inputs)
-        out = self.loss_fn(emb.float(), inputs["triplets"], inputs["odd"], inputs["pairs"], inputs["human_dist"],
-                           epoch=float(inputs["epoch"]))
+        # the collator's host arrays, as CPU tensors: the loss checks them there and moves each to the device once
+        targets = (torch.as_tensor(inputs[k]) for k in ("triplets", "odd", "pairs", "human_dist"))
+        out = self.loss_fn(emb.float(), *targets, epoch=float(inputs["epoch"]))
         if model.training and not bool(torch.isfinite(out.loss.detach())):
             # every rank holds the same gathered embeddings, hence the same loss: all stop together
             raise BGSDivergedError(
