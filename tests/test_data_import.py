@@ -1924,7 +1924,7 @@ SAY_THE_VIDEO = ("data import reads the odd video's file name, one of the trial'
                  "chosen, in the order shown (README: A jsPsych (or PsychoPy) export)")
 
 
-@pytest.mark.parametrize("answers", [["0", "1", "2"], ["3", "1", "2"], ["2.0", "0.0", "1.0"]])
+@pytest.mark.parametrize("answers", [["0", "1", "2"], ["3", "1", "2"], ["2.0", "0.0", "1.0"], ["2", "1"]])
 def test_an_odd_column_of_button_positions_is_one_line_saying_to_write_the_video_chosen(
         tmp_path: Path, capsys, answers: list[str]) -> None:
     """A jsPsych export's `response` (the button index, 0/1/2), a lab log's 1/2/3, or either written by pandas as
@@ -1953,7 +1953,9 @@ def test_an_odd_column_of_button_positions_is_one_line_saying_to_write_the_video
 
 
 @pytest.mark.parametrize("answers", [["ArrowLeft", "ArrowDown", "ArrowRight"], ["arrowleft", "arrowright"],
-                                     ["left", "right", "down"], ["num_1", "num_2", "num_3"], ["j", "k", "l"]])
+                                     ["left", "right", "down"], ["num_1", "num_2", "num_3"], ["j", "k", "l"],
+                                     ["ArrowLeft", "ArrowDown", "ArrowRight", "arrowleft", "arrowdown", "arrowright"],
+                                     ["lshift", "spacebar", "rshift"], ["kp1", "kp2", "kp3"]])
 def test_an_odd_column_of_key_names_is_one_line_saying_they_look_like_keys(tmp_path: Path, answers: list[str]) -> None:
     """A key-press export's response (jsPsych's 'ArrowLeft' or 'arrowleft', PsychoPy's 'left', 'num_1', a letter key)
     given as --odd was "names no video in any row (first: 'ArrowLeft') ...: is it the column you meant?", not a word
@@ -1968,6 +1970,34 @@ def test_an_odd_column_of_key_names_is_one_line_saying_they_look_like_keys(tmp_p
     assert [str(p) for p in problems] == [
         f"judgments.csv: column 'response' names no video in any row (first: '{answers[0]}'), though the video "
         "columns do: --odd names the column holding the odd video's file name; is it the column you meant?"]
+
+
+@pytest.mark.parametrize("answers", [["1.0", "2.0", "3.0", "4.0"], ["0.5", "1.5", "2.5"], ["12", "25", "31"],
+                                     ["leftward", "rightward"]])
+def test_an_odd_column_of_numbers_or_words_that_are_no_positions_or_keys_names_no_video(
+        tmp_path: Path, answers: list[str]) -> None:
+    """Four answers as pandas' floats (1.0-4.0: a 4-point scale), halves (a slider), numbers past 3 and words that only begin as
+    a key does ('leftward', a motion condition) are no button positions or keys: they keep "names no video in any row
+    ...: is it the column you meant?" (an audit's mutants of the position and key patterns called them so)."""
+    _, problems = collect_problems(_answered(tmp_path, answers), _videos(tmp_path), columns=TripletColumns(odd="response"))
+    assert [str(p) for p in problems] == [
+        f"judgments.csv: column 'response' names no video in any row (first: '{answers[0]}'), though the video "
+        "columns do: --odd names the column holding the odd video's file name; is it the column you meant?"]
+
+
+@pytest.mark.parametrize("names", [["left.mp4", "right.mp4", "up.mp4", "down.mp4"], ["1.mp4", "2.mp4", "3.mp4", "4.mp4"],
+                                   ["a.mp4", "f.mp4", "j.mp4", "k.mp4"]])
+def test_odd_videos_named_as_keys_or_positions_written_without_extension_keep_each_rows_hint(
+        tmp_path: Path, names: list[str]) -> None:
+    """Clips a lab named 'left.mp4', '1.mp4' or 'f.mp4', their odd one written without '.mp4', are the right column
+    misspelt, not a column of keys or button positions: each row keeps its own hint (the did-you-mean, or for '1'-'3'
+    the hint naming the row's three videos), never the one line refusing the column."""
+    rows = [f"P0,{t + 1},{names[t % 4]},{names[(t + 1) % 4]},{names[(t + 2) % 4]},{names[(t + 1) % 4][:-4]},1"
+            for t in range(8)]
+    _, problems = collect_problems(_csv(tmp_path, rows), _videos(tmp_path, names))
+    assert [str(p).split(": ")[:2] for p in problems] == [
+        *([f"judgments.csv row {t + 1}", "column 'Odd_One_Out'"] for t in range(8)), ["judgments.csv", "no usable trials"]]
+    assert all(str(p).endswith(("the name has no extension)", "not by its position or column)")) for p in problems[:8])
 
 
 def test_an_odd_column_of_misspelt_video_names_keeps_each_rows_did_you_mean(tmp_path: Path) -> None:
