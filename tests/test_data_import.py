@@ -3432,3 +3432,40 @@ def test_the_readmes_jspsych_recipe_imports_the_export_it_describes(tmp_path: Pa
         assert judged["participant"] == row["subject"] and judged["trial"] == int(row["trial_index"])
         assert judged["rt_s"] == pytest.approx(int(row["rt"]) / 1000)
         assert judged["is_catch"] == (row["task"] == "catch")
+
+
+@pytest.mark.parametrize("listed", [
+    ["videos/clip 00.mp4", "videos/clip 01.mp4"],  # a pair (a similarity-rating trial's two videos)
+    ["videos/clip 00.mp4", "videos/clip 01.mp4", "videos/clip 02.mp4", "videos/clip 03.mp4"],  # four
+    [2, 0, 1],  # three numbers (a button order), not names
+], ids=["two", "four", "numbers"])
+def test_a_list_cell_of_other_than_three_names_is_not_taken_for_a_trials_three_videos(tmp_path: Path,
+                                                                                       listed: list[object]) -> None:
+    """Mutation audit (da81d8b): `_three_names` taking a list of two or four cells, or of three numbers, for a trial's
+    three videos passed the suite, whose list cells all named three. A CSV missing its video columns beside such a
+    column is told its columns are missing, not that this column holds each trial's three videos."""
+    cell = json.dumps(listed)
+    table = _csv(tmp_path, [f'P1,1,"{cell.replace(chr(34), chr(34) * 2)}",1'] * 2, header="subject,trial,order,choice")
+    _, problems = collect_problems(table, _videos(tmp_path, JSPSYCH_CLIPS),
+                                   columns=TripletColumns(participant="subject"))
+    lines = [str(p) for p in problems]
+    assert lines and not any("three videos in one cell" in x for x in lines), lines
+    assert any("column 'video1' missing" in x for x in lines), lines
+
+
+def test_a_listed_videos_line_names_the_odd_column_asked_for_and_the_first_row_of_a_repeated_list(
+        tmp_path: Path) -> None:
+    """Mutation audit (da81d8b): the line naming the default 'odd_one_out' where --odd named another column, and the
+    last row giving the first list where it recurs, both passed the suite (its odd column was the default and its
+    first list given once). Rows 2 and 4 give the same list: row 2 is named, with the odd column asked for."""
+    first, other = (json.dumps(JSPSYCH_CLIPS[k:k + 3]).replace('"', '""') for k in (0, 3))
+    table = _csv(tmp_path, ['P1,instructions,,', f'P1,trial,"{first}",{JSPSYCH_CLIPS[0]}',
+                            f'P1,trial,"{other}",{JSPSYCH_CLIPS[3]}', f'P1,trial,"{first}",{JSPSYCH_CLIPS[1]}'],
+                 header="subject,task,stimulus,chosen")
+    _, problems = collect_problems(table, _videos(tmp_path, JSPSYCH_CLIPS),
+                                   columns=TripletColumns(participant="subject", odd="chosen"))
+    assert len(problems) == 1, problems
+    assert str(problems[0]).startswith(f"{table.name}: column 'stimulus' holds each trial's three videos in one cell "
+                                       f"(row 2: {json.dumps(JSPSYCH_CLIPS[0:3])!r}):"), problems
+    assert str(problems[0]).endswith("file name (not a button index or key: the video on the button or key chosen, "
+                                     "as shown) in column 'chosen', and keep only trial rows"), problems

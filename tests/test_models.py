@@ -3930,3 +3930,43 @@ def test_a_frame_count_refused_in_a_direct_rollout_maps_call_is_bad_input_as_at_
     (folder / "bgs_config.json").write_text(json.dumps(config))
     with pytest.raises(BGSInputError, match=r"^bgs_config\.json: frame_policy does not fit the backbone: .*3 frames"):
         load_model(folder)
+
+
+def test_a_run_on_a_hub_base_recorded_without_its_commit_asks_no_host_where_the_hub_is_unreachable(
+        tmp_path, monkeypatch, hub_cache):
+    """Mutation audit (d45df5f): `load_base` asking the network for the base's config (`local_files_only` False) where
+    the Hub cannot be reached passed the suite, whose run pinned a commit the cache holds (read without a request).
+    A run recorded without its commit ("main" looked up): the cached base loads, and the uncached one is refused,
+    without one lookup of a host (each a request the machine cannot answer, and huggingface_hub's retries)."""
+    import shutil
+    import socket
+
+    from huggingface_hub import constants
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    from bgs_hf.models import loading, registry
+    from bgs_hf.models.registry import FAMILIES
+
+    VideoMAEModel(VideoMAEConfig(**FAMILIES["videomae"].tiny_config)).save_pretrained(tmp_path / "videomae")
+    hub_cache("MCG-NJU/videomae-base", tmp_path / "videomae")
+    run = tmp_path / "run"
+    build_embedder("MCG-NJU/videomae-base", head=HeadConfig(out_dim=8), lora=LoraSettings(r=2)).save_pretrained(str(run))
+    cfg = json.loads((run / "bgs_config.json").read_text())
+    cfg["backbone"]["revision"] = None  # recorded without a commit: "main" is looked up
+    (run / "bgs_config.json").write_text(json.dumps(cfg))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    for module in (registry, loading):
+        monkeypatch.setattr(module, "hub_unreachable", lambda: "huggingface.co")
+    looked_up: list[object] = []
+
+    def no_dns(host, *_a, **_kw):
+        looked_up.append(host)
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    assert load_model(run).spec.name == "MCG-NJU/videomae-base"
+    shutil.rmtree(constants.HF_HUB_CACHE)
+    with pytest.raises(BGSInputError, match="not in the local Hugging Face cache, and huggingface.co cannot be reached"):
+        load_model(run)
+    assert looked_up == []

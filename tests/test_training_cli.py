@@ -1858,3 +1858,41 @@ def test_a_run_sampling_more_frames_than_its_clips_hold_says_so_and_names_a_coun
     assert len(repeated) == 1, repeated
     name, message = repeated[0].split(": ", 1)
     assert name == backbone and re.sub(r"ss_\d{4}\.mp4", "{clip}", message) == said, repeated[0]
+
+
+@pytest.mark.parametrize(("num_frames", "spec", "said"), [
+    (16, {"name": "vjepa2-like", "tubelet_size": 2}, "sample 6 (--num_frames 6)"),
+    (16, {"name": "timesformer-like", "family": "timesformer", "fixed_frames": True, "frames_interpolated_from": 8},
+     "use clips of 8 frames or more, or sample 7 with its time embeddings interpolated from its 8 (--num_frames 7 "
+     "--interpolate_frames)"),
+    (7, {"name": "vjepa2-like", "tubelet_size": 1}, None),  # all 7 frames sampled: none repeated
+], ids=["odd-count-in-tubelets", "timesformer-clips-shorter-than-its-own", "as-many-as-held"])
+def test_the_repeated_frames_warning_names_a_count_the_backbone_takes_and_is_silent_where_none_repeat(
+        tmp_path, caplog, monkeypatch, num_frames, spec, said):
+    """Mutation audit (d45df5f): the warning named 7 for 7-frame clips in tubelets of 2 (a count `train` refuses),
+    fired at a count equal to the clip's ("repeated about 1 times": MCG-NJU/videomae-base's 16 on 16-frame clips),
+    dropped --interpolate_frames from a TimeSformer's advice on clips shorter than its checkpoint's count, and raised
+    on a clip it cannot probe or count; the suite's clips all held 8 frames, more than asked or as many as a tubelet
+    divides."""
+    import logging
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import bgs_hf.video
+    from bgs_hf.training.api import _warn_if_frames_repeat
+    from bgs_hf.video import write_video
+
+    clip = tmp_path / "seven.mp4"
+    write_video(clip, np.zeros((7, 16, 16, 3), dtype=np.uint8), fps=8)
+    (tmp_path / "notes.mp4").write_text("not a video")
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.training.api"):
+        _warn_if_frames_repeat(str(clip), num_frames, SimpleNamespace(**spec))
+        for unreadable in (None, str(tmp_path / "notes.mp4")):  # left to the clip's decode to refuse
+            _warn_if_frames_repeat(unreadable, num_frames, SimpleNamespace(**spec))
+        monkeypatch.setattr(bgs_hf.video, "probe", lambda path, **_: SimpleNamespace(frames=None))  # uncounted
+        _warn_if_frames_repeat(str(clip), num_frames, SimpleNamespace(**spec))
+    said = [] if said is None else [f"{spec['name']}: {num_frames} frames sampled per clip, but seven.mp4 (a training "
+                                    f"clip) holds 7: each frame is repeated about {num_frames / 7:.3g} times to fill "
+                                    f"them (more compute, no more motion); {said}"]
+    assert [r.getMessage() for r in caplog.records] == said
