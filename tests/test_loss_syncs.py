@@ -129,6 +129,29 @@ def test_soft_targets_on_the_host_read_no_device_value() -> None:
     assert seen.reads == ["__bool__"], seen.reads  # BGSLoss's collapsed-model check
 
 
+@pytest.mark.parametrize("loss, args", [
+    (TripletMarginLoss(), ("triplets", "odd")),
+    (OddOneOutLoss(), ("triplets", "odd")),
+    (RSALoss(), ("pairs", "human_dist")),
+    (RSALoss("soft_spearman"), ("pairs", "human_dist")),
+])
+def test_host_inputs_are_moved_to_the_embeddings_device_after_their_checks(loss: torch.nn.Module,
+                                                                         args: tuple[str, str]) -> None:
+    """Checked on the host, each input still goes to the loss's device: a GPU's embeddings beside indices or
+    distances left on the CPU are torch's "Expected all tensors to be on the same device". The stand-in device
+    above cannot tell (the CPU is both sides); torch's ``meta`` device can, with no GPU."""
+    from bgs_hf.losses._common import as_human_dist, as_index, as_odd
+    from bgs_hf.losses.odd_one_out import as_odd_probs
+
+    meta = torch.device("meta")
+    emb, b = step_batch(5)
+    assert as_index(b["triplets"], meta, width=3, name="triplets").device == meta
+    assert as_odd(b["odd"], 20, meta).device == meta
+    assert as_human_dist(b["human_dist"], 30, meta, torch.float32).device == meta
+    assert as_odd_probs(np.full((20, 3), 1 / 3), 20, meta).device == meta
+    assert loss(emb.to(meta), *(b[k] for k in args)).device == meta
+
+
 def test_inputs_already_on_the_device_are_still_checked() -> None:
     """Checked where given: on the device they are read there (the same refusals)."""
     emb, b = step_batch(3)

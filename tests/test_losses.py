@@ -248,6 +248,18 @@ def test_rsa_human_dist_checked_before_the_few_pairs_shortcut():
         RSALoss()(EMB, pairs, torch.tensor([0.1, float("nan"), 0.3]))
 
 
+def test_rsa_human_dist_finite_in_the_dtype_it_is_correlated_in():
+    """A float64 distance past float32's range (1e300, numpy's default dtype) is inf once cast for float32 rows:
+    checked after the cast, it is refused, not correlated as inf (a NaN loss). Also where BGSLoss counts it."""
+    pairs = torch.tensor([[0, 1], [0, 2], [1, 2]])
+    big = np.array([0.1, 1e300, 0.3])
+    for loss in (RSALoss(), RSALoss("soft_spearman")):
+        with pytest.raises(ValueError, match="human_dist must be finite"):
+            loss(EMB, pairs, big)
+    with pytest.raises(ValueError, match="human_dist must be finite"):
+        BGSLoss()(EMB, torch.tensor([[0, 1, 2]]), torch.tensor([0]), pairs, big)
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_rsa_loss_computes_in_float32_for_half_embeddings(dtype):
     """fp16 soft ranks of a 64-clip step overflowed to NaN; eps 1e-8 is 0 in fp16 (collapse gave NaN);
