@@ -1699,7 +1699,8 @@ def test_evaluate_without_flags_scores_a_backbone_alone_on_test_with_the_helps_d
     assert seen == {"load": {"seed": 0}, "models": ("tiny-random-videomae", None), "split": "test", "n_boot": 1000,
                     "n_perm": 1000, "seed": 0, "cache": None, "abstract_dir": None, "controls": None,
                     "analyses": ("fit", "layers", "partition", "probes", "transfer", "attention", "motion"),
-                    "language_config": LanguageBaselineConfig(model=None, caption="first")}
+                    "language_config": LanguageBaselineConfig(model=None, caption="first"),
+                    "num_frames": None, "interpolate_frames": False}  # the backbone's own count
     assert capsys.readouterr().out.splitlines()[-1] == (f"report: {out / 'evaluation.md'} and "
                                                         f"{out / 'evaluation.html'} (12.3 s)")
     assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--caption", "mean", "--json",

@@ -3965,3 +3965,93 @@ def test_a_users_folder_laid_out_like_the_hub_cache_is_named_by_its_path_in_eval
         f"{mine}: no run records to name the model by"] * 2
     model = SimpleNamespace(spec=SimpleNamespace(name=str(mine)))
     assert model_labels(str(mine), None, {"pretrained": model}) == {"pretrained": "abc (run folder)"}
+
+
+def _repeated(caplog) -> list[str]:
+    """The frame-repeat warnings logged (by the one check training, evaluation and the Space share)."""
+    return [r.getMessage() for r in caplog.records if "repeated about" in r.getMessage()]
+
+
+def test_evaluate_of_a_backbone_takes_num_frames_as_train_does_and_warns_when_the_clips_hold_fewer(
+        tiny_sets, tmp_path, caplog, capsys):
+    """A pretrained V-JEPA 2 fpc64 scored on 16-frame clips embedded each frame four times, without a word, and
+    evaluate had no way to choose another count: the count is train's flag, with its refusals, recorded in
+    evaluation.json, and sampling more than the clips hold (8 here) is said with a count that fits."""
+    import logging
+
+    _, data, _ = tiny_sets
+    flags = ["--data", str(data), "--analyses", "fit", "--n-boot", "20"]
+    with caplog.at_level(logging.WARNING):
+        assert main(["evaluate", *flags, "--model", "tiny-random-vjepa2", "--num_frames", "16",
+                     "--report", str(tmp_path / "16")]) == 0
+    said = _repeated(caplog)
+    assert len(said) == 1, said
+    assert re.sub(r"ss_\d{4}\.mp4", "{clip}", said[0]) == (
+        "tiny-random-vjepa2: 16 frames sampled per clip, but {clip} (a test clip) holds 8: each frame is repeated "
+        "about 2 times to fill them (more compute, no more motion); sample 8 (--num_frames 8)"), said[0]
+    res = json.loads((tmp_path / "16" / "evaluation.json").read_text())
+    assert res["models"]["pretrained"]["num_frames"] == 16
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert main(["evaluate", *flags, "--model", "tiny-random-vjepa2", "--num_frames", "8",
+                     "--report", str(tmp_path / "8")]) == 0
+    assert _repeated(caplog) == []
+    res = json.loads((tmp_path / "8" / "evaluation.json").read_text())
+    assert res["models"]["pretrained"] == {"backbone": "tiny-random-vjepa2", "embedding_dim": 32, "num_frames": 8,
+                                           "label": "tiny-random-vjepa2 (frozen)"}
+    capsys.readouterr()
+    # train's refusals, before the data loads: a fixed-count VideoMAE, part of a tubelet, a run's own count
+    run = _saved_run(tmp_path / "run")
+    for model, more, said in [
+            ("tiny-random-videomae", ["--num_frames", "8"], "--model: tiny-random-videomae (videomae) was built for 4 "
+                                                           "frames but got 8"),
+            ("tiny-random-vjepa2", ["--num_frames", "5"], "--model: tiny-random-vjepa2: 5 frames is not a multiple of "
+                                                         "tubelet size 2"),
+            ("tiny-random-vjepa2", ["--num_frames", "0"], "--num_frames must be"),
+            ("tiny-random-vjepa2", ["--interpolate_frames"], "--interpolate_frames needs --num_frames"),
+            (str(run), ["--num_frames", "8"], "--num_frames: a frame count (8) is for a model given as a backbone "
+                                              "name, and none is")]:
+        assert main(["evaluate", *flags, "--model", model, *more]) == 2
+        err = capsys.readouterr().err
+        assert said in err, err
+
+
+def test_evaluate_of_a_run_sampling_more_frames_than_its_clips_hold_says_so_once(tiny_sets, tmp_path, caplog):
+    """A run (and its own base, scored beside it) samples the count it was trained with: sampling more than the
+    clips hold is said once, the count that fits one to train with."""
+    import logging
+
+    from bgs_hf.eval.suite import run_suite
+    from bgs_hf.models import build_embedder
+
+    _, data, _ = tiny_sets
+    run = tmp_path / "run"
+    build_embedder("tiny-random-vjepa2", num_frames=16).save_pretrained(str(run))
+    with caplog.at_level(logging.WARNING):
+        assert main(["evaluate", "--data", str(data), "--model", str(run), "--analyses", "fit", "--n-boot", "20",
+                     "--report", str(tmp_path / "eval")]) == 0
+    said = _repeated(caplog)
+    assert len(said) == 1, said
+    assert said[0].endswith("; sample 8 (--num_frames 8) when training it (a saved model samples the count it was "
+                            "trained with)"), said[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):  # the Python entry point, on a model object
+        run_suite(data, build_embedder("tiny-random-vjepa2", head=None, lora=None, num_frames=16),
+                  out_dir=tmp_path / "object", analyses=("fit",), n_boot=20)
+    assert len(_repeated(caplog)) == 1, _repeated(caplog)
+
+
+def test_evaluate_of_a_timesformer_interpolated_as_train_does_records_both_counts(tiny_sets, tmp_path, caplog):
+    """`--num_frames 8 --interpolate_frames` scores a TimeSformer (a 4-frame checkpoint) on 8 frames, its time
+    embeddings interpolated as train's flags do, and evaluation.json says both counts; the clips hold 8: no repeat."""
+    import logging
+
+    _, data, _ = tiny_sets
+    with caplog.at_level(logging.WARNING):
+        assert main(["evaluate", "--data", str(data), "--model", "tiny-random-timesformer", "--num_frames", "8",
+                     "--interpolate_frames", "--analyses", "fit", "--n-boot", "20", "--report",
+                     str(tmp_path / "eval")]) == 0
+    assert _repeated(caplog) == []
+    res = json.loads((tmp_path / "eval" / "evaluation.json").read_text())
+    entry = res["models"]["pretrained"]
+    assert (entry["num_frames"], entry["frames_interpolated_from"]) == (8, 4), entry

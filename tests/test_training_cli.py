@@ -1880,18 +1880,18 @@ def test_the_repeated_frames_warning_names_a_count_the_backbone_takes_and_is_sil
     import numpy as np
 
     import bgs_hf.video
-    from bgs_hf.training.api import _warn_if_frames_repeat
+    from bgs_hf.models.registry import warn_if_frames_repeat
     from bgs_hf.video import write_video
 
     clip = tmp_path / "seven.mp4"
     write_video(clip, np.zeros((7, 16, 16, 3), dtype=np.uint8), fps=8)
     (tmp_path / "notes.mp4").write_text("not a video")
-    with caplog.at_level(logging.WARNING, logger="bgs_hf.training.api"):
-        _warn_if_frames_repeat(str(clip), num_frames, SimpleNamespace(**spec))
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.models.registry"):
+        warn_if_frames_repeat(str(clip), num_frames, SimpleNamespace(**spec))
         for unreadable in (None, str(tmp_path / "notes.mp4")):  # left to the clip's decode to refuse
-            _warn_if_frames_repeat(unreadable, num_frames, SimpleNamespace(**spec))
+            warn_if_frames_repeat(unreadable, num_frames, SimpleNamespace(**spec))
         monkeypatch.setattr(bgs_hf.video, "probe", lambda path, **_: SimpleNamespace(frames=None))  # uncounted
-        _warn_if_frames_repeat(str(clip), num_frames, SimpleNamespace(**spec))
+        warn_if_frames_repeat(str(clip), num_frames, SimpleNamespace(**spec))
     said = [] if said is None else [f"{spec['name']}: {num_frames} frames sampled per clip, but seven.mp4 (a training "
                                     f"clip) holds 7: each frame is repeated about {num_frames / 7:.3g} times to fill "
                                     f"them (more compute, no more motion); {said}"]

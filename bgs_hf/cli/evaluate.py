@@ -39,10 +39,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "bgs-hf evaluate --data /tmp/ss --model bgs-tiny-conv3d-fg --json eval.json",
                         "bgs-hf evaluate --data /tmp/ss --model runs/ss --abstract /tmp/ss_abs "
                         "--control language-distilled=runs/lang",
-                        "bgs-hf evaluate --data /tmp/ss --model runs/demo/bgs --report runs/demo/eval-ss"))
+                        "bgs-hf evaluate --data /tmp/ss --model runs/demo/bgs --report runs/demo/eval-ss",
+                        "bgs-hf evaluate --data /tmp/ss --model vjepa2 --num_frames 16 --report runs/vjepa2-16"))
     p.add_argument("--data", required=True, metavar="SOURCE", help="release folder, Hub-layout folder or Hub id")
     p.add_argument("--model", required=True, metavar="RUN_DIR|BACKBONE",
                    help="a BGS run folder (or the Hub id of one `bgs-hf push` published) or a backbone name")
+    p.add_argument("--num_frames", type=int, default=None, metavar="N",
+                   help="frames per clip of a backbone name, as `bgs-hf train --num_frames` (default: the backbone's "
+                        "own; a fixed-count VideoMAE or TimeSformer is refused another, as by train); recorded in "
+                        "evaluation.json. A run samples the count it trained with. A model sampling more frames than "
+                        "the clips hold repeats them, and a warning says so with a count that fits")
+    p.add_argument("--interpolate_frames", action="store_true",
+                   help="TimeSformer: take --num_frames other than the checkpoint's by interpolating its time "
+                        "embeddings, as train's flag")
     p.add_argument("--pretrained", default=None, metavar="RUN_DIR|BACKBONE",
                    help="comparison model (default: the run's own frozen base; none for a backbone name)")
     p.add_argument("--control", action="append", default=[], metavar="NAME=RUN_DIR",
@@ -100,6 +109,7 @@ def _check_flags_alone(args: argparse.Namespace) -> tuple[str, ...]:
     (pandas, scipy, torch, transformers, peft) coming before them."""
     from bgs_hf.baselines.language import check_sentence_model
     from bgs_hf.errors import BGSInputError, naming_flag
+    from bgs_hf.video.policy import checked_num_frames
 
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
     check_analyses(analyses)
@@ -114,6 +124,10 @@ def _check_flags_alone(args: argparse.Namespace) -> tuple[str, ...]:
     for flag, given in folders:
         if given:  # before the data loads, and before the suite's imports
             check_not_a_folder_of_runs(flag, given)
+    if args.num_frames is not None:  # named as the flag, as train names it
+        checked_num_frames(args.num_frames, "--num_frames")
+    elif args.interpolate_frames:
+        raise BGSInputError("--interpolate_frames needs --num_frames (the frame count to interpolate to)")
     return analyses
 
 
@@ -165,10 +179,12 @@ def _models_to_score(args: argparse.Namespace, is_run: bool, controls: dict[str,
     a saved model that ``load_model`` would refuse for its files alone (its adapter weights lost, a checkpoint cut
     off mid-write), which was refused only once the data, the ceiling and the language row had loaded."""
     from bgs_hf.errors import naming_flag
-    from bgs_hf.eval.suite import pretrained_of
+    from bgs_hf.eval.suite import check_frame_choice, pretrained_of
+    from bgs_hf.models.embedder import resolve_backbone
     from bgs_hf.models.loading import check_saved_model, saved_model_folder
-    from bgs_hf.models.registry import get_backbone_spec
 
+    with naming_flag("--num_frames"):  # a run's count is its own: refused before its base loads
+        check_frame_choice(args.num_frames, args.interpolate_frames, [args.model, args.pretrained, *controls.values()])
     if args.pretrained is not None:
         pretrained, finetuned = args.pretrained, args.model
     elif is_run:
@@ -181,8 +197,8 @@ def _models_to_score(args: argparse.Namespace, is_run: bool, controls: dict[str,
             continue
         folder = saved_model_folder(name)
         with naming_flag(flag):
-            if folder is None:  # a backbone: its config, no weights
-                get_backbone_spec(name)
+            if folder is None:  # a backbone: its config and the frames asked for (train's refusals), no weights
+                resolve_backbone(name, num_frames=args.num_frames, interpolate_frames=args.interpolate_frames)
             else:
                 check_saved_model(folder)
     return pretrained, finetuned
@@ -250,7 +266,8 @@ def run(args: argparse.Namespace) -> int:
         res = run_suite(data, pretrained, finetuned, out_dir=out, abstract_dir=args.abstract, analyses=analyses,
                         seed=args.seed, controls=controls or None, split=args.split, cache=args.cache,
                         n_boot=args.n_boot, n_perm=N_PERM if args.n_perm is None else args.n_perm,
-                        language_config=language)
+                        language_config=language, num_frames=args.num_frames,
+                        interpolate_frames=args.interpolate_frames)
     except BaseException:
         if args.report is None:  # a refused or interrupted run leaves no report folder of ours behind in /tmp
             shutil.rmtree(out, ignore_errors=True)

@@ -54,16 +54,45 @@ def _language_reference(config: Any) -> dict[str, str]:
     return {"model": model_label(config.model), "caption": config.caption}
 
 
-def resolve_model(model: Any) -> Any:
+def resolve_model(model: Any, *, num_frames: int | None = None, interpolate_frames: bool = False) -> Any:
     """A loaded embedder from a model object, a run folder (``bgs_config.json``) or a backbone name
-    (frozen, no head: the pretrained baseline)."""
+    (frozen, no head: the pretrained baseline). ``num_frames``/``interpolate_frames`` set a backbone name's frames per
+    clip, as ``bgs-hf train``'s flags do (a run or a model object samples the count it was built with)."""
     if model is None or hasattr(model, "frame_policy"):
         return model
     from bgs_hf.models import build_embedder, load_model
 
     if _is_run_folder(model):
         return load_model(model)
-    return build_embedder(str(model), head=None, lora=None).eval()
+    return build_embedder(str(model), head=None, lora=None, num_frames=num_frames,
+                          interpolate_frames=interpolate_frames).eval()
+
+
+def _is_backbone_name(model: Any) -> bool:
+    """A backbone name or folder (not a run folder, not a model object): the models whose frame count is chosen."""
+    return isinstance(model, (str, os.PathLike)) and not _is_run_folder(model)
+
+
+def _warn_of_repeated_frames(models: Mapping[str, Any], given: Mapping[str, Any], data: Any, items: np.ndarray,
+                             split: str) -> None:
+    """The training run's warning, once per backbone and count: a model sampling more frames a clip than the first
+    clip scored holds (a pretrained V-JEPA 2 fpc64 on 16-frame clips) embedded each frame repeated, without a word."""
+    from bgs_hf.eval.embed import clip_paths
+    from bgs_hf.models.registry import warn_if_frames_repeat
+
+    if not len(items):
+        return
+    path = clip_paths(data, items[:1])[0]
+    seen: set[tuple[str, int]] = set()
+    for name, m in models.items():
+        policy = getattr(m, "frame_policy", None)
+        if policy is None:  # a model object that decodes no clips of its own (a test's stand-in)
+            continue
+        spec, frames = _backbone_spec(m), policy.num_frames
+        if (spec.name, frames) in seen:  # a run and its own base: one model's count, said once
+            continue
+        seen.add((spec.name, frames))
+        warn_if_frames_repeat(path, frames, spec, clip=f"a {split} clip", as_built=not _is_backbone_name(given[name]))
 
 
 def _is_run_folder(model: Any) -> bool:
@@ -481,6 +510,8 @@ def run_suite(
     attention_clips: int = 50,
     batch_size: int = 8,
     embedded: Mapping[str, tuple[np.ndarray, np.ndarray] | None] | None = None,
+    num_frames: int | None = None,
+    interpolate_frames: bool = False,
 ) -> dict[str, Any]:
     """Run the analyses and write ``evaluation.json``, figures and ``evaluation.md``/``.html`` to ``out_dir``.
 
@@ -498,8 +529,12 @@ def run_suite(
     skips the row, the reason in ``language_skipped``). ``embedded``: per model name, ``(clips, embeddings)`` the
     caller has already (a training run's test scoring, ``TrainResult.embeddings["test"]``; ``clips`` index ``data``'s
     clip table, so they must come from a run on the same clips, as the quickstart's do): a model that needs
-    nothing else of its clips (no layer features, no clips outside them) is not run on them again. Returns the
-    result dict (also in ``evaluation.json``).
+    nothing else of its clips (no layer features, no clips outside them) is not run on them again.
+    ``num_frames`` (with ``interpolate_frames``, TimeSformer): the frames per clip of the models given as backbone
+    names, as ``bgs-hf train --num_frames`` chooses them, with its refusals, recorded in each one's ``models`` entry
+    (a run folder or model object samples the count it was built with; given with none of them, it is refused). A
+    model sampling more frames than the first scored clip holds is warned of once. Returns the result dict (also in
+    ``evaluation.json``).
 
     Models with a foreground stream (the bundled ``bgs-tiny-conv3d-fg``) share one stream cache for the call, up to
     ``--memory_cache_mb``'s default (1024 MiB, :data:`bgs_hf.training.args.MEMORY_CACHE_MB`): each clip's stream is
@@ -521,6 +556,7 @@ def run_suite(
     # a model pushed to the Hub, named by its repo id, is scored as its folder (the snapshot)
     pretrained_model, finetuned_model = (saved_model_folder(m) or m for m in (pretrained_model, finetuned_model))
     controls = {name: saved_model_folder(m) or m for name, m in (controls or {}).items()}
+    check_frame_choice(num_frames, interpolate_frames, [pretrained_model, finetuned_model, *controls.values()])
     t_start = time.perf_counter()
     seed = default_seed(finetuned_model, seed)
     if not hasattr(data, "triplets"):
@@ -557,11 +593,13 @@ def run_suite(
     out.mkdir(parents=True, exist_ok=True)
     if cache is None:
         cache = out / "clip_cache"
-    models: dict[str, Any] = {"pretrained": resolve_model(pretrained_model)}
+    given: dict[str, Any] = {"pretrained": pretrained_model}
     if finetuned_model is not None:
-        models["bgs"] = resolve_model(finetuned_model)
-    for name, m in controls.items():
-        models[name] = resolve_model(m)
+        given["bgs"] = finetuned_model
+    given.update(controls)
+    models = {name: resolve_model(m, num_frames=num_frames, interpolate_frames=interpolate_frames)
+              for name, m in given.items()}
+    _warn_of_repeated_frames(models, given, data, scored.items, split)
     main = [n for n in ("pretrained", "bgs") if n in models]
     row_labels = model_labels(pretrained_model, finetuned_model, models)  # for the report and every figure
     # the models' foreground streams of each clip computed once and shared (the pretrained and BGS models embed the
@@ -569,6 +607,12 @@ def run_suite(
     with shared_stream_cache(models.values(), int(MEMORY_CACHE_MB * 2**20)):
         res = _result_header(data, scored, models, row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
                              data_warning=data_warning)
+        if num_frames is not None:  # the count chosen, beside the backbone it was chosen for
+            for name in (n for n, m in given.items() if _is_backbone_name(m)):
+                spec = _backbone_spec(models[name])
+                res["models"][name]["num_frames"] = int(models[name].frame_policy.num_frames)
+                if spec.frames_interpolated_from:
+                    res["models"][name]["frames_interpolated_from"] = int(spec.frames_interpolated_from)
 
         with _timed(res, "embed"):
             emb, layer_features = _embed_models(models, main, data, items, scored.items, cache, batch_size=batch_size,
@@ -624,6 +668,22 @@ def run_suite(
         # `bgs-hf evaluate` prints the report and the time; a Python caller has both in ``res``
         logger.debug("evaluation suite: %.1f s -> %s", res["timings_s"]["total"], out)
         return res
+
+
+def check_frame_choice(num_frames: Any, interpolate_frames: bool, models: Sequence[Any]) -> None:
+    """Refuse, before the data loads, a frame count no model takes: one not a whole number, ``interpolate_frames``
+    without one, or one given with no backbone name among ``models`` (a run samples the count it trained with,
+    and the count was dropped without a word)."""
+    from bgs_hf.video.policy import checked_num_frames
+
+    if num_frames is None:
+        if interpolate_frames:
+            raise BGSInputError("interpolate_frames needs num_frames (the frame count to interpolate to)")
+        return
+    checked_num_frames(num_frames)
+    if not any(_is_backbone_name(m) for m in models if m is not None):
+        raise BGSInputError(f"a frame count ({num_frames}) is for a model given as a backbone name, and none is: a "
+                            "run folder (or model object) samples the count it was trained with")
 
 
 def _check_arguments(analyses: Sequence[str], controls: dict[str, Any] | None, out_dir: str | Path, *,

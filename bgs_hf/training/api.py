@@ -1173,6 +1173,7 @@ def _clip_store(config: TrainConfig, data: Any, model: Any, args: Any, out_dir: 
     adapter written and no metrics.json (the folder then refused a rerun)."""
     if config.clip_store is not None:
         return config.clip_store
+    from bgs_hf.models.registry import warn_if_frames_repeat
     from bgs_hf.training.data import VideoClipStore
 
     d = config.data
@@ -1181,8 +1182,8 @@ def _clip_store(config: TrainConfig, data: Any, model: Any, args: Any, out_dir: 
     store = VideoClipStore(list(data.clips["video"]), model.frame_policy, cache_dir, d.memory_cache_mb)
     train_clips = data.split_items("train")
     if len(train_clips):
-        _warn_if_frames_repeat(store.paths[int(train_clips[0])], model.frame_policy.num_frames,
-                               getattr(model, "spec", None))
+        warn_if_frames_repeat(store.paths[int(train_clips[0])], model.frame_policy.num_frames,
+                              getattr(model, "spec", None))
     scored = [int(c) for split in ("val", "test") if split in data.splits and (split == "val" or config.bgs.eval_test)
               for c in data.split_items(split)]
     # the main process first, so the others read its cache
@@ -1191,39 +1192,6 @@ def _clip_store(config: TrainConfig, data: Any, model: Any, args: Any, out_dir: 
                              disable=not draws_bars(args) or len(scored) < 20):
             store(c)
     return store
-
-
-def _warn_if_frames_repeat(path: str | None, num_frames: int, spec: Any) -> None:
-    """One warning when the run samples more frames a clip than its first training clip holds, naming a count that
-    fits. Why: decoding fills the count by repeating frames without a word, so the V-JEPA 2 fpc64 checkpoint (64
-    frames) on 16-frame SocialShapes clips ran on each frame four times: four times the compute and memory, and each
-    2-frame tubelet one frame twice, which pretraining never showed it."""
-    from bgs_hf.models.registry import INTERPOLATING_FAMILIES
-    from bgs_hf.video import probe
-
-    if path is None:
-        return
-    try:
-        held = probe(path, count_frames=True).frames
-    except BGSInputError:  # the clip's decode, which comes next, says what is wrong with it
-        return
-    if not held or held >= num_frames:
-        return
-    name = getattr(spec, "name", "the backbone")
-    tubelet = int(getattr(spec, "tubelet_size", 1) or 1)
-    fits = max(held - held % tubelet, tubelet)
-    if not getattr(spec, "fixed_frames", False):
-        hint = f"sample {fits} (--num_frames {fits})"
-    elif getattr(spec, "family", None) in INTERPOLATING_FAMILIES:  # TimeSformer: its own count, or interpolated
-        own = spec.frames_interpolated_from or num_frames
-        hint = (f"sample its checkpoint's own {own} (leave out --num_frames and --interpolate_frames)" if own <= held
-                else f"use clips of {own} frames or more, or sample {fits} with its time embeddings interpolated "
-                     f"from its {own} (--num_frames {fits} --interpolate_frames)")
-    else:
-        hint = f"it takes {num_frames} frames only: use clips of {num_frames} frames or more"
-    logger.warning("%s: %d frames sampled per clip, but %s (a training clip) holds %d: each frame is repeated about "
-                   "%.3g times to fill them (more compute, no more motion); %s", name, num_frames, Path(path).name,
-                   held, num_frames / held, hint)
 
 
 def _scorable_clips(data: Any, split: str, *, judged: bool = True) -> np.ndarray | None:
