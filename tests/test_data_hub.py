@@ -2534,3 +2534,41 @@ def test_a_split_column_names_the_clips_splits(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         load(_hub_folder(tmp_path / "o", {"train": ids}, _judgments(20), clip_columns={"split": other}))
     assert "column 'split' is not read" in caplog.text
+
+
+def test_a_hub_validation_files_test_draw_takes_the_split_seed(tmp_path):
+    """Train and validation files without a test file: the test clips drawn from the train file's are the split
+    seed's (`--split-seed`, else `--seed`), as an unlabelled draw's are, and `data export --split-seed` stores that
+    draw; Hub split names are read in any case (`Train`, `Validation`)."""
+    train, val = [f"c{i}" for i in range(16)], ["c16", "c17", "c18", "c19"]
+    folder = _hub_folder(tmp_path / "d", {"Train": train, "Validation": val}, _judgments(20))
+    drawn = {}
+    for s in (0, 1, 2, 3):
+        data = load(folder, seed=0, split_seed=s)
+        assert _clips_in(data, "val") == val and set(_clips_in(data, "test")) < set(train), s
+        assert _clips_in(load(folder, seed=s), "test") == _clips_in(data, "test"), s  # --seed without --split-seed
+        drawn[s] = data
+    assert len({tuple(_clips_in(d, "test")) for d in drawn.values()}) > 1  # the seed given, not always the default
+    assert cli(["data", "export", str(folder), str(tmp_path / "out"), "--split-seed", "3"]) == 0
+    back = load(tmp_path / "out", seed=0)
+    for k in ("train", "val", "test"):
+        assert _clips_in(back, k) == _clips_in(drawn[3], k), k
+
+
+def test_a_split_column_is_read_in_any_case_never_over_stimulus_set_nor_with_a_gap(tmp_path, caplog):
+    """A `split` column's labels are read as stimulus_set's are (`Train`, ` Validation `, `TEST`); a `stimulus_set`
+    column beside it is the one read (the `split` column named unread); a `split` column with a blank is left unread
+    and the clips drawn, as the README says, not refused as a partial labelling."""
+    ids = [f"c{i}" for i in range(20)]
+    labels = ["Train"] * 12 + ["TEST"] * 4 + [" Validation "] * 4
+    data = load(_hub_folder(tmp_path / "d", {"train": ids}, _judgments(20), clip_columns={"split": labels}))
+    assert _clips_in(data, "val") == ids[16:] and _clips_in(data, "test") == ids[12:16]
+    given = ["test"] * 4 + ["train"] * 16
+    with caplog.at_level("WARNING"):
+        data = load(_hub_folder(tmp_path / "s", {"train": ids}, _judgments(20),
+                                clip_columns={"split": labels, "stimulus_set": given}))
+    assert _clips_in(data, "test") == ids[:4] and "column 'split' is not read" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        data = load(_hub_folder(tmp_path / "g", {"train": ids}, _judgments(20), clip_columns={"split": labels[:-1] + [""]}))
+    assert "column 'split' is not read" in caplog.text and data.meta.get("split_drawn")
