@@ -808,26 +808,37 @@ def test_a_base_from_a_classification_checkpoint_is_published_as_the_bare_encode
     assert torch.equal(encoder.state_dict()[name], source.videomae.state_dict()[name])  # loaded, not re-initialised
 
 
-def test_a_run_on_a_hub_models_cache_snapshot_is_refused_naming_the_repo_not_its_commit(tmp_path: Path,
-                                                                                         monkeypatch) -> None:
-    """``--backbone`` given the folder ``snapshot_download`` returns is a local base; the refusal to push it named
-    the snapshot's commit folder ('0123…'), a name the user never typed, and did not say which Hub id to train from."""
+SNAPSHOT_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _run_on_a_cache_snapshot(tmp_path: Path, monkeypatch, below: str = "") -> Path:
+    """A LoRA run (with metrics.json) on a tiny VideoMAE saved in the Hugging Face cache's snapshot of
+    'someone/videomae-k400' (or in the folder ``below`` inside it), the cache pointed at ``tmp_path``."""
     from transformers import VideoMAEConfig, VideoMAEModel
 
-    from bgs_hf.hub import push_run
     from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
 
     cache = tmp_path / "hub-cache"
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
-    commit = "0123456789abcdef0123456789abcdef01234567"
-    snapshot = cache / "models--someone--videomae-k400" / "snapshots" / commit
+    base = cache / "models--someone--videomae-k400" / "snapshots" / SNAPSHOT_COMMIT / below
     VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
                                  num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)).save_pretrained(
-        snapshot)
-    model = build_embedder(str(snapshot), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4))
+        base)
+    model = build_embedder(str(base), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4))
     run = tmp_path / "run"
     model.save_pretrained(str(run))
     (run / "metrics.json").write_text(json.dumps(METRICS))
+    return run
+
+
+def test_a_run_on_a_hub_models_cache_snapshot_is_refused_naming_the_repo_not_its_commit(tmp_path: Path,
+                                                                                         monkeypatch) -> None:
+    """``--backbone`` given the folder ``snapshot_download`` returns is a local base; the refusal to push it named
+    the snapshot's commit folder ('0123…'), a name the user never typed, and did not say which Hub id to train from."""
+    from bgs_hf.hub import push_run
+
+    run = _run_on_a_cache_snapshot(tmp_path, monkeypatch)
+    commit = SNAPSHOT_COMMIT
     with pytest.raises(BGSInputError) as err:
         push_run(run, REPO, local_dir=tmp_path / "out")
     message = str(err.value)
@@ -842,22 +853,10 @@ def test_a_run_on_a_folder_inside_a_hub_models_cache_snapshot_is_not_told_to_tra
     someone/videomae-k400/base", which names no Hub repo (``get_backbone_spec`` refuses it), and the folder was
     called the snapshot of 'someone/videomae-k400/base'. Only the whole snapshot is a Hub id to train from. A deeper
     folder (a repo's checkpoint) is named by its whole path in the snapshot, not its last part alone."""
-    from transformers import VideoMAEConfig, VideoMAEModel
-
     from bgs_hf.hub import push_run
-    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
 
-    cache = tmp_path / "hub-cache"
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
-    commit = "0123456789abcdef0123456789abcdef01234567"
-    inner = cache / "models--someone--videomae-k400" / "snapshots" / commit / below
-    VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
-                                 num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)).save_pretrained(
-        inner)
-    model = build_embedder(str(inner), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4))
-    run = tmp_path / "run"
-    model.save_pretrained(str(run))
-    (run / "metrics.json").write_text(json.dumps(METRICS))
+    run = _run_on_a_cache_snapshot(tmp_path, monkeypatch, below)
+    commit = SNAPSHOT_COMMIT
     with pytest.raises(BGSInputError) as err:
         push_run(run, REPO, local_dir=tmp_path / "out")
     message = str(err.value)
