@@ -4055,3 +4055,62 @@ def test_evaluate_of_a_timesformer_interpolated_as_train_does_records_both_count
     res = json.loads((tmp_path / "eval" / "evaluation.json").read_text())
     entry = res["models"]["pretrained"]
     assert (entry["num_frames"], entry["frames_interpolated_from"]) == (8, 4), entry
+
+
+def test_a_frame_count_is_recorded_for_the_backbone_name_alone_and_run_suite_refuses_it_beside_runs_alone(
+        tiny_sets, tmp_path, caplog):
+    """Mutation audit (b3d5d7f): the count recorded for every model, a run's too (which samples its own), the
+    repeat check probing the data's first clip (not the first scored one), and run_suite's own refusal dropped (a
+    Python caller's count then ignored without a word) passed every test: a run scored against a backbone named
+    with ``--num_frames`` records the count on the backbone's entry only, the warning names a clip of the split
+    scored (``--split val``), and ``run_suite`` refuses a count given beside run folders alone, before the data loads, as the CLI does."""
+    import logging
+    from pathlib import Path
+
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.suite import run_suite
+    from bgs_hf.models import build_embedder
+
+    _, data, _ = tiny_sets
+    run = tmp_path / "run"
+    build_embedder("tiny-random-vjepa2", num_frames=16).save_pretrained(str(run))
+    with pytest.raises(BGSInputError, match=r"a frame count \(8\) is for a model given as a backbone name"):
+        run_suite(str(data), str(run), out_dir=tmp_path / "refused", analyses=("fit",), n_boot=20, num_frames=8)
+    assert not (tmp_path / "refused" / "evaluation.json").exists()
+    with caplog.at_level(logging.WARNING):
+        assert main(["evaluate", "--data", str(data), "--model", str(run), "--pretrained", "tiny-random-vjepa2",
+                     "--num_frames", "8", "--split", "val", "--analyses", "fit", "--n-boot", "20",
+                     "--report", str(tmp_path / "eval")]) == 0
+    res = json.loads((tmp_path / "eval" / "evaluation.json").read_text())
+    assert res["models"]["pretrained"]["num_frames"] == 8
+    assert "num_frames" not in res["models"]["bgs"], res["models"]["bgs"]
+    said = _repeated(caplog)  # the run's 16, not the backbone's 8
+    assert len(said) == 1 and said[0].startswith("tiny-random-vjepa2: 16 frames"), said
+    clips = load(str(data)).clips["video"]
+    scored = {Path(clips[int(i)]).name for i in load(str(data)).splits["val"]}  # the data's first clip is a test one
+    assert re.search(r"(ss_\d{4}\.mp4) \(a val clip\)", said[0])[1] in scored, said[0]
+
+
+@pytest.mark.parametrize(("spec", "hint"), [
+    ({"name": "videomae-like", "family": "videomae", "fixed_frames": True},
+     "it takes 16 frames only: use clips of 16 frames or more"),
+    ({"name": "vjepa2-like", "tubelet_size": 2},
+     "sample 6 (--num_frames 6) when training it (a saved model samples the count it was trained with)"),
+], ids=["fixed-count", "any-count"])
+def test_a_saved_models_repeat_warning_says_to_train_with_a_count_only_where_one_can_be_chosen(tmp_path, caplog,
+                                                                                              spec, hint):
+    """Mutation audit (b3d5d7f): "when training it" appended to a fixed-count VideoMAE's hint too passed every test:
+    no training of that backbone takes another count, so a saved one's advice is its clips' length alone."""
+    import logging
+    from types import SimpleNamespace
+
+    from bgs_hf.models.registry import warn_if_frames_repeat
+    from bgs_hf.video import write_video
+
+    clip = tmp_path / "seven.mp4"
+    write_video(clip, np.zeros((7, 16, 16, 3), dtype=np.uint8), fps=8)
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.models.registry"):
+        assert warn_if_frames_repeat(str(clip), 16, SimpleNamespace(**spec), clip="a test clip", as_built=True)
+    said = _repeated(caplog)
+    assert len(said) == 1 and said[0].endswith(f"(more compute, no more motion); {hint}"), said
