@@ -1179,11 +1179,11 @@ def _clip_store(config: TrainConfig, data: Any, model: Any, args: Any, out_dir: 
     d = config.data
     cache_dir = d.cache_dir if d.cache_dir is not None else str(out_dir / "clip_cache")
     cache_dir = None if str(cache_dir).lower() == "none" else cache_dir
-    store = VideoClipStore(list(data.clips["video"]), model.frame_policy, cache_dir, d.memory_cache_mb)
+    videos = list(data.clips["video"])
+    store = VideoClipStore(videos, model.frame_policy, cache_dir, d.memory_cache_mb)
     train_clips = data.split_items("train")
-    if len(train_clips):
-        warn_if_frames_repeat(store.paths[int(train_clips[0])], model.frame_policy.num_frames,
-                              getattr(model, "spec", None))
+    if len(train_clips) and model.frame_policy is not None:  # None: a stand-in model whose store decodes nothing
+        warn_if_frames_repeat(videos[int(train_clips[0])], model.frame_policy.num_frames, getattr(model, "spec", None))
     scored = [int(c) for split in ("val", "test") if split in data.splits and (split == "val" or config.bgs.eval_test)
               for c in data.split_items(split)]
     # the main process first, so the others read its cache
