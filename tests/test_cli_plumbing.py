@@ -929,6 +929,22 @@ def test_baselines_hand_every_flag_to_the_baseline_and_print_each_number_under_i
     assert "pixel baseline: 5 frames, 6x6 grid" in capsys.readouterr().out
 
 
+def test_a_baseline_prints_its_counts_with_separators_and_the_ceilings_own_range(monkeypatch, capsys):
+    """On the release's train split `bgs-hf baseline` printed "11695 observed pairs, 12276 judgments" (`data stats`
+    writes 12,276) and the ceiling without the range it moves over between split-halves, which `data stats` and the
+    dataset card give: a model's share of a ceiling of 0.199 [0.091, 0.307] reads differently from one of 0.199."""
+    import bgs_hf.baselines.pixels as pixels
+
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+    monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: {
+        **_scores(split), "n_pairs": 11695, "n_judgments": 12276, "n_clips": 1, "ceiling_r2_ci": [0.25, 0.75]})
+    assert main(["baseline", "pixels", "--data", "D"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert "  split test: 1 clip, 11,695 observed pairs, 12,276 judgments" in printed, printed
+    assert ("  noise ceiling 0.5000   -> 50.0% of ceiling   (ceiling's 95% range over split-halves: 0.2500 to "
+            "0.7500)") in printed, printed
+
+
 def test_a_baseline_prints_an_undefined_share_of_the_ceiling_as_n_a_not_n_a_percent(monkeypatch, capsys):
     """A split too small for a noise ceiling (a small benchmark's test split) printed "-> n/a% of ceiling", the
     slip `bgs-hf evaluate` no longer makes; a defined share keeps its %."""

@@ -1699,6 +1699,32 @@ def test_data_stats_prints_a_ceiling_on_too_few_pairs_as_n_a_with_the_reason(tmp
 
 
 
+def test_data_stats_gives_the_leave_one_participant_out_bounds_and_the_accuracy_a_model_is_read_against(
+        tmp_path, capsys):
+    """`data stats` printed only the split-half ceiling: the leave-one-participant-out bounds (`loo_ceiling`) and
+    how often the others' p_ij predict a held-out choice, the reference for a model's 3-way / 2-way accuracy, were
+    nowhere on the command line. Both are now a line and a JSON entry; a test split of one participant has none."""
+    from bgs_hf.data.stats import format_stats
+    from bgs_hf.metrics import loo_ceiling
+
+    root = write_release(tiny_release_tables(n_clips=12, n_test=8, n_participants=10, trials_per_participant=40),
+                         tmp_path / "rel")
+    data = load(root)
+    want = loo_ceiling(data.triplets("test"), data.n_clips)
+    assert cli(["data", "stats", str(root), "--no-png", "--n-splits", "5", "--json", str(tmp_path / "s.json")]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("leave-one-out"))
+    assert line == (f"leave-one-out      test, {want.n_participants} participants: R² {want.r2_lower:.3f} vs the "
+                    f"others (upper bound {want.r2_upper:.3f}); they predict {want.ooo_acc_3way:.1%} 3-way, "
+                    f"{want.ooo_acc_2way:.1%} 2-way of {want.n_judgments} held-out choices"), line
+    saved = json.loads((tmp_path / "s.json").read_text())["noise_ceiling"]["test"]["leave_one_participant_out"]
+    assert saved == pytest.approx(want.to_dict()) and want.n_judgments > 0
+
+    one = tiny_release_tables(n_clips=12, n_test=8, n_participants=1, trials_per_participant=40)
+    stats = data_stats(load(write_release(one, tmp_path / "one")), n_splits=5)
+    assert stats["noise_ceiling"]["test"]["leave_one_participant_out"] is None
+    assert "leave-one-out" not in format_stats(stats)
+
+
 def test_data_stats_over_one_split_half_counts_it_as_one_split(tmp_path, monkeypatch, capsys):
     """`data stats --n-splits 1` printed "over 1 splits", and a ceiling on too few pairs "1 of 1 splits giving a
     correlation": each count is printed with its noun in its number (``bgs_hf._format.count``), as the table's

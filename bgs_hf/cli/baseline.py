@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from bgs_hf._files import check_output_folder
-from bgs_hf._format import fmt, fmt_pct, fmt_why
+from bgs_hf._format import count, fmt, fmt_pct, fmt_why
 from bgs_hf.cli._args import (
     JSON_STDOUT_HELP,
     check_output_file,
@@ -68,15 +68,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _print(title: str, out: dict[str, Any]) -> None:
     print(title)
-    print(f"  split {out['split']}: {out['n_clips']} clips, {out['n_pairs']} observed pairs, "
-          f"{out['n_judgments']} judgments")
+    print(f"  split {out['split']}: {count(out['n_clips'], 'clip')}, {count(out['n_pairs'], 'observed pair')}, "
+          f"{count(out['n_judgments'], 'judgment')}")
     lo, hi = out["r2_ci"]
     print(f"  r2            {fmt(out['r2'], '.4f')}   95% CI [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}] (bootstrap over clips)")
     # why an undefined ceiling is (behavioural_fit's ceiling_why), as `bgs-hf evaluate` prints it; the line then
     # ends with the reason, not with the "-> n/a of ceiling" every share of no ceiling is
     ceiling = fmt_why(out["ceiling_r2"], ".4f", out.get("ceiling_why"))
     share = "" if ceiling.startswith("n/a: ") else f"   -> {fmt_pct(out['pct_of_ceiling'])} of ceiling"
-    print(f"  noise ceiling {ceiling}{share}")
+    lo_ceiling, hi_ceiling = out.get("ceiling_r2_ci") or (None, None)
+    spread = ""  # how far the ceiling itself moves between random split-halves of the participants
+    if share and fmt(lo_ceiling, ".4f") != "n/a":
+        spread = f"   (ceiling's 95% range over split-halves: {fmt(lo_ceiling, '.4f')} to {fmt(hi_ceiling, '.4f')})"
+    print(f"  noise ceiling {ceiling}{share}{spread}")
     print(f"  rsa_spearman  {fmt(out['rsa_spearman'], '.4f')}")
     print(f"  rsa_pearson   {fmt(out['rsa_pearson'], '.4f')}")
     from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY

@@ -111,16 +111,19 @@ def count_stats(data: OddOneOutData) -> dict[str, Any]:
 
 def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> dict[str, Any]:
     """:func:`count_stats` plus the human noise ceilings every model number is read against (split-half R² on
-    the test judgments, repeated-triplet agreement), JSON-ready (nan -> null). Why a ceiling is missing is in its
-    ``no_ceiling``, which ``format_stats`` prints: no log line (``data stats`` said it twice, a WARNING and the table)."""
-    from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
+    the test judgments, the leave-one-participant-out bounds and held-out odd-one-out accuracy a model's
+    ``ooo_acc_*`` is read against, repeated-triplet agreement), JSON-ready (nan -> null). Why a ceiling is missing
+    is in its ``no_ceiling``, which ``format_stats`` prints: no log line (``data stats`` said it twice, a WARNING
+    and the table)."""
+    from bgs_hf.metrics.ceiling import loo_ceiling, repeat_agreement, split_half_ceiling
 
     out = count_stats(data)
     test = data.triplets("test")
-    r2, ci, thin, missing = None, [None, None], None, None
+    r2, ci, thin, missing, loo = None, [None, None], None, None, None
     if len(np.unique(test.participant)) >= 2:
         ceiling = split_half_ceiling(test, data.n_clips, n_splits=n_splits, seed=seed)
         r2, ci, thin = json_safe(ceiling.r2), json_safe(list(ceiling.ci)), ceiling.too_few_pairs()
+        loo = json_safe(loo_ceiling(test, data.n_clips).to_dict())
     else:
         missing = ("the test split has no judgment with all three clips in it: use more clips, or a larger test "
                    "fraction" if len(test) == 0 else "the test split has judgments from fewer than 2 participants")
@@ -137,6 +140,9 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
             "no_ceiling": missing,  # why no ceiling was computed (no test judgments, one participant), or None
             "repeated_triplets": repeats.n_triplets,
             "between_participant_triplets": repeats.n_triplets_between,  # the triplets the agreement is over
+            # each participant against the others (Nili et al. 2014's bounds, on their own scale, not a model's R²)
+            # and the others' p_ij predicting the held-out choices: the reference for ooo_acc_3way / 2way
+            "leave_one_participant_out": loo,
         },
         "all": {
             "repeat_agreement": json_safe(repeats_all.agreement),
@@ -194,6 +200,14 @@ def format_stats(stats: dict[str, Any]) -> str:
             lines.append(
                 f"noise ceiling      test split-half R² {fmt(t['r2_split_half'], '.3f')} "
                 f"(95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over {count(t['n_splits'], 'split')})"
+            )
+        loo = t.get("leave_one_participant_out")
+        if loo:
+            lines.append(  # the others' p_ij of a pair against each participant's own answers
+                f"leave-one-out      test, {count(loo['n_participants'], 'participant')}: R² "
+                f"{fmt(loo['r2_lower'], '.3f')} vs the others (upper bound {fmt(loo['r2_upper'], '.3f')}); they predict "
+                f"{fmt(loo['ooo_acc_3way'], '.1%')} 3-way, {fmt(loo['ooo_acc_2way'], '.1%')} 2-way of "
+                f"{count(loo['n_judgments'], 'held-out choice')}"
             )
         lines.append(
             f"repeat agreement   between participants: test {fmt(t['repeat_agreement'], '.3f')} "
