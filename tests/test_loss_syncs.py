@@ -200,8 +200,10 @@ def test_a_trainer_step_reads_the_device_for_the_collapse_check_the_divergence_c
     """A BGSTrainer step as the Trainer runs it: the batch moved by accelerate's loader and ``_prepare_inputs``, then
     ``compute_loss``. Every tensor of the collator's batch was moved, so the counts of the gather, the loss's index
     checks, the epoch and the cost counters were all read back from the device (20 reads a step).
-    Host numbers stay numpy now; what is read is the model's collapse (the loss), the loss's finiteness (the
-    divergence stop) and the two logged terms (:class:`~bgs_hf.training.counters.CostCounters`)."""
+    Host numbers stay numpy now; what is read is the model's collapse (the loss) and the loss's finiteness (the
+    divergence stop, which must stop the step before its optimiser step). The two logged terms
+    (:class:`~bgs_hf.training.counters.CostCounters`) were read at every step too (4 reads a step): they are kept on
+    the device and read once per training log, the whole window's in one read."""
     from test_training_helpers import tiny_data, tiny_peft_model
 
     from bgs_hf.metrics.similarity import human_similarity
@@ -224,5 +226,10 @@ def test_a_trainer_step_reads_the_device_for_the_collapse_check_the_divergence_c
         batch = trainer._prepare_inputs(next(loader))
         assert seen.on_device(batch["pixel_values"])  # the stand-in device: the loader moved the pixels
         loss = trainer.compute_loss(trainer.model, batch)
+        assert seen.reads == ["__bool__", "__bool__"], seen.reads
+        trainer.compute_loss(trainer.model, batch)  # a second step (the same batch)
+        del seen.reads[:]
+        trainer.log({"loss": 1.0})  # a training log: the window of 2 steps, read once
+        assert seen.reads == ["tolist"], seen.reads
     assert bool(torch.isfinite(loss.detach()))
-    assert seen.reads == ["__bool__", "__bool__", "__float__", "__float__"], seen.reads
+    assert {"loss_local", "loss_global", "clip_passes"} <= trainer.state.log_history[-1].keys()

@@ -2568,6 +2568,81 @@ def test_the_cost_counters_sum_each_steps_counts_and_a_resume_carries_on_only_th
     assert logs["step_judgments"] == 1.5 and logs["judgments"] == 7 and "frames_decoded" not in logs
 
 
+def test_the_logged_loss_terms_are_the_window_means_of_each_steps_own_terms(tmp_path: Path, tiny: Any) -> None:
+    """The cost counters keep a step's loss terms on the device and read them at the training log: a short paper-v1
+    run logs, every 2 steps, the float64 mean of the steps' terms as each step's loss gave them (read there as
+    ``float``, as the counters did at every step), the RSA term's over the steps that had one, bit for bit."""
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model(), recipe="paper-v1", max_steps=5, logging_steps=2,
+                          save_strategy="no", report_to="none", disable_tqdm=True)
+    step_terms: list[tuple[float, float]] = []
+    loss_fn = trainer.loss_fn
+
+    def loss_read_at_each_step(*args: Any, **kwargs: Any) -> Any:
+        out = loss_fn(*args, **kwargs)
+        step_terms.append((float(out.local), float(out.global_)))
+        return out
+
+    trainer.loss_fn = loss_read_at_each_step
+    trainer.train()
+    logs = [row for row in trainer.state.log_history if "loss" in row]
+    assert [row["step"] for row in logs] == [2, 4] and len(step_terms) == 5
+    assert any(np.isnan(g) for _, g in step_terms[:4]) and not all(np.isnan(g) for _, g in step_terms[:4])
+    for row, first in zip(logs, (0, 2)):
+        for i, key in enumerate(("loss_local", "loss_global")):
+            terms = np.array([t[i] for t in step_terms[first:first + 2]], dtype=np.float64)
+            want = float(np.nanmean(terms)) if np.isfinite(terms).any() else float("nan")
+            assert row[key] == want or np.isnan(row[key]) and np.isnan(want), (row["step"], key, row[key], want)
+
+
+def test_the_cost_counters_read_the_windows_device_values_once_at_the_log() -> None:
+    """Recorded, a step's loss terms are not read (two host syncs a step on a GPU); the log reads the window's terms
+    in one go, and gives each as ``float`` of its tensor would, whatever its dtype (float32, bfloat16, float64)."""
+    from types import SimpleNamespace
+
+    from test_loss_syncs import HostReads
+
+    from bgs_hf.training.counters import CostCounters
+
+    terms = [torch.tensor(0.1234567, dtype=torch.float32), torch.tensor(float("nan")),
+             torch.tensor(-0.3, dtype=torch.bfloat16), torch.tensor(0.7, dtype=torch.float64)]
+    counters = CostCounters()
+    logs: dict[str, Any] = {}
+    with HostReads(*terms) as seen:
+        counters.record(SimpleNamespace(local=terms[0], global_=terms[1], alpha=0.7, beta=0.3), [6, 6, 2, 15])
+        counters.record(SimpleNamespace(local=terms[2], global_=terms[3], alpha=0.7, beta=0.4), [3, 3, 1, 3])
+        assert seen.reads == []
+        counters.add_to(logs)
+    assert seen.reads == ["tolist"], seen.reads
+    assert logs["loss_local"] == float(np.mean([float(terms[0]), float(terms[2])]))
+    assert logs["loss_global"] == float(terms[3]) and logs["beta"] == float(np.mean([0.3, 0.4]))
+    assert counters.window == [] and logs["judgments"] == 3
+
+
+def test_the_cost_counters_read_their_device_values_when_many_steps_wait_for_a_log(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that logs seldom (or never) does not keep a device tensor per step for the whole run: every
+    ``KEPT_ON_DEVICE_STEPS`` steps the kept terms are read, once, and the log's means are the same."""
+    from types import SimpleNamespace
+
+    from test_loss_syncs import HostReads
+
+    from bgs_hf.training import counters as counters_module
+
+    monkeypatch.setattr(counters_module, "KEPT_ON_DEVICE_STEPS", 2)
+    terms = [torch.tensor(v) for v in (0.25, 0.5, 1.0)]
+    counters = counters_module.CostCounters()
+    with HostReads(*terms) as seen:
+        for term in terms:
+            counters.record(SimpleNamespace(local=term, global_=term, alpha=0.7, beta=0.3), [1, 1, 1, 1])
+        assert seen.reads == ["tolist"], seen.reads  # the first two steps', read at the second step
+        assert [type(v) for v in counters._steps[0].values()] == [float] * 8
+        logs: dict[str, Any] = {}
+        counters.add_to(logs)
+    assert seen.reads == ["tolist", "tolist"]
+    assert logs["loss_local"] == logs["loss_global"] == float(np.mean([0.25, 0.5, 1.0]))
+
+
 def test_paper_v1_rsa_steps_are_evenly_spaced_counted_and_drawn_anew_each_epoch_and_step(tiny: Any) -> None:
     """Mutation audit: RSA steps spaced by whole steps (10 steps, 4 RSA steps: 0, 2, 4, 6, not 0, 2, 5, 7), a step's
     clip count without its RSA gradient clips, RSA steps despite ``use_rsa=False``, and RSA clips drawn without the

@@ -178,7 +178,8 @@ class BGSCollator:
 
     The numbers the step reads on the host stay there: accelerate and the Trainer move every tensor of a batch to
     the device, and each count, index check or log read of one then waited on the device (a host sync; 20 a step
-    with the paper's loss, 4 now); the loss checks the indices where given and moves them once.
+    with the paper's loss, 2 now, and one a training log); the loss checks the indices where given and moves them
+    once.
     """
 
     def __init__(self, sampler: ClipSetSampler | PaperV1Sampler, store: ClipStore, world_size: int = 1, *,

@@ -384,6 +384,8 @@ class BGSTrainer(Trainer):
         # the collator's host arrays, as CPU tensors: the loss checks them there and moves each to the device once
         targets = (torch.as_tensor(inputs[k]) for k in ("triplets", "odd", "pairs", "human_dist"))
         out = self.loss_fn(emb.float(), *targets, epoch=float(inputs["epoch"]))
+        # read at every step, not at the log as the logged terms are: one step later the optimiser would have taken a
+        # NaN gradient into the weights, and a checkpoint saved before the log would keep them
         if model.training and not bool(torch.isfinite(out.loss.detach())):
             # every rank holds the same gathered embeddings, hence the same loss: all stop together
             raise BGSDivergedError(
