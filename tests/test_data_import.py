@@ -1972,6 +1972,91 @@ def test_an_odd_column_of_key_names_is_one_line_saying_they_look_like_keys(tmp_p
         "columns do: --odd names the column holding the odd video's file name; is it the column you meant?"]
 
 
+@pytest.mark.parametrize(("answers", "keys"), [
+    (["37", "39"], "37 = ArrowLeft, 39 = ArrowRight"),
+    (["39.0", "37.0", "40.0"], "37.0 = ArrowLeft, 39.0 = ArrowRight, 40.0 = ArrowDown"),
+    (["70", "74"], "70 = f, 74 = j"), (["49", "50", "51"], "49 = 1, 50 = 2, 51 = 3"),
+    (["32", "97", "99"], "32 = space, 97 = numpad 1, 99 = numpad 3")])
+def test_an_odd_column_of_jspsych_6_key_codes_is_one_line_naming_each_codes_key(
+        tmp_path: Path, answers: list[str], keys: str) -> None:
+    """jsPsych 6 records the key pressed as its JavaScript key code (`key_press` 37, 39), where jsPsych 7 writes its
+    name ('arrowleft'): such a column given as --odd was "names no video in any row (first: '37') ...: is it the column
+    you meant?", not a word that it holds keys. The line names each code's key (which key is which position only the
+    experiment knows: nothing is mapped); more distinct codes than a trial's answer keys keep "names no video"."""
+    response = TripletColumns(odd="response")
+    _, problems = collect_problems(_answered(tmp_path, answers), _videos(tmp_path), columns=response)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv: column 'response' holds jsPsych 6 key codes ({keys}), not video names, in every row: "
+        f"{SAY_THE_VIDEO.format('key')}; if they are no key codes, is it the column you meant? (--odd)"]
+    many = [*answers, "65", "66", "67", "68", "69", "71"]  # more distinct than a trial's answer keys: no key column
+    _, problems = collect_problems(_answered(tmp_path, many), _videos(tmp_path), columns=response)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv: column 'response' names no video in any row (first: '{answers[0]}'), though the video "
+        "columns do: --odd names the column holding the odd video's file name; is it the column you meant?"]
+
+
+@pytest.mark.parametrize("answer", ["1", "0", "2.0", "Video3"])
+def test_an_odd_column_of_one_position_in_every_row_is_one_line(tmp_path: Path, answer: str) -> None:
+    """An odd column holding one position (`1`, pandas' `2.0`) or a video column's name in each of 90 rows was one
+    "not by its position or column" line per row, 20 shown then "... and 70 more rows": one value in every row is no
+    choice (by chance 3^-89), so most likely the wrong column, and one line says so. A table of fewer rows keeps each
+    row's hint naming its three videos (see the tests above)."""
+    videos = _videos(tmp_path)
+    _, problems = collect_problems(_answered(tmp_path, [answer]), videos, columns=TripletColumns(odd="response"))
+    assert [str(p) for p in problems] == [
+        f"judgments.csv: column 'response' holds {answer!r} in all 90 answered rows, a position or a video column's "
+        "name, not a video's: one answer in every trial is no choice; --odd names the column holding the odd video's "
+        "file name; is it the column you meant?"]
+    few = _csv(tmp_path, [f"{row},{answer}" for row in _trials(1)[:9]],
+               "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,response")
+    _, problems = collect_problems(few, videos, columns=TripletColumns(odd="response"))
+    assert len(problems) == 10 and all(str(p).endswith("not by its position or column)") for p in problems[:9])
+
+
+def _numbered_clips(tmp_path: Path, extension: str) -> Path:
+    """Eight clips named by number, `1{extension}` to `8{extension}` (a lab's clips numbered as its stimulus list)."""
+    folder = _videos(tmp_path, [f"{k}.mp4" for k in range(1, 9)])
+    for video in folder.glob("*.mp4"):
+        video.rename(video.with_suffix(extension))
+    return folder
+
+
+def _numbered_trials(extension: str = "", odd_extension: str = "") -> list[str]:
+    """`_trials`' 90 trials over clips numbered 1-8, each name followed by ``extension``, the odd one by
+    ``odd_extension``, and one timeout (an empty odd cell, for which pandas writes a column of numbers as floats)."""
+    rows = [",".join([*r.split(",")[:2], *(f"{NAMES.index(v) + 1}{extension}" for v in r.split(",")[2:5]),
+                      f"{NAMES.index(r.split(',')[5]) + 1}{odd_extension}", r.split(",")[6]]) for r in _trials()]
+    return [*rows, "P2,31,1,2,3,,1000"]
+
+
+def test_whole_floats_naming_clips_are_read_as_their_integer_and_a_fraction_stays_an_error(tmp_path: Path) -> None:
+    """pandas writes an integer column holding an empty cell (a timeout) as floats: clips 1-8 named `4.0` were "no
+    video '4.0'" in every row, and an odd column `4.0` beside videos `4.mp4` "names no video in any row". A whole
+    float that no file is named is read as its integer, as that is matched (`4.0` is the file `4`; beside `4.mp4`
+    each row's "did you mean '4.mp4'? the name has no extension", as for `4`); `4.5` stays no video."""
+    split = SplitConfig(test_fraction=0.4)
+    bare = _numbered_clips(tmp_path / "bare", "")
+    as_ints = read_triplet_table(_csv(tmp_path, _numbered_trials()), bare, split_config=split, skip_incomplete=True)
+    as_floats = read_triplet_table(_csv(tmp_path, _numbered_trials(".0", ".0")), bare, split_config=split,
+                                   skip_incomplete=True)
+    assert list(as_floats.clips["clip_id"]) == [str(k) for k in range(1, 9)] == list(as_ints.clips["clip_id"])
+    assert as_floats.judgments.to_pandas().equals(as_ints.judgments.to_pandas()) and len(as_floats.judgments) == 90
+    mp4 = _numbered_clips(tmp_path / "mp4", ".mp4")
+    _, int_problems = collect_problems(_csv(tmp_path, _numbered_trials(".mp4")), mp4, skip_incomplete=True)
+    _, problems = collect_problems(_csv(tmp_path, _numbered_trials(".mp4", ".0")), mp4, skip_incomplete=True)
+    assert not any("in any row" in str(p) for p in problems)
+    assert [re.sub(r"'(\d)\.0'", r"'\1'", str(p)) for p in problems] == [str(p) for p in int_problems]
+    assert any(str(p).endswith("did you mean '4.mp4'? the name has no extension)") for p in problems)
+    fractions = [re.sub(r",4\.0,", ",4.5,", row, count=1) for row in _numbered_trials(".0", ".0")]
+    _, problems = collect_problems(_csv(tmp_path, fractions), bare, skip_incomplete=True)
+    rows = [str(p) for p in problems if " row " in str(p)]
+    assert len(rows) == 20 and all(re.search(r"column 'Video\d': no video '4\.5' in ", row) for row in rows)
+    (bare / "4").rename(bare / "4.0")  # a file named as the float is: the cell names it, not clip '4'
+    data = read_triplet_table(_csv(tmp_path, _numbered_trials(".0", ".0")), bare, split_config=split,
+                              skip_incomplete=True)
+    assert list(data.clips["clip_id"]) == ["1", "2", "3", "4.0", "5", "6", "7", "8"]
+
+
 @pytest.mark.parametrize("answers", [["1.0", "2.0", "3.0", "4.0"], ["0.5", "1.5", "2.5"], ["12", "25", "31"],
                                      ["leftward", "rightward"]])
 def test_an_odd_column_of_numbers_or_words_that_are_no_positions_or_keys_names_no_video(

@@ -171,6 +171,19 @@ class LostVideos:
 _POSITION = re.compile(r"[0-3](\.0+)?")
 
 
+#: a whole number written as a float ('4.0'), as pandas writes a column of integers holding an empty cell (a timeout)
+_WHOLE_FLOAT = re.compile(r"(\d+)\.0+")
+
+
+def _cell_video_name(value: object, files: dict[str, str]) -> str:
+    """The name a table's cell gives a video, as ``files`` (``video_index``) is keyed: its path folded ('sub\\a.mp4',
+    './a.mp4' are 'sub/a.mp4', 'a.mp4') and NFC. A whole float no file is named ('4.0') is its integer's name ('4'),
+    matched as that is (the file '4'; beside '4.mp4', its did-you-mean): clip 4 was "no video '4.0'" in every row."""
+    name = nfc_name(table_path(str(value)).as_posix())
+    whole = _WHOLE_FLOAT.fullmatch(name)
+    return whole.group(1) if whole is not None and name not in files else name
+
+
 def _names_a_position(name: str, video_columns: list[str]) -> bool:
     """An odd cell naming a position (1-3) or a video column ('Video3'), as many lab logs record the answer."""
     return bool(_POSITION.fullmatch(name)) or _loose_key(name) in {_loose_key(c) for c in video_columns}
@@ -277,7 +290,7 @@ def _resolve_names(
         # checked four paths per row, 70 µs a row
         codes, values = pd.factorize(df[col].to_numpy(dtype=object), use_na_sentinel=False)
         # 'sub\\a.mp4', './sub/a.mp4' and 'sub//a.mp4' name the file 'sub/a.mp4' (they were refused as missing)
-        names = [nfc_name(table_path(str(value)).as_posix()) for value in values]
+        names = [_cell_video_name(value, files) for value in values]
         rels = np.array([None if escapes_folder(name) else files.get(name) for name in names], dtype=object)
         out[:, k] = rels[codes]
         unknown[:, k] = np.array([rel is None for rel in rels], dtype=bool)[codes]
@@ -364,7 +377,7 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
     except UnicodeDecodeError:
         problems.fatal("not UTF-8 text; re-save it as UTF-8 (--test-videos: one video name per line)", path=listing)
     lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    first = nfc_name(table_path(lines[0][1]).as_posix()) if lines else ""
+    first = _cell_video_name(lines[0][1], files) if lines else ""
     named = [field for field in first.split(",") if _loose_key(field) in _LIST_HEADERS]
     if first not in files and "," in first and named:  # the release's test.csv ('index,video_name'): every line
         # was "no video '3,3PJaYWt0cws_5.mp4'" with a did-you-mean, 51 problems for its 50 videos
@@ -744,6 +757,14 @@ _KEY_NAME = re.compile(r"arrow(left|right|up|down)|left|right|up|down|space(bar)
                        r"|[lr]?(shift|ctrl|alt)")
 #: at most this many distinct keys make an odd column a key column: three answers, their other case, a stray one
 _MOST_KEYS = 6
+#: the JavaScript key code jsPsych 6 records as ``key_press`` (jsPsych 7 writes the key's name, ``_KEY_NAME``), of the
+#: keys a study answers with: Enter, space, the arrows, digits, letters and the number pad
+_KEY_CODES = {13: "Enter", 32: "space", 37: "ArrowLeft", 38: "ArrowUp", 39: "ArrowRight", 40: "ArrowDown",
+              **{48 + d: str(d) for d in range(10)}, **{65 + k: chr(ord("a") + k) for k in range(26)},
+              **{96 + d: f"numpad {d}" for d in range(10)}}
+#: an odd column holding one position in at least this many rows is no choice (a real one: 1 in 3^9 by chance); in
+#: fewer, each row keeps its hint naming its three videos
+_ONE_VALUE_ROWS = 10
 _SAY_THE_VIDEO = ("data import reads the odd video's file name, one of the trial's three: write the video on the "
                   "{what} chosen, in the order shown (README: A jsPsych (or PsychoPy) export)")
 
@@ -753,22 +774,30 @@ def _is_key(cell: str) -> bool:
     return len(cell) == 1 or bool(_KEY_NAME.fullmatch(_loose_key(cell)))
 
 
+def _key_code(cell: str) -> int | None:
+    """The JavaScript key code an odd cell is ('37', as pandas' float '37.0' too), None when it is none."""
+    whole = _WHOLE_FLOAT.fullmatch(cell)
+    digits = whole.group(1) if whole is not None else cell
+    return int(digits) if digits.isdecimal() and int(digits) in _KEY_CODES else None
+
+
 def _refuse_unknown_odd_column(df: pd.DataFrame, cols: _TableColumns, files: dict[str, str], path: Path,
                                problems: Problems) -> None:
     """Stop with one line when the odd column names no video in any row while the video columns do: a wrong --odd
     (the release's `token`, 'p1') was "no video 'p1'" once per trial, 49,485 lines. Names that are a file's in another
     case, extension or folder get each row's own did-you-mean (odd videos written without '.mp4': the column is right,
     its names misspelt); a wrong VIDEOS misses every column alike. Several positions (a button index, 0/1/2) or a few
-    key names (a key pressed, 'ArrowLeft') are a response column, told so in one line where it was a line per row (20
-    shown) or "is it the column you meant?"; one position in every row (or a column's name) keeps each row's hint,
-    which names the row's three videos."""
+    key names (a key pressed, 'ArrowLeft') or jsPsych 6 key codes (37, each named: which key is which position only
+    the experiment knows) are a response column, told so in one line where it was a line per row (20 shown) or "is it
+    the column you meant?"; so is one position (or a column's name) in every row of ``_ONE_VALUE_ROWS`` or more, no
+    choice at all, where a shorter table keeps each row's hint naming its three videos."""
     same_file = _did_you_mean(files)
 
     def is_file(cell: object) -> bool:  # a name as written first: the names are resolved once, by _resolve_names
-        return cell in files or nfc_name(table_path(str(cell)).as_posix()) in files
+        return cell in files or _cell_video_name(cell, files) in files
 
     def misspelt_file(cell: object) -> bool:  # the column is right: each row's did-you-mean says how to fix it
-        return bool(same_file(nfc_name(table_path(str(cell)).as_posix())))
+        return bool(same_file(_cell_video_name(cell, files)))
 
     odd_cells = [str(c) for c in pd.unique(df[cols.odd].to_numpy(dtype=object)) if c != ""]
     video_cells = set(pd.unique(df[cols.videos].to_numpy(dtype=object).ravel()))
@@ -780,8 +809,20 @@ def _refuse_unknown_odd_column(df: pd.DataFrame, cols: _TableColumns, files: dic
         held = ", ".join(sorted(odd_cells, key=float))
         problems.fatal(f"column {cols.odd!r} holds button or key positions ({held}), not video names, in every row: "
                        + _SAY_THE_VIDEO.format(what="button or key"), path=path)
+    answered = int((df[cols.odd] != "").sum())
+    if len(odd_cells) == 1 and _names_a_position(odd_cells[0], cols.videos) and answered >= _ONE_VALUE_ROWS:
+        problems.fatal(f"column {cols.odd!r} holds {quoted(odd_cells[0])} in all {answered} answered rows, a "
+                       "position or a video column's name, not a video's: one answer in every trial is no choice; "
+                       "--odd names the column holding the odd video's file name; is it the column you meant?",
+                       path=path)
     if all(_names_a_position(c, cols.videos) for c in odd_cells):
         return
+    codes = [_key_code(c) for c in odd_cells]
+    if len(odd_cells) <= _MOST_KEYS and None not in codes:
+        named = ", ".join(f"{cell} = {_KEY_CODES[code]}" for code, cell in sorted(zip(codes, odd_cells)))
+        problems.fatal(f"column {cols.odd!r} holds jsPsych 6 key codes ({named}), not video names, in every row: "
+                       f"{_SAY_THE_VIDEO.format(what='key')}; if they are no key codes, is it the column you meant? "
+                       "(--odd)", path=path)
     if len(odd_cells) <= _MOST_KEYS and all(map(_is_key, odd_cells)):
         problems.fatal(f"column {cols.odd!r} holds key names ({', '.join(map(quoted, odd_cells))}), not video names, "
                        f"in every row: {_SAY_THE_VIDEO.format(what='key')}; if they are no keys, is it the column you "
