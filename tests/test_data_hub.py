@@ -106,6 +106,21 @@ def test_layout_and_load_dataset_without_script(exported):
     assert j["participant"].nunique() == stats["participants"]
 
 
+@pytest.mark.parametrize("card", [True, False])
+def test_load_dataset_of_an_export_without_a_config_name_reads_the_judgments(exported, tmp_path, card):
+    """`load_dataset(OUT)` with no config name was datasets' "Config name is missing": the judgments are the
+    card's default config now. `load_dataset("parquet", data_dir=OUT)` over both configs' differing columns still
+    fails (README says so), and one config's folder as `data_dir` reads that config."""
+    data, out = exported
+    if not card:
+        out = write_hub(data, tmp_path / "bare", card=False)
+    assert datasets.load_dataset(str(out))["train"].to_pandas().equals(data.judgments.to_pandas())
+    by_folder = datasets.load_dataset("parquet", data_dir=str(out / "judgments"))["train"]
+    assert by_folder.to_pandas().equals(data.judgments.to_pandas())
+    with pytest.raises(datasets.exceptions.DatasetGenerationError):
+        datasets.load_dataset("parquet", data_dir=str(out))
+
+
 @pytest.mark.parametrize("card", [False, True])
 def test_reexport_to_same_folder_is_not_served_stale(tmp_path, card):
     """datasets 5.2 caches local folders by name + YAML patterns; content-named files dodge that (with the full
@@ -780,6 +795,23 @@ def test_hub_train_and_validation_files_alone_still_get_test_clips(tmp_path):
     folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)],
                                           "validation": [f"c{i}" for i in range(16, 20)]}, _judgments(20))
     assert len(load(folder).splits["test"]) > 0
+
+
+def test_validate_says_the_test_clips_of_hub_train_and_validation_files_are_a_seeded_draw(tmp_path, capsys):
+    """`data validate` of a clips config split into Hub train and validation files said only OK: its test clips were a
+    seeded draw from the train file (a warning while loading) with no note naming the seed and the count, as the note
+    of a folder with no split at all does. Both notes name them now."""
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(15)],
+                                          "validation": [f"c{i}" for i in range(15, 20)]}, _judgments(20))
+    assert cli(["data", "validate", str(folder), "--no-decode", "--split-seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert ("note: the clips config's Hub splits name no test split: its test clips are a seeded draw (split seed 3: "
+            "3 of the 15 train clips), not a split the data defines") in out, out
+    unsplit = _hub_folder(tmp_path / "u", {"train": [f"c{i}" for i in range(20)]}, _judgments(20))
+    assert cli(["data", "validate", str(unsplit), "--no-decode"]) == 0
+    out = capsys.readouterr().out
+    assert ("note: no clip has a stimulus_set label: train/test is a seeded draw of clips (split seed 0: 4 of 20 "
+            "clips test)") in out and "Hub splits" not in out, out
 
 
 def test_an_interrupted_export_leaves_nothing_to_block_the_retry(release, tmp_path, monkeypatch, capsys):

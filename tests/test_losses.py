@@ -1083,7 +1083,7 @@ def test_loss_inputs_that_are_not_numbers_name_the_argument(call, name, got):
 def test_pairs_and_distances_held_in_pandas_score_as_arrays():
     """A two-column DataFrame of pairs (as ``bgs_hf.data`` tables hold them) failed in torch with "could not determine
     the shape of object type 'DataFrame'"; a Series of distances already worked."""
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     pairs, hd = [[0, 1], [0, 2], [1, 2]], [0.1, 0.5, 0.9]
     frame = pd.DataFrame(pairs, columns=["i", "j"])
     assert float(RSALoss()(EMB, frame, pd.Series(hd))) == float(RSALoss()(EMB, pairs, hd))

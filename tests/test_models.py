@@ -224,6 +224,30 @@ def test_a_fully_trained_bundled_or_tiny_base_keeps_its_original_in_base(tmp_pat
         assert torch.allclose(load_base(tmp_path / "run").pooled_features(x), fresh.pooled_features(x), atol=1e-6)
 
 
+@pytest.mark.parametrize("lora", [True, False])
+def test_a_model_whose_loaded_base_folder_is_gone_is_refused_in_one_line_before_anything_is_saved(tmp_path, lora):
+    """A model loaded from a folder that ships its base (``base/``: tiny-random here, a pushed ``--include-base``
+    model alike) reloads that ``base/`` to write it again on save. Deleted after loading, the save failed with
+    transformers' "Repo id must be in the form ..." after peft had written the adapter: a folder without
+    ``bgs_config.json``. Now one line names the missing folder and what to do, and nothing is written."""
+    import shutil
+
+    build_embedder("tiny-random-videomae", lora=LoraSettings(r=2, alpha=4) if lora else None).save_pretrained(
+        tmp_path / "run")
+    model = load_model(tmp_path / "run")
+    kept = tmp_path / "kept-base"
+    shutil.move(tmp_path / "run" / "base", kept)
+    with pytest.raises(BGSInputError) as err:
+        model.save_pretrained(str(tmp_path / "again"))
+    message = str(err.value)
+    assert message.count("\n") == 0 and str(tmp_path / "run" / "base") in message, message
+    assert "gone" in message and "put that folder back, or load the model again" in message, message
+    assert not (tmp_path / "again").exists()
+    shutil.move(kept, tmp_path / "run" / "base")  # put back: the save writes base/ again
+    model.save_pretrained(str(tmp_path / "again"))
+    assert all((tmp_path / "again" / name).is_file() for name in ("base/config.json", "bgs_config.json"))
+
+
 def test_liveness_catches_dead_predictor_lora():
     """V-JEPA 2 skips its predictor, which reuses the encoder's module names: LoRA there is dead. ``build_embedder``
     refuses such targets before anything trains; a model wrapped by peft directly is caught by the liveness check."""

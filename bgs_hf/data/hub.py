@@ -496,6 +496,9 @@ def _own_roots(root: Path) -> tuple[Path, ...]:
     return (root,)
 
 
+#: ``meta`` key: how many clips of the clips config's Hub ``train`` split the test clips were drawn from (its Hub
+#: splits named train and validation, no test)
+TEST_DRAWN_FROM_HUB_TRAIN = "test_drawn_from_hub_train"
 #: the Hub split (``train``, ``test`` ...) a row of a config was declared under in the card's YAML
 HF_SPLIT = "_hf_split"
 #: Data-file types ``datasets`` reads for a YAML config; any of them changing must change the cache key.
@@ -737,19 +740,22 @@ def read_hub(
     snapshot = hub_snapshot(folder.resolve(), "dataset")
     name = front.get("pretty_name") or name or (snapshot[0] if snapshot and not snapshot[2] else folder.resolve().name)
     split_config = split_config or SplitConfig()
-    clips, missing = _read_clips(folder, problems, split_config)
+    clips, missing, drawn_from = _read_clips(folder, problems, split_config)
     judgments = _read_judgments(folder, clips["clip_id"].astype(str).tolist(), problems)
     # an import's provenance, so a re-publish's card says it again
     meta = {"source": "hub", "folder": str(folder.resolve()), "videos_missing": missing, **imported_meta(front)}
+    if drawn_from is not None:  # `data validate` says the test clips are a seeded draw, as for unlabelled clips
+        meta[TEST_DRAWN_FROM_HUB_TRAIN] = drawn_from
     return finish(clips, judgments, name=name, root=folder.resolve(), meta=meta,
                   split_config=split_config, stimulus_path=folder / "clips",
                   problems=problems)
 
 
 def _read_clips(folder: Path, problems: Problems,
-                split_config: SplitConfig) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
-    """The ``clips`` config with every column ``finish`` reads, and the (row, clip_id, path) of each video it names
-    that is not there (a warning, not a problem: the judgments still load without their videos)."""
+                split_config: SplitConfig) -> tuple[pd.DataFrame, list[tuple[int, str, str]], int | None]:
+    """The ``clips`` config with every column ``finish`` reads, the (row, clip_id, path) of each video it names
+    that is not there (a warning, not a problem: the judgments still load without their videos), and how many train
+    clips the test clips were drawn from when its Hub splits name no test split (else None)."""
     where = folder / "clips"
     clips = _split_column_as_stimulus_set(_load_config(folder, "clips", problems), where)
     _warn_unread_columns(clips, (*CLIP_COLUMNS, "rating_<attr>"), where)
@@ -757,8 +763,9 @@ def _read_clips(folder: Path, problems: Problems,
     dup = clips["clip_id"].duplicated().to_numpy()
     problems.add_rows(where, clips[ROW].to_numpy()[dup], (f"clip_id {v!r} appears twice" for v in clips["clip_id"][dup]))
     _check_integer_ids(clips, where)
+    drawn_from = None
     if "stimulus_set" not in clips.columns:
-        _stimulus_set_from_hub_splits(clips, where, split_config)
+        drawn_from = _stimulus_set_from_hub_splits(clips, where, split_config)
     for col in ("video", "captions", "stimulus_set"):
         if col not in clips.columns:
             clips[col] = None
@@ -770,7 +777,7 @@ def _read_clips(folder: Path, problems: Problems,
     if missing:
         logger.warning("%s named in clips %s missing (first: %s)", count(len(missing), "video file"),
                        agree(len(missing), "is", "are"), missing[0][2])
-    return clips, missing
+    return clips, missing, drawn_from
 
 
 def _warn_unread_columns(df: pd.DataFrame, layout: tuple[str, ...], where: Path) -> None:
@@ -801,20 +808,21 @@ def _split_column_as_stimulus_set(clips: pd.DataFrame, where: Path) -> pd.DataFr
     return clips.rename(columns={SPLIT_COLUMN: "stimulus_set"})
 
 
-def _stimulus_set_from_hub_splits(clips: pd.DataFrame, where: Path, split_config: SplitConfig) -> None:
+def _stimulus_set_from_hub_splits(clips: pd.DataFrame, where: Path, split_config: SplitConfig) -> int | None:
     """A publisher who split the clips config into Hub splits (train/validation/test files) named its clips' splits:
     those become ``stimulus_set``, not a seeded random draw. Train and validation files without a test file keep
     their validation clips, and the test clips are drawn from the train file's (``split_config``'s seeded draw): the
     whole config was drawn, so most of the publisher's validation clips were trained on. Splits that cannot be read
-    are said, then drawn."""
+    are said, then drawn. Returns the number of train clips the test clips were drawn from on that path, else None
+    (a draw of every clip, where ``finish`` marks the data ``split_drawn``)."""
     hub_splits = sorted(clips[HF_SPLIT].unique())
     if len(hub_splits) < 2:
-        return
+        return None
     known = [STIMULUS_SET_ALIASES.get(str(v).lower()) for v in hub_splits]
     if None not in known and "test" in known:
         logger.info("%s: clip splits from the config's Hub splits (%s)", where, ", ".join(hub_splits))
         clips["stimulus_set"] = clips[HF_SPLIT]
-        return
+        return None
     unknown = [str(s) for s, k in zip(hub_splits, known, strict=True) if k is None]
     named = clips[HF_SPLIT].map(lambda v: STIMULUS_SET_ALIASES.get(str(v).lower())).to_numpy(dtype=object)
     if not unknown and "train" in known:  # train + validation: the commonest layout, and no test clip in it
@@ -824,12 +832,13 @@ def _stimulus_set_from_hub_splits(clips: pd.DataFrame, where: Path, split_config
         logger.warning("%s: Hub splits %s name no test split; the test clips are drawn at random (seeded) from the "
                        "%s, and the %s stay validation", where, ", ".join(map(str, hub_splits)),
                        count(len(train), "train clip"), count(int((named == "val").sum()), "validation clip"))
-        return
+        return len(train)
     why = f"include {', '.join(unknown)}, not one of train/validation/test" if unknown else "name no test split"
     also = (f"; the validation split's clips are drawn with the rest (name {', '.join(unknown)} train or test to "
             "keep them validation)") if "val" in known and unknown else ""
     logger.warning("%s: Hub splits %s %s; the test clips are drawn at random (seeded)%s",
                    where, ", ".join(map(str, hub_splits)), why, also)
+    return None
 
 
 def _video_files(clips: pd.DataFrame, folder: Path, where: Path,
@@ -1081,10 +1090,16 @@ def _value_range(values: Any) -> str:
     return f"{arr.min():.4g} to {arr.max():.4g} in this data"
 
 
+#: the config ``load_dataset(folder)`` reads when given none: the judgments are the dataset (the Hub viewer shows it)
+DEFAULT_CONFIG = "judgments"
+
+
 def hub_configs(files: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """YAML ``configs``; ``files`` maps config -> its parquet path (default: a glob per config)."""
+    """YAML ``configs``; ``files`` maps config -> its parquet path (default: a glob per config). The judgments are
+    the ``default`` config: ``load_dataset(folder)`` without a config name was "Config name is missing"."""
     files = files or {name: f"{name}/*.parquet" for name in CONFIGS}
-    return [{"config_name": name, "data_files": [{"split": "train", "path": files[name]}]} for name in CONFIGS]
+    return [{"config_name": name, **({"default": True} if name == DEFAULT_CONFIG else {}),
+             "data_files": [{"split": "train", "path": files[name]}]} for name in CONFIGS]
 
 
 def _write_parquet(ds: Any, folder: Path) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from bgs_hf._format import agree, count, quoted
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
+from bgs_hf.data.hub import TEST_DRAWN_FROM_HUB_TRAIN
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 
@@ -96,15 +97,29 @@ def small_split_note(split: Any, n_clips: Any, n_judgments: Any, r2_cis: Iterabl
     return f"note: the {split} split{f' ({size})' if size else ''} is too small for its 95% CIs to say anything ({why})"
 
 
+def _split_seed(data: OddOneOutData) -> str:
+    """``split seed N``: the seed a seeded train/test draw took (``split_seed``, else ``seed``), as the data recorded
+    its split settings (:class:`SplitConfig`'s defaults when it recorded none)."""
+    recorded = data.meta.get("split_config") or {}
+    seed = recorded.get("split_seed")
+    return f"split seed {recorded.get('seed', SplitConfig().seed) if seed is None else seed}"
+
+
 def split_notes(data: OddOneOutData) -> list[str]:
     """Not problems, but what a newcomer's small or randomly drawn design costs: a val/test split too small to
     score, clips without a video file, and the judgments the by-clip split leaves unused (a judgment counts only
     when its three clips share a split). ``validate`` used to say OK to a design whose test split held one
     judgment."""
     notes = []
+    n_test = len(data.split_items("test"))
     if data.meta.get("split_drawn"):  # e.g. a release without annotations.csv
-        notes.append("no clip has a stimulus_set label: train/test is a seeded draw of clips, not a split the data "
-                     "defines (label the clips, or use `data import`, which stores its draw)")
+        notes.append(f"no clip has a stimulus_set label: train/test is a seeded draw of clips ({_split_seed(data)}: "
+                     f"{n_test:,} of {count(data.n_clips, 'clip')} test), not a split the data defines (label the "
+                     "clips, or use `data import`, which stores its draw)")
+    elif drawn_from := data.meta.get(TEST_DRAWN_FROM_HUB_TRAIN):  # Hub splits train + validation, no test
+        notes.append(f"the clips config's Hub splits name no test split: its test clips are a seeded draw "
+                     f"({_split_seed(data)}: {n_test:,} of the {count(drawn_from, 'train clip')}), not a split the "
+                     "data defines (add a test split, or a stimulus_set column, to the clips config)")
     for split in ("val", "test"):
         clips = data.split_items(split)
         n = len(data.triplets(split)) if clips is not None and len(clips) else 0

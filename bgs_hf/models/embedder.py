@@ -364,7 +364,8 @@ class BGSEmbedder(nn.Module):
         ``backbone.safetensors`` when it is trainable or its weights are no longer the base's (fine-tuned then
         frozen, or LoRA merged into it with ``merge_and_unload``), and the untrained base in
         ``base/`` when it has no Hub/local home (tiny-random, bundled) or was read from a saved model's ``base/``."""
-        from bgs_hf.models.loading import write_bgs_files  # here: loading imports this module
+        # here: loading imports this module
+        from bgs_hf.models.loading import require_base_to_copy, write_bgs_files
 
         if lora_module_names(self):
             # the inner model of a PeftModel: its folder would hold lora_ keys and peft's head wrapper, and load as
@@ -375,6 +376,7 @@ class BGSEmbedder(nn.Module):
                                 whole=True)
         if not kwargs.get("is_main_process", True):
             return
+        require_base_to_copy(self.spec, save_directory)
         trainable = any(p.requires_grad for p in self.backbone.parameters())
         changed = not same_weights(weights_sample(self.backbone), self._base_weights_sample)
         write_bgs_files(self, save_directory, lora=None, save_head=True, save_backbone=trainable or changed)
@@ -413,13 +415,17 @@ class BGSPeftModel(PeftModel):
         return result
 
     def save_pretrained(self, save_directory: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        # here: loading imports this module
+        from bgs_hf.models.loading import drop_auto_class, require_base_to_copy, write_bgs_files
+
         # vision backbones have no token embeddings; "auto" would probe the Hub for the base's config.json
         kwargs.setdefault("save_embedding_layers", False)
+        if kwargs.get("is_main_process", True):  # before peft writes the adapter: no folder without its config
+            require_base_to_copy(self.get_base_model().spec, save_directory)
         had_card = os.path.exists(os.path.join(save_directory, "README.md"))
         super().save_pretrained(save_directory, *args, **kwargs)
         if kwargs.get("is_main_process", True):
             from bgs_hf.hub.card import write_saved_model_card
-            from bgs_hf.models.loading import drop_auto_class, write_bgs_files
 
             for name in self.peft_config:  # each adapter's folder as peft chose it
                 drop_auto_class(save_directory if name == "default" else os.path.join(save_directory, name))

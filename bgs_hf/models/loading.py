@@ -103,6 +103,26 @@ def _load_quietly(spec: BackboneSpec) -> torch.nn.Module:
         restore()
 
 
+def writes_base(spec: BackboneSpec) -> bool:
+    """Whether a save writes ``base/``: a base with no Hub or local home (tiny-random, bundled), or one read from a
+    saved model's ``base/`` (see :func:`write_bgs_files`)."""
+    return spec.source in ("tiny-random", "bundled") or spec.shipped_base
+
+
+def require_base_to_copy(spec: BackboneSpec, save_directory: str | os.PathLike[str]) -> None:
+    """Refuse, in one line and before anything is written, a save that must copy ``base/`` from a folder gone since
+    the model was loaded (its ``base/`` deleted or moved). Why: transformers' "Repo id must be in the form ..." came
+    after peft had written the adapter, leaving a folder without ``bgs_config.json``. The loaded backbone's weights
+    are not written in its place: training (a LoRA bias, a full fine-tune) may have changed them, and ``base/`` is
+    the base the run started from."""
+    if not writes_base(spec) or spec.path is None or (Path(spec.path) / "config.json").is_file():
+        return
+    raise BGSInputError(f"cannot save: the base model was read from {spec.path} when this model was loaded, and it is "
+                        "gone (deleted or moved since), so it cannot be copied into base/; put that folder back, or "
+                        "load the model again from a copy that still has its base/, then save", path=save_directory,
+                        whole=True)
+
+
 def write_bgs_files(embedder: BGSEmbedder, save_directory: str | os.PathLike[str], *, lora: dict[str, Any] | None,
                     save_head: bool, save_backbone: bool = False) -> Path:
     """Write ``bgs_config.json`` (+ ``base/``, the un-trained base, for offline bases; + ``head.safetensors``
@@ -116,7 +136,7 @@ def write_bgs_files(embedder: BGSEmbedder, save_directory: str | os.PathLike[str
     out.mkdir(parents=True, exist_ok=True)
     spec = embedder.spec
     base_folder = None
-    if spec.source in ("tiny-random", "bundled") or spec.shipped_base:
+    if writes_base(spec):
         base_folder = BASE_DIR
         # base/ is the base the run started from (the "pretrained" row), whatever training changed in the
         # backbone: all of it (no LoRA), or its biases (LoRA with bias="all"/"lora_only", kept in the adapter)
