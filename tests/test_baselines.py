@@ -1503,3 +1503,34 @@ def test_cuda_on_a_cpu_only_torch_names_how_to_install_a_cuda_build_and_a_gpu_bu
     monkeypatch.setattr(torch.version, "hip", "6.2")  # ROCm: torch.version.cuda is None, its GPUs are "cuda"
     with pytest.raises(BGSInputError, match=r"is a GPU build but finds no GPU; check the driver"):
         LanguageBaselineConfig(device="cuda")
+
+
+def test_the_pixel_baseline_warns_once_naming_the_first_clip_holding_fewer_frames_than_it_samples(
+        tmp_path, caplog):
+    """The pixel baseline samples ``--frames`` (8) a clip: a shorter clip had frames repeated without a word (which
+    dilutes its motion feature with zero differences). One warning a call, naming the first short clip, how many are
+    short and a count that fits the fewest, in the baseline's own flag; none where the clips hold the count."""
+    import logging
+
+    from bgs_hf.video import write_video
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for name, n in (("ok.mp4", 9), ("six.mp4", 6), ("three.mp4", 3)):
+        write_video(tmp_path / name, rng.integers(0, 255, (n, 16, 16, 3), dtype=np.uint8), fps=8)
+        paths.append(str(tmp_path / name))
+    config = PixelBaselineConfig(size=16, grid=2)
+    with caplog.at_level(logging.WARNING):
+        # the test split (clips 8 to 11): six, ok, three, three frames
+        pixel_baseline(tiny_data(videos=[paths[0]] * 8 + [paths[1], paths[0], paths[2], paths[2]]), config,
+                       split="test", n_boot=10)
+    said = [r.getMessage() for r in caplog.records if "repeated about" in r.getMessage()]
+    assert said == [
+        "pixel baseline: 8 frames sampled per clip, but six.mp4 (a pixel-baseline clip) holds 6, and 3 of the 4 clips "
+        "hold fewer than 8 (the fewest 3): each frame is repeated about 1.33 times to fill them (more compute, no more "
+        "motion); sample 3 (--frames 3)"], said
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        pixel_embeddings(paths, PixelBaselineConfig(num_frames=3, size=16, grid=2))
+        pixel_embeddings(paths[:1], config)
+    assert not [r for r in caplog.records if "repeated about" in r.getMessage()]

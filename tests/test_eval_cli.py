@@ -227,7 +227,8 @@ def test_given_embeddings_are_taken_only_where_they_hold_every_clip_a_model_need
 
     runs: list[tuple[str, list[int], bool]] = []
 
-    def passes(model, data, clips, cache, *, batch_size, layers):
+    def passes(model, data, clips, cache, *, batch_size, layers, check_frames):
+        assert not check_frames  # run_suite checked its scored clips' frames already: not every clip again
         runs.append((model, [int(c) for c in clips], layers))
         rows = np.asarray(clips, dtype=np.float64)[:, None] + 1000
         return (rows, np.stack([rows, rows])) if layers else rows
@@ -4114,3 +4115,66 @@ def test_a_saved_models_repeat_warning_says_to_train_with_a_count_only_where_one
         assert warn_if_frames_repeat(str(clip), 16, SimpleNamespace(**spec), clip="a test clip", as_built=True)
     said = _repeated(caplog)
     assert len(said) == 1 and said[0].endswith(f"(more compute, no more motion); {hint}"), said
+
+
+def _clips_of(folder, frames: dict[str, int]) -> list[str]:
+    """Tiny clips (16x16 px) named as given, each holding its number of frames."""
+    from bgs_hf.video import write_video
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for name, n in frames.items():
+        write_video(folder / name, rng.integers(0, 255, (n, 16, 16, 3), dtype=np.uint8), fps=8)
+        paths.append(str(folder / name))
+    return paths
+
+
+def test_embedding_clips_from_a_script_warns_once_naming_the_first_clip_holding_fewer_frames_than_sampled(
+        tmp_path, caplog):
+    """``embed_paths`` / ``embed_clips`` called from a script embedded each frame of a short clip repeated without a
+    word (``train`` and ``evaluate`` warned; a library call did not): one warning a call, not a clip nor a batch,
+    naming the first short clip, how many are short and a count that fits the fewest; none where the clips hold the
+    count, and none where the caller checked already (``check_frames=False``, as ``run_suite`` does)."""
+    import logging
+
+    from bgs_hf.eval.embed import embed_paths
+    from bgs_hf.models import build_embedder
+
+    paths = _clips_of(tmp_path, {"ok.mp4": 12, "seven.mp4": 7, "ten.mp4": 10, "five.mp4": 5})
+    model = build_embedder("tiny-random-vjepa2", head=None, lora=None, num_frames=8)
+    with caplog.at_level(logging.WARNING):
+        emb = embed_paths(model, paths, batch_size=1, progress=False)
+    assert emb.shape[0] == 4
+    assert _repeated(caplog) == [
+        "tiny-random-vjepa2: 8 frames sampled per clip, but seven.mp4 (a clip embedded) holds 7, and 2 of the 4 clips "
+        "hold fewer than 8 (the fewest 5): each frame is repeated about 1.14 times to fill them (more compute, no more "
+        "motion); sample 4 (--num_frames 4) when training it (a saved model samples the count it was trained with)"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        embed_paths(model, [paths[0], paths[2]], progress=False)  # 12 and 10 frames: none repeated
+        embed_paths(model, paths, progress=False, check_frames=False)
+    assert _repeated(caplog) == []
+
+
+def test_the_default_synthetic_clips_hold_the_frames_the_default_backbone_and_pixel_baseline_sample(
+        tmp_path, caplog):
+    """The demo's numbers come from clips that hold every frame sampled: the default ``bgs-hf synth`` clips under the
+    default backbone (``embed_clips``) and the pixel baseline's default count give no repeated-frames warning."""
+    import logging
+
+    from bgs_hf.baselines import pixel_similarity
+    from bgs_hf.data import load
+    from bgs_hf.eval.embed import embed_clips
+    from bgs_hf.models import build_embedder
+    from bgs_hf.models.registry import DEFAULT_BACKBONE
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_socialshapes
+
+    data = load(str(generate_socialshapes(tmp_path / "ss", n_clips=12, seed=0,
+                                          config=replace(SynthConfig(), workers=1))))
+    items = np.arange(len(data.clips))
+    model = build_embedder(DEFAULT_BACKBONE, head=None, lora=None)
+    with caplog.at_level(logging.WARNING):
+        embed_clips(model, data, items, progress=False)
+        pixel_similarity(list(data.clips["video"]))
+    assert _repeated(caplog) == []

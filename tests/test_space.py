@@ -4502,3 +4502,33 @@ def test_the_fit_line_says_which_seed_drew_the_ceiling_in_the_model_cards_own_se
             "training seed, as `bgs-hf evaluate` of this model draws them. R² is") in zero, zero
     for name, seed, ceiling_r2 in (("unseeded", None, 0.2), ("none", 3, None)):
         assert "split-halves" not in evaluation_markdown(str(seeded_run(name, seed, ceiling_r2)), aligned="tuned")
+
+
+def test_an_upload_holding_fewer_frames_than_the_models_sample_is_said_once_in_the_answers(
+        space: SpaceBackend, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An upload shorter than the models' frame count was embedded with its frames repeated, without a word on the
+    page (the server opens no upload: only its decode worker counts the frames, and it said nothing). The worker
+    reports the count it read; the answers say once which upload is short and how many are, and nothing where every
+    upload holds the count (the tiny VideoMAE samples 4; the catalogue's clips hold 16)."""
+    import logging
+
+    from bgs_hf.video import write_video
+
+    rng = np.random.default_rng(0)
+    sampled = space.models.policy.num_frames
+    clips = {}
+    for name, n in (("short.mp4", sampled - 1), ("shorter.mp4", sampled - 2), ("long.mp4", sampled + 4)):
+        write_video(tmp_path / name, rng.integers(0, 255, (n, 32, 32, 3), dtype=np.uint8), fps=8)
+        clips[name] = _upload(space, name, tmp_path / name)
+    picks = list(space.catalogue.clip_ids[:3])
+    with caplog.at_level(logging.WARNING):
+        md = compare_view(space, picks, [clips["short.mp4"], clips["long.mp4"], clips["shorter.mp4"]])[2]
+    said = [line for line in md.splitlines() if "repeated" in line]
+    assert said == [f"**Frames repeated:** clip A's upload short.mp4 holds {sampled - 1} frames, fewer than the "
+                    f"{sampled} the models sample per clip: each frame is repeated about {sampled / (sampled - 1):.3g} "
+                    f"times to fill them (more compute, no more motion); 2 of the 3 uploads hold fewer than "
+                    f"{sampled}."], md
+    assert len([r for r in caplog.records if "repeated about" in r.getMessage()]) == 1
+    for uploads in ([None, clips["long.mp4"], None], [None, None, None]):
+        md = compare_view(space, picks, uploads)[2]
+        assert "odd one out" in md and "repeated" not in md, md

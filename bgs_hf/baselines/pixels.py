@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,9 @@ from tqdm.auto import tqdm
 from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.metrics.rsa import cosine_similarity_matrix
 from bgs_hf.video.policy import checked_num_frames
+
+#: who samples the frames, for the repeated-frames warning: any count, one frame at a time (no tubelet)
+PIXEL_BASELINE = SimpleNamespace(name="pixel baseline", fixed_frames=False, tubelet_size=1)
 
 
 @dataclass
@@ -65,8 +69,11 @@ def standardise(features: np.ndarray) -> np.ndarray:
 
 def pixel_embeddings(paths: Sequence[str | Path | None], config: PixelBaselineConfig | None = None,
                      *, names: Sequence[str] | None = None) -> np.ndarray:
-    """(n_clips, D) standardised pixel features for the given video files."""
+    """(n_clips, D) standardised pixel features for the given video files; one warning first where clips hold fewer
+    than ``config.num_frames`` (8 by default): their frames were repeated to fill the count without a word, which
+    dilutes the motion features."""
     from bgs_hf.video import ClipCache, FramePolicy, load_clip
+    from bgs_hf.video.policy import warn_if_any_frames_repeat
 
     config = config or PixelBaselineConfig()
     if len(paths) == 0:  # numpy's "need at least one array to stack"; no clips embed as no rows, as captions do
@@ -80,6 +87,7 @@ def pixel_embeddings(paths: Sequence[str | Path | None], config: PixelBaselineCo
         )
     policy = FramePolicy(num_frames=config.num_frames, size=config.size, crop=config.size,
                          mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
+    warn_if_any_frames_repeat(paths, config.num_frames, PIXEL_BASELINE, clip="a pixel-baseline clip", flag="--frames")
     cache = ClipCache(config.cache_dir) if config.cache_dir else None
     feats = [
         pixel_features(load_clip(p, policy, cache), config.grid)

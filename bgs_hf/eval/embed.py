@@ -133,10 +133,13 @@ def embed_paths(
     progress: bool = True,
     desc: str = "embedding clips",
     keys: Sequence[int] | None = None,
+    check_frames: bool = True,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Embeddings ``(n, D)`` of video files (eval mode, no grad); with ``layers`` also the pooled
     features of every backbone layer ``(L+1, n, D_backbone)``. ``cache`` is a ClipCache or a folder. ``transform``
-    gets each clip's entry of ``keys`` (default: its place in ``paths``)."""
+    gets each clip's entry of ``keys`` (default: its place in ``paths``). ``check_frames``: one warning first where
+    clips hold fewer frames than the model samples (:func:`~bgs_hf.video.policy.warn_if_any_frames_repeat`: a
+    script embedding them had each frame repeated without a word); off for a caller that checked already."""
     import torch
     from tqdm.auto import tqdm
 
@@ -148,6 +151,11 @@ def embed_paths(
     if keys is not None and len(keys) != len(paths):
         raise BGSInputError(f"one transform key per clip: {len(keys)} keys for {len(paths)} clips")
     policy = model.frame_policy
+    if check_frames and policy is not None:
+        from bgs_hf.video.policy import warn_if_any_frames_repeat
+
+        warn_if_any_frames_repeat(paths, policy.num_frames, getattr(model, "spec", None), clip="a clip embedded",
+                                  as_built=True)
     device = _model_device(model)
     was_training = model.training
     model.eval()
@@ -190,11 +198,13 @@ def embed_clips(
     transform: FrameTransform | None = None,
     layers: bool = False,
     progress: bool = True,
+    check_frames: bool = True,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Embeddings ``(len(items), D)`` of an OddOneOutData's clips (rows in ``items`` order); see
-    :func:`embed_paths` for ``layers`` and ``transform`` (keyed by :func:`clip_key` of each clip's id, so a clip's
-    shuffle depends on the seed and the clip alone, not on the order or subset of clips scored)."""
+    :func:`embed_paths` for ``layers``, ``check_frames`` and ``transform`` (keyed by :func:`clip_key` of each clip's
+    id, so a clip's shuffle depends on the seed and the clip alone, not on the order or subset of clips scored)."""
     ids = data.clips["clip_id"] if transform is not None else None
     keys = [clip_key(ids[int(i)]) for i in items] if ids is not None else None
     return embed_paths(model, clip_paths(data, items), cache, batch_size=batch_size, transform=transform,
-                       layers=layers, progress=progress, desc=f"embedding {len(items)} clips", keys=keys)
+                       layers=layers, progress=progress, desc=f"embedding {len(items)} clips", keys=keys,
+                       check_frames=check_frames)

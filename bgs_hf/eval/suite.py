@@ -796,7 +796,8 @@ def _embed_models(models: dict[str, Any], main: list[str], data: Any, items: np.
         if given is not None and not with_layers and set(wanted.tolist()) <= set(np.asarray(given[0]).tolist()):
             emb[name] = np.asarray(given[1], dtype=np.float64)[embedding_rows(given[0], wanted, "given")]
             continue
-        got = embed_clips(m, data, wanted, cache, batch_size=batch_size, layers=with_layers)
+        # run_suite warned of repeated frames already (_warn_of_repeated_frames), of its first scored clip
+        got = embed_clips(m, data, wanted, cache, batch_size=batch_size, layers=with_layers, check_frames=False)
         if with_layers:
             emb[name], layer_features[name] = got
         else:
@@ -1004,7 +1005,8 @@ def _add_transfer(res: dict[str, Any], run: _Scoring, abstract_dir: str | Path |
         # each model's probe fitted once, for its own row and the paired difference
         transfer_fits: dict[str, TransferFit] = {}
         for n in run.main:
-            e = embed_paths(run.models[n], paths, run.cache, batch_size=run.batch_size, desc=f"abstract set ({n})")
+            e = embed_paths(run.models[n], paths, run.cache, batch_size=run.batch_size, desc=f"abstract set ({n})",
+                            check_frames=False)  # run_suite checks its scored clips alone, as it always did
             # every clip embedded alike: the probe answers one label for all, its accuracy the share of that label
             # (with a Wilson CI and a paired p, as if it were a read-out)
             why = unscorable(e, probe=True)
@@ -1037,7 +1039,7 @@ def _add_motion(res: dict[str, Any], run: _Scoring) -> None:
             for kind in MOTION_CONTROLS:
                 bar.set_postfix_str(f"{n}: {kind}")
                 e = embed_clips(run.models[n], run.data, run.scored.items, run.cache, batch_size=run.batch_size,
-                                transform=MotionControl(kind, run.seed), progress=False)
+                                transform=MotionControl(kind, run.seed), progress=False, check_frames=False)
                 if (control_unscorable := unscorable(e)) is not None:
                     motion[n][kind] = {"skipped": control_unscorable}
                     motion_paired[n][kind] = {"skipped": f"control not scored: {control_unscorable}"}

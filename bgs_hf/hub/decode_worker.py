@@ -1,11 +1,13 @@
 """Check and decode one untrusted video in a separate, time-limited process (the Space's upload path).
 
 Run as ``python -m bgs_hf.hub.decode_worker --cache DIR --policy JSON --limits JSON [--parent PID] PATH``. On
-success the decoded frames are in the :class:`~bgs_hf.video.ClipCache` under ``DIR`` (atomic ``.npy``) and the exit
-code is 0; on bad input the one-line reason is printed on stderr with exit code 2 (3 when the decoder itself fails). A
-hung or crashing FFmpeg only takes this process down; the parent kills it at its deadline. With ``--parent`` (the
-Space passes its own pid) it also ends within a second of that process: a server that is SIGTERMed or SIGKILLed
-enforces no deadline, and a hung FFmpeg would otherwise run on for good (PyAV lets go of the GIL while FFmpeg works).
+success the decoded frames are in the :class:`~bgs_hf.video.ClipCache` under ``DIR`` (atomic ``.npy``), the frames
+the clip holds are one JSON line on stdout (``{"frames": 8}``, as the header check counted them: the Space says when
+they are fewer than the policy samples, and opens no upload itself) and the exit code is 0; on bad input the one-line
+reason is printed on stderr with exit code 2 (3 when the decoder itself fails). A hung or crashing FFmpeg only takes
+this process down; the parent kills it at its deadline. With ``--parent`` (the Space passes its own pid) it also ends
+within a second of that process: a server that is SIGTERMed or SIGKILLed enforces no deadline, and a hung FFmpeg would
+otherwise run on for good (PyAV lets go of the GIL while FFmpeg works).
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             if limits.get(key) is not None:
                 limits[key] = tuple(limits[key])
         policy = FramePolicy.from_dict(json.loads(args.policy))
-        check_video(args.path, VideoLimits(**limits), policy.num_frames)  # num_frames: the frames its decode samples
+        # num_frames: the frames its decode samples
+        info = check_video(args.path, VideoLimits(**limits), policy.num_frames)
         ClipCache(args.cache).get(args.path, policy)
     except BGSInputError as err:
         sys.stderr.write(f"{err}\n")
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # anything FFmpeg throws at us is a bad upload, reported in one line
         sys.stderr.write(f"could not decode the video ({type(err).__name__})\n")
         return EXIT_FAILED
+    sys.stdout.write(json.dumps({"frames": info.frames}) + "\n")
     return 0
 
 

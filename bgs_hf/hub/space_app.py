@@ -18,6 +18,7 @@ picture event runs beside a compare, reading only what was built at start. Every
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import importlib.util
 import json
@@ -40,10 +41,11 @@ import numpy as np
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, check_output_folder, expand_user, require_new_folder, save_npy
-from bgs_hf._format import count, fmt, fmt_ci
+from bgs_hf._format import agree, count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole
 from bgs_hf.metrics.bootstrap import ceiling_disagreement, ceiling_seed_note, check_count, positive_ceiling
 from bgs_hf.paper import bundled_folder
+from bgs_hf.video.policy import frames_repeat, repeated_frames_effect
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
 
 if TYPE_CHECKING:
@@ -395,6 +397,8 @@ class Comparison:
     #: slots holding an upload that is no exact copy of a catalogue clip: the judges' votes cannot be looked up for
     #: it, so the page cannot say whether the triplet was judged (it said "not judged")
     unknown_uploads: list[str] = field(default_factory=list)
+    #: one sentence where uploads hold fewer frames than the models sample (:func:`repeated_frames_note`), else None
+    frames_note: str | None = None
 
 
 #: ``progress(done, total, what)`` before each slow step of a request (the page shows it)
@@ -475,6 +479,12 @@ class SpaceBackend:
         return pre, bgs
 
     # -- untrusted uploads ----------------------------------------------------------------------------
+    @functools.cached_property
+    def _frames_held(self) -> dict[Path, int | None]:
+        """The frames each upload embedded holds, as its decode worker counted them, until :meth:`compare` reads
+        it (the server opens no upload to count them itself)."""
+        return {}
+
     def _upload_root(self) -> Path:
         if self.config.upload_root:
             return Path(self.config.upload_root).resolve()
@@ -508,8 +518,9 @@ class SpaceBackend:
             )
         return resolved
 
-    def decode_upload(self, path: Path) -> None:
-        """Header checks + decoding in a child process with a deadline; frames land in the upload cache."""
+    def decode_upload(self, path: Path) -> int | None:
+        """Header checks + decoding in a child process with a deadline; frames land in the upload cache. Returns the
+        frames the clip holds as the worker counted them (None where it said none): the server opens no upload."""
         from bgs_hf.hub.decode_worker import EXIT_BAD_INPUT, EXIT_FAILED
         from bgs_hf.video import VideoLimits
 
@@ -535,7 +546,7 @@ class SpaceBackend:
                               env=_worker_env()) as proc:
             self._decoder = proc
             try:
-                _, stderr = proc.communicate(timeout=self.config.decode_timeout_s)
+                stdout, stderr = proc.communicate(timeout=self.config.decode_timeout_s)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.communicate()
@@ -553,6 +564,7 @@ class SpaceBackend:
             prefix = path.name + ": "  # cut the whole name: a name may hold ": " itself ("Meeting: part 1.mp4")
             reason = reason[len(prefix):] if reason.startswith(prefix) else reason
             raise BGSInputError(reason, path=path)
+        return _reported_frames(stdout)
 
     def stop_decoding(self, grace_s: float = 1.0) -> None:
         """End the upload's decode worker now, for a server that stops: its request waited on it (up to
@@ -574,7 +586,7 @@ class SpaceBackend:
 
         p = self.check_upload(path)
         with self._upload_lock:
-            self.decode_upload(p)
+            held = self.decode_upload(p)
             entry = self.upload_cache.entry_path(p, self.models.policy)
             if not entry.exists():  # the worker left no frames: reading them would decode the upload in the server
                 raise BGSInputError("could not decode the video", path=p)
@@ -588,6 +600,7 @@ class SpaceBackend:
                 except OSError:
                     pass  # not empty (another entry) or already gone
             pre, bgs = self.models.embed(clip[None])
+            self._frames_held[p] = held
         # at a pick's size (thumb_size): at the model's frame size it was 64 px beside 96-px picks under bgs-tiny
         side = self.config.thumb_size
         thumb = resize_frames_uint8_to(_square(frames[len(frames) // 2]), (side, side))
@@ -625,6 +638,7 @@ class SpaceBackend:
             raise BGSInputError(f"compare needs {len(SLOTS)} picks and {len(SLOTS)} uploads (None where empty), got "
                                 f"{len(picks)} and {len(uploads)}")
         labels, pre, bgs, positions, thumbs, unknown = [], [], [], [], [], []
+        short: list[tuple[str, str, int]] = []  # (slot, upload, frames held) of the uploads whose frames repeat
         n_uploads = sum(1 for u in uploads if u)
         names = Counter(Path(u).name for u in uploads if u)
         for slot, pick, upload in zip(SLOTS, picks, uploads):
@@ -646,6 +660,9 @@ class SpaceBackend:
                     positions.append(-1 - len(positions))  # never a catalogue triplet
                     unknown.append(slot)
                 labels.append(f"{slot}: {_upload_label(upload)}")
+                held = self._frames_held.pop(Path(upload).resolve(), None)  # None: not counted, nothing to say
+                if held is not None and frames_repeat(held, self.models.policy.num_frames):
+                    short.append((slot, upload, held))
             elif pick:
                 i = self.catalogue.index(pick)
                 clip_pre, clip_bgs, thumb = self.cat_pre[i], self.cat_bgs[i], self.catalogue.thumbs[i]
@@ -667,6 +684,7 @@ class SpaceBackend:
             human=self.catalogue.human_choice(positions) if judged else None, thumbs=thumbs,
             human_votes=self.catalogue.human_votes(positions) if judged else None,
             judges=self.catalogue.judges, aligned=self.models.label, unknown_uploads=unknown,
+            frames_note=repeated_frames_note(short, n_uploads, self.models.policy.num_frames) if short else None,
         )
 
     def neighbours(
@@ -775,6 +793,8 @@ def answers_markdown(cmp: Comparison) -> str:
         lines.append(f"| {cmp.judges} | shown for catalogue clips only: the {are.format(which)} of one |")
     else:
         lines.append(f"| {cmp.judges} | this triplet was not judged |")
+    if cmp.frames_note:
+        lines += ["", cmp.frames_note]
     return "\n".join(lines)
 
 
@@ -1193,6 +1213,29 @@ def _upload_label(path: str | Path) -> str:
     """An upload by its file name (Gradio keeps the original one), as safe markdown-table text."""
     name = Path(str(path)).name
     return _markdown_text(name if len(name) <= 40 else name[:37] + "…") + " (upload)"
+
+
+def _reported_frames(stdout: str) -> int | None:
+    """The frame count on the decode worker's last stdout line (``{"frames": 8}``); None where it gives none."""
+    try:
+        frames = json.loads(stdout.strip().splitlines()[-1])["frames"]
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
+    return frames if isinstance(frames, int) and not isinstance(frames, bool) else None
+
+
+def repeated_frames_note(short: Sequence[tuple[str, str, int]], n_uploads: int, num_frames: int) -> str:
+    """One sentence for the answers (and the server's log) where uploads hold fewer frames than the ``num_frames``
+    the models sample: their frames were repeated to fill the count without a word. ``short``: (slot, upload, frames
+    held) of each such upload (one at least), the first named."""
+    slot, upload, held = short[0]
+    note = (f"clip {slot}'s upload {_markdown_text(Path(upload).name)} holds {held} frames, fewer than the "
+            f"{num_frames} the models sample per clip: {repeated_frames_effect(num_frames, held)}")
+    if n_uploads > 1:
+        note += (f"; {len(short)} of the {count(n_uploads, 'upload')} {agree(len(short), 'holds', 'hold')} fewer "
+                 f"than {num_frames}")
+    logger.warning("%s", note)
+    return f"**Frames repeated:** {note}."
 
 
 def _markdown_text(name: str) -> str:

@@ -36,7 +36,14 @@ from bgs_hf._offline import (
     sibling_folder_hint,
 )
 from bgs_hf.errors import BGSInputError
-from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy, checked_num_frames
+from bgs_hf.video.policy import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    INTERPOLATING_FAMILIES,
+    FramePolicy,
+    checked_num_frames,
+    warn_if_any_frames_repeat,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -193,9 +200,6 @@ FAMILIES: dict[str, Family] = {
 }
 
 _BY_MODEL_TYPE = {mt: f for f in FAMILIES.values() for mt in f.model_types}
-#: families whose transformers forward resizes its time embeddings to any frame count (see
-#: BackboneSpec.with_interpolated_frames); VideoMAE's fixed sinusoidal table cannot
-INTERPOLATING_FAMILIES = ("timesformer",)
 
 
 def list_families() -> list[str]:
@@ -607,39 +611,13 @@ def warn_if_frames_repeat(path: str | os.PathLike[str] | None, num_frames: int, 
     """One warning when ``num_frames`` sampled per clip are more than the clip at ``path`` holds, naming a count that
     fits; True when it warned. Why: decoding fills the count by repeating frames without a word, so the V-JEPA 2
     fpc64 checkpoint (64 frames) on 16-frame SocialShapes clips ran on each frame four times: four times the compute
-    and memory, and each 2-frame tubelet one frame twice, which pretraining never showed it. The one check of
-    training and evaluation (the Space opens an upload only in its decode worker, so it probes none); ``clip`` says
-    which clip it is, ``as_built`` that the model's count is its own (a run, a model object), so the count that fits
-    is one to train it with."""
-    from bgs_hf.video import probe
-
-    if path is None:
-        return False
-    try:
-        held = probe(path, count_frames=True).frames
-    except BGSInputError:  # the clip's decode, which comes next, says what is wrong with it
-        return False
-    if not held or held >= num_frames:
-        return False
-    name = getattr(spec, "name", "the backbone")
-    tubelet = int(getattr(spec, "tubelet_size", 1) or 1)
-    fits = max(held - held % tubelet, tubelet)
-    if not getattr(spec, "fixed_frames", False):
-        hint = f"sample {fits} (--num_frames {fits})"
-    elif getattr(spec, "family", None) in INTERPOLATING_FAMILIES:  # TimeSformer: its own count, or interpolated
-        own = spec.frames_interpolated_from or num_frames
-        hint = (f"sample its checkpoint's own {own} (leave out --num_frames and --interpolate_frames)" if own <= held
-                else f"use clips of {own} frames or more, or sample {fits} with its time embeddings interpolated "
-                     f"from its {own} (--num_frames {fits} --interpolate_frames)")
-    else:
-        hint = f"it takes {num_frames} frames only: use clips of {num_frames} frames or more"
-    if as_built and not (getattr(spec, "fixed_frames", False) and getattr(spec, "family", None)
-                         not in INTERPOLATING_FAMILIES):
-        hint = f"{hint} when training it (a saved model samples the count it was trained with)"
-    logger.warning("%s: %d frames sampled per clip, but %s (%s) holds %d: each frame is repeated about %.3g times to "
-                   "fill them (more compute, no more motion); %s", name, num_frames, Path(path).name, clip, held,
-                   num_frames / held, hint)
-    return True
+    and memory, and each 2-frame tubelet one frame twice, which pretraining never showed it. Training and evaluation
+    probe their first clip (their clips are one set, of one length as a rule); :func:`warn_if_any_frames_repeat` is
+    the check of the clips a library call embeds (``embed_paths``, the pixel baseline), and the Space's answers say
+    it of an upload from the count its decode worker reports (it opens no upload itself). ``clip`` says which clip
+    it is, ``as_built`` that the model's count is its own (a run, a model object), so the count that fits is one to
+    train it with."""
+    return warn_if_any_frames_repeat([path], num_frames, spec, clip=clip, as_built=as_built)
 
 
 def processor_policy(processor: dict[str, Any], name: str, *, num_frames: int | None = None) -> FramePolicy:

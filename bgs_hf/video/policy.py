@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from bgs_hf.errors import finite_number, whole_number
+from bgs_hf._format import agree, count
+from bgs_hf.errors import BGSInputError, finite_number, whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,72 @@ def checked_num_frames(value: Any, what: str = "num_frames") -> int:
     interpolate", 2.5 frames were read as 2 by ``FramePolicy`` and refused by ``decode_frames`` in a plain ValueError
     or a TypeError, ``True`` read as 1)."""
     return whole_number(value, what, least=1)
+
+
+#: families whose transformers forward resizes its time embeddings to any frame count (see
+#: bgs_hf.models.registry.BackboneSpec.with_interpolated_frames); VideoMAE's fixed sinusoidal table cannot
+INTERPOLATING_FAMILIES = ("timesformer",)
+
+
+def frames_repeat(held: int | None, num_frames: int) -> bool:
+    """The one rule of every repeated-frames check: a clip that holds fewer frames than are sampled from it has some
+    repeated to fill the count (a clip whose frames are not known is not said to)."""
+    return bool(held) and held < num_frames
+
+
+def repeated_frames_effect(num_frames: int, held: int) -> str:
+    """What sampling ``num_frames`` from ``held`` frames does, in the words of every place that says it (the
+    warnings here and the Space's answers)."""
+    return f"each frame is repeated about {num_frames / held:.3g} times to fill them (more compute, no more motion)"
+
+
+def _frames_held(path: str | os.PathLike[str] | None) -> int | None:
+    """The frames the clip at ``path`` holds (its header's count, else its packets demuxed: no decoding, about a
+    millisecond an MP4); None for no path or a clip that cannot be read, whose decode, which comes next, says why."""
+    from bgs_hf.video import probe
+
+    if path is None:
+        return None
+    try:
+        return probe(path, count_frames=True).frames
+    except BGSInputError:
+        return None
+
+
+def warn_if_any_frames_repeat(paths: Sequence[str | os.PathLike[str] | None], num_frames: int, spec: Any, *,
+                              clip: str = "a clip", as_built: bool = False, flag: str = "--num_frames") -> bool:
+    """One warning when clips hold fewer frames than the ``num_frames`` sampled from each (:func:`frames_repeat`),
+    naming the first such clip, how many of ``paths`` are (where there are several) and a count that fits the fewest;
+    True when it warned. The check of training and evaluation (:func:`bgs_hf.models.registry.warn_if_frames_repeat`,
+    their first clip), of ``embed_paths`` and of the pixel baseline; each clip's header is read (about a millisecond
+    an MP4, beside tens for its decode). Here, not in the registry: the pixel baseline needs no transformers."""
+    short = [(path, held) for path in paths if frames_repeat(held := _frames_held(path), num_frames)]
+    if not short:
+        return False
+    path, held = short[0]
+    fewest = min(h for _, h in short)
+    name = getattr(spec, "name", "the backbone")
+    tubelet = int(getattr(spec, "tubelet_size", 1) or 1)
+    fits = max(fewest - fewest % tubelet, tubelet)
+    if not getattr(spec, "fixed_frames", False):
+        hint = f"sample {fits} ({flag} {fits})"
+    elif getattr(spec, "family", None) in INTERPOLATING_FAMILIES:  # TimeSformer: its own count, or interpolated
+        own = spec.frames_interpolated_from or num_frames
+        hint = (f"sample its checkpoint's own {own} (leave out {flag} and --interpolate_frames)" if own <= fewest
+                else f"use clips of {own} frames or more, or sample {fits} with its time embeddings interpolated "
+                     f"from its {own} ({flag} {fits} --interpolate_frames)")
+    else:
+        hint = f"it takes {num_frames} frames only: use clips of {num_frames} frames or more"
+    if as_built and not (getattr(spec, "fixed_frames", False) and getattr(spec, "family", None)
+                         not in INTERPOLATING_FAMILIES):
+        hint = f"{hint} when training it (a saved model samples the count it was trained with)"
+    how_many = ""
+    if len(paths) > 1:
+        how_many = (f", and {len(short)} of the {count(len(paths), 'clip')} {agree(len(short), 'holds', 'hold')} "
+                    f"fewer than {num_frames}" + (f" (the fewest {fewest})" if fewest < held else ""))
+    logger.warning("%s: %d frames sampled per clip, but %s (%s) holds %d%s: %s; %s", name, num_frames,
+                   Path(path).name, clip, held, how_many, repeated_frames_effect(num_frames, held), hint)
+    return True
 
 
 def _triple(values: Any, name: str) -> tuple[float, float, float]:
