@@ -59,6 +59,39 @@ def quoted(value: Any) -> str:
 #: which ran the span over the rest of the name and showed the note's own span as plain text
 MD_CODE_SPAN = re.compile(r"(?<![\w`])`([^`\s](?:[^`]*[^`\s(\[{])?)`(?![\w`])")
 
+#: a code span fenced by two or more backticks, as :func:`md_code` fences a name holding one: closed by a run of as
+#: many (CommonMark), so the name's own backticks, lone or not, are its text and pair with no other's
+_MD_FENCED_SPAN = re.compile(r"(?<!`)(`{2,})(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+
+#: either kind of code span, the fenced one first where both could start
+_MD_ANY_SPAN = re.compile(f"{_MD_FENCED_SPAN.pattern}|{MD_CODE_SPAN.pattern}", re.S)
+
+
+def md_code(value: Any) -> str:
+    """``value`` as a markdown code span that shows it as written: fenced by one backtick more than its longest run
+    of them (CommonMark), padded by a space where it starts or ends with one. Two clip names each holding a lone
+    backtick, each fenced by one backtick in one line, paired up: the text between them read as code, and the
+    backticks were lost."""
+    text = str(value)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[:1] == "`" or text[-1:] == "`" or (text[:1] == text[-1:] == " " and text.strip()) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def code_spans(text: str) -> list[str]:
+    """``text`` split into plain, code, plain, ... pieces: a note's own spans (:data:`MD_CODE_SPAN`) and the names
+    :func:`md_code` fenced, each code piece the text it shows (a fenced one's padding dropped, as CommonMark does)."""
+    pieces: list[str] = []
+    start = 0
+    for found in _MD_ANY_SPAN.finditer(text):
+        code = found.group(2) if found.group(1) else found.group(3)
+        if found.group(1) and code[:1] == code[-1:] == " " and code.strip():
+            code = code[1:-1]
+        pieces += [text[start:found.start()], code]
+        start = found.end()
+    return pieces + [text[start:]]
+
+
 #: what would start markup: ``*``, a backtick, a ``_`` not inside a word (``ss_0001`` is no emphasis) and a backslash
 #: that would escape the next character
 _MD_ACTIVE = re.compile(r"[*`]|(?<![^\W_])_|_(?![^\W_])|\\(?=[!-/:-@\[-`{-~])")
@@ -73,8 +106,7 @@ def md_literal(value: Any) -> str:
 def md_text(text: str) -> str:
     """A report note's markdown: its code spans kept, the rest :func:`md_literal` (a name quoted in it shown as
     written), as the HTML report reads it."""
-    pieces = MD_CODE_SPAN.split(text)  # plain, code, plain, ...
-    return "".join(f"`{x}`" if i % 2 else md_literal(x) for i, x in enumerate(pieces))
+    return "".join(md_code(x) if i % 2 else md_literal(x) for i, x in enumerate(code_spans(text)))
 
 
 def fmt(value: Any, spec: str, missing: str = "n/a") -> str:

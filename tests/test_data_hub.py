@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from bgs_hf._format import quoted
 from bgs_hf.cli.main import main as cli
 from bgs_hf.data import DatasetCardInfo, load, validate, write_hub
 from bgs_hf.data.hub import read_front_matter
@@ -1538,6 +1539,23 @@ def test_a_clip_id_listed_twice_in_a_hub_folder_is_reported(tmp_path):
         load(folder)
 
 
+def test_a_clip_id_holding_a_backslash_is_named_as_typed_in_its_refusals(tmp_path):
+    """``walk\\x.mp4`` was named ``'walk\\\\x.mp4'`` (``repr``'s doubled backslashes, an id no one typed) where export
+    refused it as a file name and where a Hub folder listed it twice; each names it as written
+    (:func:`bgs_hf._format.quoted`), as the rest of bgs-hf names a clip."""
+    from bgs_hf.data.hub import _video_name
+
+    with pytest.raises(BGSInputError) as info:
+        _video_name("walk\\x.mp4")
+    assert str(info.value) == "clip_id 'walk\\x.mp4' cannot be used as a file name under videos/"
+    ids = [f"c{i}" for i in range(12)]
+    ids[3] = ids[7] = "walk\\c3.mp4"
+    folder = _hub_folder(tmp_path / "d", {"train": ids}, _judgments(12, n=30))
+    with pytest.raises(BGSInputError) as info:
+        load(folder)
+    assert str(info.value) == "clips row 8: clip_id 'walk\\c3.mp4' appears twice"
+
+
 def test_a_source_under_other_with_its_own_licence_name_keeps_that_name():
     """Mutation audit: reading any ``license: other`` source as the paper's release passed the suite (it re-publishes
     apache-2.0 data): a lab's ``other`` + ``license_name: lab-terms-1.0`` was re-carded as the release's
@@ -1640,7 +1658,7 @@ def test_a_clip_id_that_is_no_file_name_under_videos_is_refused_before_writing(t
     bad = dataclasses.replace(data, clips=datasets.Dataset.from_pandas(clips, features=data.clips.features))
     with pytest.raises(BGSInputError) as info:
         write_hub(bad, tmp_path / "out")
-    assert str(info.value) == f"clip_id {clip_id!r} cannot be used as a file name under videos/"
+    assert str(info.value) == f"clip_id {quoted(clip_id)} cannot be used as a file name under videos/"
     assert not (tmp_path / "out").exists()
 
 

@@ -1151,6 +1151,25 @@ def test_the_cards_drop_note_names_the_first_five_lost_videos_and_counts_the_res
     assert import_drops_note({"source": "triplet-table"}) == ""
 
 
+def test_the_cards_drop_note_shows_lost_videos_named_with_lone_backticks_as_written() -> None:
+    """Two lost videos each named with a lone backtick (``my `a.mp4``, ``b` c.mp4``), each in single backticks: the
+    Hub's markdown paired the first one's backtick with the second's, showing the text between them as code. Each
+    is fenced by a longer run (:func:`~bgs_hf._format.md_code`), as is the imported table's name."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from bgs_hf.data.hub import import_drops_note, imported_card_info
+
+    lost = ["my `a.mp4", "b` c.mp4"]
+    note = import_drops_note({"dropped_at_import": {"lost_video_trials": 2, "lost_videos": lost}})
+    shown = html.unescape(MarkdownIt("commonmark").render(note))
+    assert re.findall("<code>(.*?)</code>", shown) == ["--skip-missing-videos", *lost], shown
+    shown = html.unescape(MarkdownIt("commonmark").render(imported_card_info("my `trials`.csv").description))
+    assert re.findall("<code>(.*?)</code>", shown) == ["my `trials`.csv", "bgs-hf data import"], shown
+
+
 def test_a_lost_video_without_the_flag_points_to_skip_missing_videos_where_the_flag_would_drop_it(
         tmp_path: Path) -> None:
     """A lost video's problem said only to give paths relative to the folder, though `--skip-missing-videos` exists

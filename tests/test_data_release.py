@@ -1294,6 +1294,20 @@ def test_clip_columns_that_name_videos_are_one_line_saying_to_write_indices_or_i
     assert [str(p) for p in problems] == [str(err.value)]
 
 
+def test_clip_columns_naming_videos_name_the_first_as_typed(tmp_path, tables):
+    """A video named ``w\\clip_008.mp4`` in a clip column was named ``'w\\\\clip_008.mp4'`` (``repr``'s doubled
+    backslashes, a name no one typed): it is named as written (:func:`bgs_hf._format.quoted`)."""
+    for frame in (tables.mapping, tables.annotations, tables.captions):
+        frame["video_name"] = ["w\\" + v for v in frame["video_name"]]
+    name_of = dict(zip(tables.mapping["index"], tables.mapping["video_name"]))
+    for col in ("stim1_name", "stim2_name", "stim3_name", "choice"):
+        tables.triplets[col] = tables.triplets[col].map(name_of)
+    with pytest.raises(BGSInputError) as err:
+        load(write_release(tables, tmp_path / "named"))
+    assert f"name videos (first: '{tables.triplets['stim1_name'][0]}'), where" in str(err.value), err.value
+    assert "\\" in tables.triplets["stim1_name"][0] and "\\\\" not in str(err.value), err.value
+
+
 def test_a_clip_annotations_csv_leaves_unlabelled_takes_its_split_from_train_and_test_csv(tmp_path, tables, caplog):
     """A deleted annotations.csv row (or an emptied stimulus_set cell) beside the release's train.csv and test.csv,
     which name the same split: refused as "stimulus_set missing for 1 of 12 clips (first: clip index 1); label all

@@ -4058,6 +4058,30 @@ def test_evaluate_of_a_timesformer_interpolated_as_train_does_records_both_count
     assert (entry["num_frames"], entry["frames_interpolated_from"]) == (8, 4), entry
 
 
+def test_evaluate_with_another_frame_count_says_it_in_the_report_and_its_own_count_says_nothing(tiny_sets, tmp_path):
+    """`evaluate --model tiny-random-vjepa2 --num_frames 8` (its own count is 4) was recorded in evaluation.json
+    alone: evaluation.md and `bgs-hf report`'s report named the row as if it sampled its own count. Each says the
+    count beside the row's name; `--num_frames 4`, the backbone's own, records and says nothing (as a default
+    evaluation); an interpolated TimeSformer's note names the checkpoint's count too."""
+    from bgs_hf.eval.report import build_sections, render
+
+    _, data, _ = tiny_sets
+    flags = ["--data", str(data), "--model", "tiny-random-vjepa2", "--analyses", "fit", "--n-boot", "20"]
+    note = "*tiny-random-vjepa2 (frozen) sampled 8 frames per clip (`evaluate --num_frames 8`).*"
+    assert main(["evaluate", *flags, "--num_frames", "8", "--report", str(tmp_path / "8")]) == 0
+    assert note in (tmp_path / "8" / "evaluation.md").read_text().splitlines()
+    assert main(["report", str(tmp_path / "8"), "--out", str(tmp_path / "rep")]) == 0
+    assert note in (tmp_path / "rep" / "report.md").read_text().splitlines()
+    assert main(["evaluate", *flags, "--num_frames", "4", "--report", str(tmp_path / "4")]) == 0
+    res = json.loads((tmp_path / "4" / "evaluation.json").read_text())
+    assert "num_frames" not in res["models"]["pretrained"], res["models"]["pretrained"]
+    assert "frames per clip" not in (tmp_path / "4" / "evaluation.md").read_text()
+    res["models"]["pretrained"].update(num_frames=8, frames_interpolated_from=4, label="tiny-random-timesformer (frozen)")
+    md, _ = render(build_sections([("t", res, tmp_path / "4")]), tmp_path / "4", "t")
+    assert ("*tiny-random-timesformer (frozen) sampled 8 frames per clip (`evaluate --num_frames 8 --interpolate_frames`: "
+            "its time embeddings interpolated from the checkpoint's 4).*") in md.splitlines(), md
+
+
 def test_a_frame_count_is_recorded_for_the_backbone_name_alone_and_run_suite_refuses_it_beside_runs_alone(
         tiny_sets, tmp_path, caplog):
     """Mutation audit (b3d5d7f): the count recorded for every model, a run's too (which samples its own), the

@@ -3664,3 +3664,37 @@ def test_two_clip_names_with_lone_backticks_in_one_note_keep_both_as_written(tmp
             md, page = render([("S", [("text", note)])], tmp_path, "t")
             assert want in [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", md_parser.render(md))], md
             assert want in [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", page)], page
+
+
+def test_two_names_each_with_a_lone_backtick_fenced_in_one_line_keep_both_as_written(tmp_path):
+    """Names fenced as code in one line (two ``--control`` keys in "Models (their keys ...)", two clips in a note):
+    ``my `x.mp4`` and ``y` b.mp4`` each in single backticks paired up, the text between them read as code and the
+    backticks lost. :func:`~bgs_hf._format.md_code` fences each by a longer run (CommonMark), and the report reads
+    such a span back as code, in evaluation.md and the HTML report alike."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from bgs_hf.eval.report import build_sections, render
+
+    def paragraphs(text: str) -> list[str]:
+        return [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", text.replace("\n", " "))]
+
+    md_parser = MarkdownIt("commonmark").enable("table")
+    pairs = (("my `x.mp4", "y` b.mp4"), ("`lead.mp4", "tail`.mp4"), ("a``b.mp4", "c`d.mp4"))
+    for first, second in pairs:
+        res = {"models": {first: {"label": "one"}, second: {"label": "two"}}, "split": "test", "data": "toy",
+               "n_clips": 5}
+        md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+        want = f"Models (their keys in evaluation.json): <code>{first}</code>: one; <code>{second}</code>: two."
+        assert want in paragraphs(md_parser.render(md)), md
+        assert want in paragraphs(page), page
+    from bgs_hf._format import md_code
+
+    for first, second in pairs:
+        note = f"attention: not run for {md_code(first)} and {md_code(second)} (`--seed` drew no mask)."
+        want = f"attention: not run for <code>{first}</code> and <code>{second}</code> (<code>--seed</code> drew no mask)."
+        md, page = render([("S", [("text", note)])], tmp_path, "t")
+        assert want in paragraphs(md_parser.render(md)), md
+        assert want in paragraphs(page), page

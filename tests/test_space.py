@@ -3874,6 +3874,15 @@ def test_a_click_whose_index_is_a_numpy_integer_picks_that_clip() -> None:
     assert catalogue_click(cat, 2.0, 0, none) == (None, 0, "**Could not pick:** no clip number 2.0 in the catalogue")
 
 
+def test_an_unknown_clip_holding_a_backslash_is_named_as_typed() -> None:
+    """``unknown clip 'walk\\\\x.mp4'`` (``repr``'s doubled backslashes) named a clip no one typed: the id is named as
+    written (:func:`bgs_hf._format.quoted`), as the data's refusals name a clip."""
+    cat = Catalogue("hand", ["a", "b", "c"], [Path(f"{k}.mp4") for k in range(3)], np.zeros((3, 2, 2, 3), np.uint8))
+    with pytest.raises(BGSInputError) as info:
+        cat.index("walk\\x.mp4")
+    assert str(info.value) == "unknown clip 'walk\\x.mp4'"
+
+
 def test_each_heat_map_has_alt_text_saying_what_it_shows(tmp_path: Path) -> None:
     """Gradio 6.31 writes a matplotlib plot's alt as `${value.chart} plot visualising provided data`, and a matplotlib
     plot's data has no `chart`: a screen reader read "undefined plot visualising provided data" for both heat maps.

@@ -1782,6 +1782,21 @@ def test_resuming_on_data_without_one_of_the_runs_clips_says_to_resume_on_the_ru
         recorded_splits(tmp_path, data)
 
 
+def test_a_runs_clip_missing_from_the_data_is_named_as_typed(tmp_path, tiny):
+    """A run's clip ``walk\\lost.mp4`` missing from the data was named ``'walk\\\\lost.mp4'`` (``repr``); it is named
+    as written (:func:`bgs_hf._format.quoted`), as the data's own refusals name a clip."""
+    from bgs_hf.training.api import _clip_ids, recorded_splits
+
+    data, _ = tiny
+    ids = _clip_ids(data)
+    splits = {name: sorted(ids[int(i)] for i in idx) for name, idx in data.splits.items()}
+    splits["train"] = [*splits["train"], "walk\\lost.mp4"]
+    (tmp_path / "run_config.json").write_text(json.dumps({"data": {"split_seed": 0}, "splits": splits}))
+    with pytest.raises(BGSInputError) as err:
+        recorded_splits(tmp_path, data)
+    assert "(first: 'walk\\lost.mp4'): " in str(err.value), err.value
+
+
 @pytest.mark.parametrize("record, what", [(b'{"data": {"name": "tiny"}, "splits": {"train": ["c0"',
                                            "not valid JSON"),  # a run stopped while it wrote its record
                                           (b"[]", "expected a JSON object"),

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from bgs_hf._format import agree, count, first_few, fmt, hub_license_id, quoted
+from bgs_hf._format import agree, count, first_few, fmt, hub_license_id, md_code, quoted
 from bgs_hf._offline import download_advice, folder_typo_hint
 from bgs_hf.data.build import (
     CLIP_COLUMNS,
@@ -152,7 +152,7 @@ def imported_card_info(table_name: str) -> DatasetCardInfo:
     """The card of a lab's own trial table (``bgs-hf data import``, :func:`~bgs_hf.data.triplet_table.read_triplet_table`),
     named by its file name: one card, whether written by the CLI or by ``write_hub`` from Python."""
     return replace(neutral_card_info(), license_note="Licence not declared (pass --license).",
-                   description=f"Human odd-one-out judgments over short videos, imported from `{table_name}` with "
+                   description=f"Human odd-one-out judgments over short videos, imported from {md_code(table_name)} with "
                                "`bgs-hf data import`.")
 
 
@@ -182,7 +182,7 @@ def import_drops_note(meta: dict[str, Any]) -> str:
         videos = list(dropped.get("lost_videos", []))
         total += dropped["lost_video_trials"]
         parts.append(f"{count(dropped['lost_video_trials'], 'trial')} naming {count(len(videos), 'video')} not found "
-                     f"(`--skip-missing-videos`: {first_few([f'`{v}`' for v in videos])})")
+                     f"(`--skip-missing-videos`: {first_few([md_code(v) for v in videos])})")
     if not parts:
         return ""
     listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
@@ -761,7 +761,8 @@ def _read_clips(folder: Path, problems: Problems,
     _warn_unread_columns(clips, (*CLIP_COLUMNS, "rating_<attr>"), where)
     _require(clips, ("clip_id",), where, problems)
     dup = clips["clip_id"].duplicated().to_numpy()
-    problems.add_rows(where, clips[ROW].to_numpy()[dup], (f"clip_id {v!r} appears twice" for v in clips["clip_id"][dup]))
+    problems.add_rows(where, clips[ROW].to_numpy()[dup],
+                      (f"clip_id {quoted(v)} appears twice" for v in clips["clip_id"][dup]))
     _check_integer_ids(clips, where)
     drawn_from = None
     if "stimulus_set" not in clips.columns:
@@ -990,7 +991,7 @@ def _video_name(clip_id: str) -> str:
     names clips ``walking/x.mp4``); ids that would leave ``videos/`` or name no file (a NUL in it) are refused."""
     parts = PurePosixPath(clip_id).parts
     if not parts or escapes_folder(clip_id) or "\\" in clip_id or "\x00" in clip_id or parts[-1] in (".", ".."):
-        raise BGSInputError(f"clip_id {clip_id!r} cannot be used as a file name under videos/")
+        raise BGSInputError(f"clip_id {quoted(clip_id)} cannot be used as a file name under videos/")
     return PurePosixPath(*parts).as_posix()
 
 

@@ -328,7 +328,7 @@ def _refuse_named_clips(df: pd.DataFrame, names: pd.Series, path: Path, problems
     named = cells[cells.isin(set(names))]
     if named.empty or pd.to_numeric(cells, errors="coerce").notna().any():  # a mix: each bad row is its own line
         return
-    problems.fatal(f"columns {', '.join(map(repr, columns))} name videos (first: {named.iloc[0]!r}), where the release "
+    problems.fatal(f"columns {', '.join(map(repr, columns))} name videos (first: {quoted(named.iloc[0])}), where the release "
                    f"numbers each clip by its index in {MAPPING.name}: write those indices back, or import the table "
                    f"with the videos: bgs-hf data import {path.name} VIDEOS OUT --videos-columns {','.join(STIM_COLUMNS)} "
                    "--odd choice --participant participation --session task --rt response_time", path=path)

@@ -19,14 +19,15 @@ import numpy as np
 
 from bgs_hf._files import write_text_atomic
 from bgs_hf._format import (
-    MD_CODE_SPAN,
     agree,
+    code_spans,
     fmt,
     fmt_chance_pct,
     fmt_p,
     fmt_pct,
     fmt_why,
     md_cell,
+    md_code,
     md_literal,
     md_text,
     p_at_floor,
@@ -143,7 +144,7 @@ def _one_name_per_model(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, d
 def _figure_names_note(runs: list[tuple[str, dict, Path]], named: list[tuple[str, dict, Path]]) -> list[Block]:
     """Which rows :func:`_one_name_per_model` renamed in runs that have figures: each evaluation drew its figures with
     its own names, so a legend and the table beside it named one model two ways without a word."""
-    renamed = [f"{label}'s name {row_name(key, new)} (the `{key}` row) as its evaluation did"
+    renamed = [f"{label}'s name {row_name(key, new)} (the {md_code(key)} row) as its evaluation did"
                for (label, res, _), (_, new, _) in zip(runs, named) if res.get("figures")
                for key in res.get("models") or {} if row_name(key, res) != row_name(key, new)]
     if not renamed:
@@ -182,7 +183,7 @@ def _model_keys_text(runs: list[tuple[str, dict, Path]]) -> Block | None:
         return ", ".join(f"{n} in {', '.join(labels)}" for n, labels in by_name.items())
 
     return ("text", "Models (their keys in evaluation.json): "
-            + "; ".join(f"`{k}`: {named(by_name)}" for k, by_name in names.items()) + ".")
+            + "; ".join(f"{md_code(k)}: {named(by_name)}" for k, by_name in names.items()) + ".")
 
 
 def _resample_count(values: Any, key: str) -> int | None:
@@ -373,7 +374,25 @@ def _data_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     # the run trained on other videos under these clip ids (another seed's SocialShapes): first, not in the log only
     warnings: list[Block] = [("text", f"**{_run_prefix(label, runs)}{r['data_warning']}.**")
                              for label, r, _ in runs if r.get("data_warning")]
-    return warnings + [summary] + _ceiling_seed_blocks(runs) + ([keys] if keys else [])
+    return warnings + [summary] + _ceiling_seed_blocks(runs) + ([keys] if keys else []) + _frame_count_notes(runs)
+
+
+def _frame_count_notes(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Each row scored on a frame count other than its backbone's own (``evaluate --num_frames``, recorded in its
+    ``models`` entry): the report named the row as if it sampled its own count, and only evaluation.json said not."""
+    notes: list[Block] = []
+    for label, r, _ in runs:
+        for key, entry in (r.get("models") or {}).items():
+            chosen = entry.get("num_frames") if isinstance(entry, dict) else None
+            if not isinstance(chosen, int) or isinstance(chosen, bool):
+                continue
+            own = entry.get("frames_interpolated_from")
+            how = (f"`evaluate --num_frames {chosen} --interpolate_frames`: its time embeddings interpolated from the "
+                   f"checkpoint's {own}" if isinstance(own, int) and not isinstance(own, bool)
+                   else f"`evaluate --num_frames {chosen}`")
+            notes.append(("text", f"*{_run_prefix(label, runs)}{row_name(key, r)} sampled {chosen} frames per clip "
+                                  f"({how}).*"))
+    return notes
 
 
 #: Which seed drew an evaluation's ceiling (``ceiling_seed_note``): its own, which a run's model card need not share.
@@ -771,7 +790,7 @@ _STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;}table{b
 def _html_text(text: str) -> str:
     """A text line's HTML: escaped (a run named ``a<b&c``), its markdown code spans as <code> (the page showed their
     backticks); an unmatched backtick (a name's own) stays as it is."""
-    pieces = MD_CODE_SPAN.split(text)  # plain, code, plain, ...  (code spans: <code>, not their backticks)
+    pieces = code_spans(text)  # plain, code, plain, ...  (code spans: <code>, not their backticks)
     return "".join(f"<code>{html.escape(x)}</code>" if i % 2 else html.escape(x) for i, x in enumerate(pieces))
 
 

@@ -532,9 +532,9 @@ def run_suite(
     nothing else of its clips (no layer features, no clips outside them) is not run on them again.
     ``num_frames`` (with ``interpolate_frames``, TimeSformer): the frames per clip of the models given as backbone
     names, as ``bgs-hf train --num_frames`` chooses them, with its refusals, recorded in each one's ``models`` entry
-    (a run folder or model object samples the count it was built with; given with none of them, it is refused). A
-    model sampling more frames than the first scored clip holds is warned of once. Returns the result dict (also in
-    ``evaluation.json``).
+    where it is not the backbone's own count (and said in the report; a run folder or model object samples the count
+    it was built with; given with none of them, it is refused). A model sampling more frames than the first scored
+    clip holds is warned of once. Returns the result dict (also in ``evaluation.json``).
 
     Models with a foreground stream (the bundled ``bgs-tiny-conv3d-fg``) share one stream cache for the call, up to
     ``--memory_cache_mb``'s default (1024 MiB, :data:`bgs_hf.training.args.MEMORY_CACHE_MB`): each clip's stream is
@@ -607,10 +607,12 @@ def run_suite(
     with shared_stream_cache(models.values(), int(MEMORY_CACHE_MB * 2**20)):
         res = _result_header(data, scored, models, row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
                              data_warning=data_warning)
-        if num_frames is not None:  # the count chosen, beside the backbone it was chosen for
+        if num_frames is not None:  # a count other than the backbone's own, beside the backbone it was chosen for
             for name in (n for n, m in given.items() if _is_backbone_name(m)):
-                spec = _backbone_spec(models[name])
-                res["models"][name]["num_frames"] = int(models[name].frame_policy.num_frames)
+                spec, chosen = _backbone_spec(models[name]), int(models[name].frame_policy.num_frames)
+                if chosen == (spec.frames_interpolated_from or spec.num_frames):  # its own count: nothing to say
+                    continue
+                res["models"][name]["num_frames"] = chosen
                 if spec.frames_interpolated_from:
                     res["models"][name]["frames_interpolated_from"] = int(spec.frames_interpolated_from)
 

@@ -41,7 +41,7 @@ import numpy as np
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, check_output_folder, expand_user, require_new_folder, save_npy
-from bgs_hf._format import agree, count, fmt, fmt_ci
+from bgs_hf._format import agree, count, fmt, fmt_ci, quoted
 from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole
 from bgs_hf.metrics.bootstrap import ceiling_disagreement, ceiling_seed_note, check_count, positive_ceiling
 from bgs_hf.paper import bundled_folder
@@ -198,7 +198,7 @@ class Catalogue:
         try:
             return self.clip_ids.index(clip_id)
         except ValueError:
-            raise BGSInputError(f"unknown clip {clip_id!r}") from None
+            raise BGSInputError(f"unknown clip {quoted(clip_id)}") from None
 
     def human_votes(self, positions: Sequence[int]) -> tuple[int, int, int] | None:
         """Odd-one-out votes per slot for a judged triplet, else ``None``."""

@@ -32,7 +32,7 @@ import numpy as np
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_safe: users import it from here
-from bgs_hf._format import agree, count, did_you_mean, fmt, fmt_chance, fmt_ci, fmt_pct
+from bgs_hf._format import agree, count, did_you_mean, fmt, fmt_chance, fmt_ci, fmt_pct, quoted
 from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole, naming_flag
 from bgs_hf.hub.run_info import (
@@ -866,7 +866,7 @@ def recorded_splits(run_dir: str | Path, data: Any, *,
     if missing:
         are = agree(len(missing), "is", "are")
         raise BGSInputError(f"{count(len(missing), 'clip')} of the run's splits {are} not in this data (first: "
-                            f"{missing[0]!r}): {remedy}", path=path)
+                            f"{quoted(missing[0])}): {remedy}", path=path)
     return {name: np.sort(np.array([position[c] for c in ids], dtype=np.int64)) for name, ids in splits.items()}
 
 
