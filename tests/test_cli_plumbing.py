@@ -945,6 +945,24 @@ def test_a_baseline_prints_its_counts_with_separators_and_the_ceilings_own_range
             "0.7500)") in printed, printed
 
 
+def test_a_baseline_prints_the_ceilings_range_only_beside_a_ceiling_and_a_defined_range(monkeypatch, capsys):
+    """Mutation audit: a ceiling too thin to read ends its line with why (the range of a ceiling that is n/a is no
+    range of it), and a range whose lower end is undefined is left out, not printed as "n/a to 0.3000"."""
+    import bgs_hf.baselines.pixels as pixels
+
+    why = "too few pairs"
+    rows = [({"ceiling_r2": None, "pct_of_ceiling": None, "ceiling_why": why, "ceiling_r2_ci": [0.1, 0.3]},
+             f"  noise ceiling n/a: {why}"),
+            ({"ceiling_r2_ci": [None, 0.3]}, "  noise ceiling 0.5000   -> 50.0% of ceiling")]
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+    for row, want in rows:
+        monkeypatch.setattr(pixels, "pixel_baseline",
+                            lambda data, config, split, row=row, **kw: {**_scores(split), **row})
+        assert main(["baseline", "pixels", "--data", "D"]) == 0
+        line = next(ln for ln in capsys.readouterr().out.splitlines() if "noise ceiling" in ln)
+        assert line == want, line
+
+
 def test_a_baseline_prints_an_undefined_share_of_the_ceiling_as_n_a_not_n_a_percent(monkeypatch, capsys):
     """A split too small for a noise ceiling (a small benchmark's test split) printed "-> n/a% of ceiling", the
     slip `bgs-hf evaluate` no longer makes; a defined share keeps its %."""

@@ -1775,6 +1775,24 @@ def test_data_stats_gives_the_leave_one_participant_out_bounds_and_the_accuracy_
     assert "leave-one-out" not in format_stats(stats)
 
 
+def test_data_stats_says_n_a_for_leave_one_out_when_no_participant_shares_a_pair_with_another(tmp_path) -> None:
+    """Test judgments from two participants who judged no pair of clips in common have no leave-one-out bounds: the
+    line read "R² n/a vs the others (upper bound 1.000)", an upper bound of each participant against their own
+    answers alone. It is n/a with the reason; the JSON keeps `loo_ceiling`'s own numbers."""
+    from bgs_hf.data.stats import format_stats
+    from bgs_hf.metrics import loo_ceiling
+
+    root = write_release(tiny_release_tables(n_clips=12, n_test=8, n_participants=10, trials_per_participant=40),
+                         tmp_path / "rel")
+    stats = data_stats(load(root), n_splits=5)
+    apart = loo_ceiling(np.array([[0, 1, 2], [3, 4, 5]]), 6, odd=np.array([0, 1]), participant=np.array([0, 1]))
+    assert apart.n_entries == 0 and apart.r2_upper == 1.0
+    stats["noise_ceiling"]["test"]["leave_one_participant_out"] = apart.to_dict()
+    line = next(ln for ln in format_stats(stats).splitlines() if ln.startswith("leave-one-out"))
+    assert line == ("leave-one-out      test, 2 participants: n/a: no pair of clips a participant judged was judged "
+                    "by another"), line
+
+
 def test_data_stats_over_one_split_half_counts_it_as_one_split(tmp_path, monkeypatch, capsys):
     """`data stats --n-splits 1` printed "over 1 splits", and a ceiling on too few pairs "1 of 1 splits giving a
     correlation": each count is printed with its noun in its number (``bgs_hf._format.count``), as the table's

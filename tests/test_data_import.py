@@ -2032,6 +2032,26 @@ def test_an_odd_column_of_one_position_in_every_row_is_one_line(tmp_path: Path, 
     assert len(problems) == 10 and all(str(p).endswith("not by its position or column)") for p in problems[:9])
 
 
+def test_one_position_in_every_row_is_one_line_from_ten_answered_rows_a_timeout_being_none(tmp_path: Path) -> None:
+    """Mutation audit: the one line for one position in every row starts at ``_ONE_VALUE_ROWS`` (10) answered rows,
+    not 11: 9 answers keep each row's hint, 10 are one line. A timeout (an empty odd cell, told on its own line) is
+    no answer: "in all 10 answered rows", not 11."""
+    videos, header = _videos(tmp_path), "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,response"
+    timeout = f"{_trials(1)[10]},"
+    for answered in (10, 9):
+        table = _csv(tmp_path, [*(f"{row},1" for row in _trials(1)[:answered]), timeout], header)
+        _, problems = collect_problems(table, videos, columns=TripletColumns(odd="response"))
+        lines = [str(p) for p in problems]
+        if answered == 10:
+            assert lines[-1] == (  # after the empty cell's own line
+                "judgments.csv: column 'response' holds '1' in all 10 answered rows, a position or a video column's "
+                "name, not a video's: one answer in every trial is no choice; --odd names the column holding the odd "
+                "video's file name; is it the column you meant?"), lines
+        else:
+            assert sum(line.endswith("not by its position or column)") for line in lines) == 9, lines
+            assert not any("answered rows" in line for line in lines), lines
+
+
 def _numbered_clips(tmp_path: Path, extension: str) -> Path:
     """Eight clips named by number, `1{extension}` to `8{extension}` (a lab's clips numbered as its stimulus list)."""
     folder = _videos(tmp_path, [f"{k}.mp4" for k in range(1, 9)])
@@ -2077,12 +2097,14 @@ def test_whole_floats_naming_clips_are_read_as_their_integer_and_a_fraction_stay
 
 
 @pytest.mark.parametrize("answers", [["1.0", "2.0", "3.0", "4.0"], ["0.5", "1.5", "2.5"], ["12", "25", "31"],
-                                     ["leftward", "rightward"]])
+                                     ["leftward", "rightward"], ["37", "1000"], ["p1"]])
 def test_an_odd_column_of_numbers_or_words_that_are_no_positions_or_keys_names_no_video(
         tmp_path: Path, answers: list[str]) -> None:
     """Four answers as pandas' floats (1.0-4.0: a 4-point scale), halves (a slider), numbers past 3 and words that only begin as
     a key does ('leftward', a motion condition) are no button positions or keys: they keep "names no video in any row
-    ...: is it the column you meant?" (an audit's mutants of the position and key patterns called them so)."""
+    ...: is it the column you meant?" (an audit's mutants of the position and key patterns called them so). So do a
+    key code beside a number that is none ('37', '1000': not a column of key codes) and one value that is no position
+    in every row (the release's 'p1': not "one position in every row")."""
     _, problems = collect_problems(_answered(tmp_path, answers), _videos(tmp_path), columns=TripletColumns(odd="response"))
     assert [str(p) for p in problems] == [
         f"judgments.csv: column 'response' names no video in any row (first: '{answers[0]}'), though the video "

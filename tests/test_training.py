@@ -2658,6 +2658,26 @@ def test_the_cost_counters_read_their_device_values_when_many_steps_wait_for_a_l
     assert logs["loss_local"] == logs["loss_global"] == float(np.mean([0.25, 0.5, 1.0]))
 
 
+def test_the_cost_counters_keep_a_detached_copy_of_each_term_not_the_losss_tensor_or_graph() -> None:
+    """Mutation audit: the window keeps each term as a detached copy. Kept as the loss's own tensor, a loss that
+    reuses its output's memory (an in-place update after the step) changed the logged mean; kept with its graph, a
+    window of steps held every step's activations until the log."""
+    from types import SimpleNamespace
+
+    from bgs_hf.training.counters import CostCounters
+
+    weight = torch.tensor(2.0, requires_grad=True)
+    local, global_ = weight * 0.25, torch.tensor(0.5)
+    counters = CostCounters()
+    counters.record(SimpleNamespace(local=local, global_=global_, alpha=0.7, beta=0.3), [1, 1, 1, 1])
+    kept = counters._steps[0]
+    assert kept["loss_local"].grad_fn is None and not kept["loss_local"].requires_grad
+    global_.add_(1.0)  # the loss's tensor changed after the step: the step's logged term is not
+    logs: dict[str, Any] = {}
+    counters.add_to(logs)
+    assert logs["loss_local"] == 0.5 and logs["loss_global"] == 0.5, logs
+
+
 def test_paper_v1_rsa_steps_are_evenly_spaced_counted_and_drawn_anew_each_epoch_and_step(tiny: Any) -> None:
     """Mutation audit: RSA steps spaced by whole steps (10 steps, 4 RSA steps: 0, 2, 4, 6, not 0, 2, 5, 7), a step's
     clip count without its RSA gradient clips, RSA steps despite ``use_rsa=False``, and RSA clips drawn without the

@@ -202,7 +202,10 @@ def format_stats(stats: dict[str, Any]) -> str:
                 f"(95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over {count(t['n_splits'], 'split')})"
             )
         loo = t.get("leave_one_participant_out")
-        if loo:
+        if loo and not loo.get("n_entries", 1):  # its upper bound is each participant against themselves: 1.000
+            lines.append(f"leave-one-out      test, {count(loo['n_participants'], 'participant')}: n/a: no pair of "
+                         "clips a participant judged was judged by another")
+        elif loo:
             lines.append(  # the others' p_ij of a pair against each participant's own answers
                 f"leave-one-out      test, {count(loo['n_participants'], 'participant')}: R² "
                 f"{fmt(loo['r2_lower'], '.3f')} vs the others (upper bound {fmt(loo['r2_upper'], '.3f')}); they predict "
