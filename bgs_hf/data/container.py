@@ -15,6 +15,7 @@ import numpy as np
 
 from bgs_hf._format import count
 from bgs_hf.data.splits import inside, mixed_count
+from bgs_hf.errors import BGSInputError
 
 if TYPE_CHECKING:
     import datasets
@@ -124,13 +125,14 @@ class OddOneOutData:
         return self._cache
 
     def split_items(self, split: str | None) -> np.ndarray | None:
-        """Sorted clip indices of a split (``fit`` = train ∪ val); ``None`` means all clips."""
+        """Sorted clip indices of a split (``fit`` = train ∪ val); ``None`` means all clips. An unknown name is one
+        :class:`BGSInputError` line naming the splits there are (``triplets("all")`` was a bare ``KeyError``)."""
         if split is None:
             return None
         if split == "fit":
             return np.union1d(self.splits.get("train", []), self.splits.get("val", [])).astype(np.int64)
         if split not in self.splits:
-            raise KeyError(f"unknown split {split!r}; choose from {sorted(set(self.splits) | {'fit'})}")
+            raise BGSInputError(f"unknown split {split!r}; choose from {sorted(set(self.splits) | {'fit'})}")
         return np.asarray(self.splits[split], dtype=np.int64)
 
     def _inside(self, items: np.ndarray | None) -> np.ndarray:

@@ -1047,6 +1047,8 @@ def data_quality_rows(stats: dict[str, Any], *, simulated: bool) -> list[tuple[s
     """The card's "Data quality" rows from :func:`bgs_hf.data.stats.data_stats`, the numbers ``bgs-hf data stats``
     prints: whether the judges attended, what was recorded twice, and how reliable their similarity is, so a reader
     of the Hub page can judge the data before loading it."""
+    from bgs_hf.data.stats import leave_one_out_text
+
     one, who = ("simulated observer", "simulated observers") if simulated else ("participant", "participants")
     rows = [("judgments", f"{stats['judgments_total']:,} total: {stats['valid_judgments']:,} valid, "
                           f"{count(stats['catch_trials'], 'catch trial')} (excluded from every analysis)")]
@@ -1075,6 +1077,9 @@ def data_quality_rows(stats: dict[str, Any], *, simulated: bool) -> list[tuple[s
         ceiling = (f"{fmt(t['r2_split_half'], '.3f')} (95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over "
                    f"{t['n_splits']} random split-halves of the {who})")
     rows.append(("noise ceiling, test split: split-half R² (Spearman–Brown corrected to the whole group)", ceiling))
+    loo = t.get("leave_one_participant_out")
+    if loo:  # the line `data stats` prints, in its words
+        rows.append((f"leave-one-out: each of the {who} against the others' `p_ij`", leave_one_out_text(loo, one)))
     agreement = [f"{name} {fmt(x['repeat_agreement'], '.3f')} ({count(x['between_participant_triplets'], 'triplet')})"
                  for name, x in (("test split", t), ("all data", everything))]
     rows.append((f"agreement of two {who} answering the same triplet", "; ".join(agreement)))

@@ -154,6 +154,18 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
     return out
 
 
+def leave_one_out_text(loo: dict[str, Any], one: str = "participant") -> str:
+    """The leave-one-participant-out ceiling in words, one text for ``data stats`` and the dataset card's "Data
+    quality" table (which says it shows what ``data stats`` prints, and lacked it). With no pair of clips judged by
+    two participants it is n/a: its upper bound, each participant against themselves, would read 1.000."""
+    if not loo.get("n_entries", 1):
+        return (f"test, {count(loo['n_participants'], one)}: n/a: no pair of clips a participant judged was judged by "
+                "another")
+    return (f"test, {count(loo['n_participants'], one)}: R² {fmt(loo['r2_lower'], '.3f')} vs the others (upper bound "
+            f"{fmt(loo['r2_upper'], '.3f')}); they predict {fmt(loo['ooo_acc_3way'], '.1%')} 3-way, "
+            f"{fmt(loo['ooo_acc_2way'], '.1%')} 2-way of {count(loo['n_judgments'], 'held-out choice')}")
+
+
 def format_stats(stats: dict[str, Any]) -> str:
     """A readable multi-line summary of :func:`data_stats` / :func:`count_stats` output."""
     s = stats["splits"]
@@ -202,16 +214,8 @@ def format_stats(stats: dict[str, Any]) -> str:
                 f"(95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over {count(t['n_splits'], 'split')})"
             )
         loo = t.get("leave_one_participant_out")
-        if loo and not loo.get("n_entries", 1):  # its upper bound is each participant against themselves: 1.000
-            lines.append(f"leave-one-out      test, {count(loo['n_participants'], 'participant')}: n/a: no pair of "
-                         "clips a participant judged was judged by another")
-        elif loo:
-            lines.append(  # the others' p_ij of a pair against each participant's own answers
-                f"leave-one-out      test, {count(loo['n_participants'], 'participant')}: R² "
-                f"{fmt(loo['r2_lower'], '.3f')} vs the others (upper bound {fmt(loo['r2_upper'], '.3f')}); they predict "
-                f"{fmt(loo['ooo_acc_3way'], '.1%')} 3-way, {fmt(loo['ooo_acc_2way'], '.1%')} 2-way of "
-                f"{count(loo['n_judgments'], 'held-out choice')}"
-            )
+        if loo:  # the others' p_ij of a pair against each participant's own answers
+            lines.append(f"leave-one-out      {leave_one_out_text(loo)}")
         lines.append(
             f"repeat agreement   between participants: test {fmt(t['repeat_agreement'], '.3f')} "
             f"({count(between, 'triplet')} answered by 2+ participants); "

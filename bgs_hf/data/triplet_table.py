@@ -184,6 +184,11 @@ def _cell_video_name(value: object, files: dict[str, str]) -> str:
     return whole.group(1) if whole is not None and name not in files else name
 
 
+def _names_a_file(cell: object, files: dict[str, str]) -> bool:
+    """Whether a table's cell names a file of ``files`` as written, or as :func:`_cell_video_name` reads it."""
+    return cell in files or _cell_video_name(cell, files) in files
+
+
 def _names_a_position(name: str, video_columns: list[str]) -> bool:
     """An odd cell naming a position (1-3) or a video column ('Video3'), as many lab logs record the answer."""
     return bool(_POSITION.fullmatch(name)) or _loose_key(name) in {_loose_key(c) for c in video_columns}
@@ -694,9 +699,10 @@ def _drop_repeated_trials(df: pd.DataFrame, trial_col: str, path: Path) -> pd.Da
 
 def _numbers_only(df: pd.DataFrame, columns: list[str]) -> list[str]:
     """The distinct non-empty cells of ``columns`` when every one is a whole number (a clip index, not a file's
-    name), else []."""
+    name), else []. A whole float ('4.0', as pandas writes a column of numbers holding an empty cell) is one too:
+    such a table got a did-you-mean per row where '4' got the one line."""
     cells = [c for c in pd.unique(df[columns].to_numpy(dtype=object).ravel()) if c != ""]
-    return cells if all(re.fullmatch(r"\d+", c) for c in cells) else []
+    return cells if all(re.fullmatch(r"\d+", c) or _WHOLE_FLOAT.fullmatch(c) for c in cells) else []
 
 
 def _load_the_release_instead(path: Path) -> str | None:
@@ -726,7 +732,8 @@ def _refuse_the_releases_own_header(df: pd.DataFrame, wanted: TripletColumns, pa
     if None in numbered:
         return
     cells = _numbers_only(df, numbered)
-    if not cells or not video_index(video_dir, Problems()).keys().isdisjoint(cells):  # its own: reported when read
+    files = video_index(video_dir, Problems())
+    if not cells or any(_names_a_file(c, files) for c in cells):  # its own: reported when read
         return
     load_it = _load_the_release_instead(path) or (
         f"load the release folder (the one holding data/{MAPPING.as_posix()}) with bgs-hf data stats/train "
@@ -742,7 +749,7 @@ def _refuse_numbered_videos(df: pd.DataFrame, cols: _TableColumns, files: dict[s
     paper's all_triplets.csv, whose numbers index video_mapping.csv) was "no video '30'" once per trial, 49,485
     lines on the release's, none saying why."""
     cells = _numbers_only(df, cols.videos)
-    if not cells or any(c in files for c in cells):
+    if not cells or any(_names_a_file(c, files) for c in cells):
         return
     load_it = _load_the_release_instead(path)
     instead = (f"; it is the paper's release, whose numbers index {MAPPING.name}: {load_it}" if load_it is not None
@@ -793,17 +800,14 @@ def _refuse_unknown_odd_column(df: pd.DataFrame, cols: _TableColumns, files: dic
     choice at all, where a shorter table keeps each row's hint naming its three videos."""
     same_file = _did_you_mean(files)
 
-    def is_file(cell: object) -> bool:  # a name as written first: the names are resolved once, by _resolve_names
-        return cell in files or _cell_video_name(cell, files) in files
-
     def misspelt_file(cell: object) -> bool:  # the column is right: each row's did-you-mean says how to fix it
         return bool(same_file(_cell_video_name(cell, files)))
 
     odd_cells = [str(c) for c in pd.unique(df[cols.odd].to_numpy(dtype=object)) if c != ""]
     video_cells = set(pd.unique(df[cols.videos].to_numpy(dtype=object).ravel()))
-    if (not odd_cells or any(map(is_file, odd_cells)) or any(map(misspelt_file, odd_cells))
+    if (not odd_cells or any(_names_a_file(c, files) for c in odd_cells) or any(map(misspelt_file, odd_cells))
             or video_cells.intersection(odd_cells)  # lost videos, maybe
-            or not any(map(is_file, video_cells))):
+            or not any(_names_a_file(c, files) for c in video_cells)):
         return
     if all(_POSITION.fullmatch(c) for c in odd_cells) and len(odd_cells) > 1:
         held = ", ".join(sorted(odd_cells, key=float))

@@ -242,8 +242,8 @@ class Catalogue:
         videos = list(data.clips["video"])
         try:  # an unknown name used to show every clip, training clips included
             items = data.split_items(config.catalogue_split)
-        except KeyError as err:
-            raise BGSInputError(str(err.args[0]), path=source) from None
+        except BGSInputError as err:
+            raise BGSInputError(err.detail, path=source) from None
         chosen = [int(i) for i in (items if items is not None else range(data.n_clips)) if videos[int(i)]]
         chosen = chosen[: config.max_catalogue]  # dataset clip indices, in catalogue order
         if len(chosen) < 3:

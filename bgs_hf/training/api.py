@@ -809,7 +809,7 @@ def _validation_note(data: Any) -> str | None:
     try:
         n_val, n_fit = len(data.split_items("val")), len(data.split_items("fit"))
         from_labels = labels_name_val(list(data.clips["stimulus_set"]))
-    except (AttributeError, KeyError, TypeError):
+    except (AttributeError, KeyError, TypeError, BGSInputError):  # no val split: an unknown split is BGSInputError
         return None
     how = val_method((getattr(data, "meta", None) or {}).get("split_config"), from_labels=from_labels)
     return f"{n_val} of {n_fit} train clips ({how})"
