@@ -299,3 +299,22 @@ def hub_license_id(license: str) -> str:
         raise BGSInputError(f"--license {license!r} is not a Hub licence id ({hint}e.g. apache-2.0, mit, cc-by-4.0; "
                             "a licence the Hub does not list: `other`, named on the card)")
     return lid
+
+
+
+def human_coverage(human: dict[str, Any]) -> str:
+    """What the humans' leave-one-out accuracy (``bgs_hf.metrics.ceiling.human_loo_accuracy``) rests on: ``over 169
+    of 368 choices`` (the others could predict only the choices whose three pairs they saw)."""
+    return f"over {human['n_judgments']:,} of {count(human['n_choices'], 'choice')}"
+
+
+def fmt_human_reference(human: dict[str, Any] | None, key: str, spec: str, *, coverage: bool = True) -> str:
+    """``humans leave-one-out 0.561 over 169 of 368 choices`` beside a model's ``key`` accuracy (``coverage=False``:
+    the number alone, for a row that says its coverage once below), or "" without ``human``: a result written
+    before it existed. Chance alone did not say how far people get on the same choices."""
+    if not human:
+        return ""
+    label = f"humans leave-one-out {fmt(human.get(key), spec)}"
+    if not coverage:
+        return label
+    return f"{label}: {human.get('why')}" if human.get(key) is None else f"{label} {human_coverage(human)}"

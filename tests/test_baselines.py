@@ -1534,3 +1534,61 @@ def test_the_pixel_baseline_warns_once_naming_the_first_clip_holding_fewer_frame
         pixel_embeddings(paths, PixelBaselineConfig(num_frames=3, size=16, grid=2))
         pixel_embeddings(paths[:1], config)
     assert not [r for r in caplog.records if "repeated about" in r.getMessage()]
+
+
+def hand_loo_data(participants: list[str]):
+    """An OddOneOutData whose test split (clips 0-3) holds test_metrics_ceiling's hand-checked leave-one-out case:
+    the humans predict 3 of the 4 choices they can, 3-way (of 5 choices), with four participants."""
+    import datasets
+
+    from bgs_hf.data import OddOneOutData
+
+    idx = np.array([[0, 1, 2], [0, 1, 3], [0, 1, 2], [0, 1, 2], [0, 1, 2]])
+    n = len(idx)
+    clips = datasets.Dataset.from_dict({"clip_id": [f"c{i}.mp4" for i in range(8)], "video": [None] * 8,
+                                        "captions": [[f"clip {i}"] for i in range(8)],
+                                        "stimulus_set": ["test"] * 4 + ["train"] * 4})
+    judgments = datasets.Dataset.from_dict({
+        "clip_a": idx[:, 0], "clip_b": idx[:, 1], "clip_c": idx[:, 2], "odd": np.array([2, 2, 2, 0, 2], np.int8),
+        "participant": participants, "session": ["s1"] * n, "trial": np.arange(n), "rt_s": np.ones(n),
+        "is_catch": np.zeros(n, bool)})
+    splits = {"train": np.arange(4, 7), "val": np.arange(7, 8), "test": np.arange(4)}
+    return OddOneOutData(clips=clips, judgments=judgments, splits=splits, name="hand")
+
+
+@pytest.mark.parametrize("kind", ["language", "pixels"])
+def test_cli_baseline_shows_the_humans_leave_one_out_accuracy_beside_the_models(tmp_path, monkeypatch, capsys, kind):
+    """`bgs-hf baseline` read a model's ooo_acc_* against chance only; the humans' leave-one-out accuracy on the same
+    split (loo_ceiling's, over the choices the others could predict) is printed beside it and written to the JSON,
+    and is null with its reason where the split has one participant."""
+    import bgs_hf.baselines.language as language
+    import bgs_hf.baselines.pixels as pixels
+    import bgs_hf.data
+    from bgs_hf.cli.main import main
+    from bgs_hf.metrics import loo_ceiling
+
+    row = {"split": "test", "n_clips": 4, "n_pairs": 6, "n_judgments": 5, "r2": 0.1, "r2_ci": [0.0, 0.2],
+           "ceiling_r2": 0.5, "pct_of_ceiling": 20.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.508, "ooo_acc_2way": 0.625, "model": "m", "caption": "first"}
+    monkeypatch.setattr(language, "check_sentence_model", lambda *a, **k: None)
+    monkeypatch.setattr(language, "language_baseline", lambda data, config, split, **kw: dict(row))
+    monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: dict(row))
+    data = hand_loo_data(["A", "A", "B", "C", "D"])
+    monkeypatch.setattr(bgs_hf.data, "load", lambda source, **_: data)
+    out_json = tmp_path / "b.json"
+    assert main(["baseline", kind, "--data", "x", "--json", str(out_json)]) == 0
+    printed = capsys.readouterr().out
+    loo = loo_ceiling(data.triplets("test"), data.n_clips)
+    assert "  ooo_acc_3way  0.5080   (chance 0.333; humans leave-one-out 0.750 over 4 of 5 choices)" in printed
+    assert f"  ooo_acc_2way  0.6250   (chance 0.500; humans leave-one-out {loo.ooo_acc_2way:.3f} over 4 of 5 " \
+           "choices)" in printed
+    human = json.loads(out_json.read_text())["human_loo_accuracy"]
+    assert human == {"ooo_acc_3way": loo.ooo_acc_3way, "ooo_acc_2way": loo.ooo_acc_2way, "n_judgments": 4,
+                     "n_choices": 5, "n_participants": 4, "why": None}
+
+    monkeypatch.setattr(bgs_hf.data, "load", lambda source, **_: hand_loo_data(["A"] * 5))
+    assert main(["baseline", kind, "--data", "x", "--json", str(out_json)]) == 0
+    why = "the test split has judgments from 1 participant; leaving one out needs 2 or more"
+    assert f"  ooo_acc_3way  0.5080   (chance 0.333; humans leave-one-out n/a: {why})" in capsys.readouterr().out
+    human = json.loads(out_json.read_text())["human_loo_accuracy"]
+    assert (human["ooo_acc_3way"], human["ooo_acc_2way"], human["why"]) == (None, None, why)

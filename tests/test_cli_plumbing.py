@@ -759,10 +759,18 @@ def test_an_abbreviation_both_spellings_of_one_flag_share_is_not_ambiguous():
 
 
 def _toy_data() -> object:
-    """What a command needs of a loaded dataset before it hands it on: its name and split names."""
+    """What a command needs of a loaded dataset before it hands it on: its name and split names, and (for the humans'
+    leave-one-out accuracy `baseline` prints) its clip count and each split's judgments, here none."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(name="toy", splits={"train": [0], "val": [1], "test": [2]})
+    from bgs_hf.data.container import TripletArrays
+
+    def no_judgments(split: str) -> TripletArrays:
+        return TripletArrays(np.zeros((0, 3), np.int64), np.zeros(0, np.int8), np.zeros(0, np.int64),
+                             np.zeros(0, np.int64))
+
+    return SimpleNamespace(name="toy", splits={"train": [0], "val": [1], "test": [2]}, n_clips=3,
+                           triplets=no_judgments)
 
 
 def _scores(split: str) -> dict:
@@ -1734,7 +1742,8 @@ def test_evaluate_without_flags_scores_a_backbone_alone_on_test_with_the_helps_d
                     "n_perm": 1000, "seed": 0, "cache": None, "abstract_dir": None, "controls": None,
                     "analyses": ("fit", "layers", "partition", "probes", "transfer", "attention", "motion"),
                     "language_config": LanguageBaselineConfig(model=None, caption="first"),
-                    "num_frames": None, "interpolate_frames": False}  # the backbone's own count
+                    "num_frames": None, "interpolate_frames": False,  # the backbone's own count
+                    "human_reference": True}  # the humans' leave-one-out accuracy beside each model's
     assert capsys.readouterr().out.splitlines()[-1] == (f"report: {out / 'evaluation.md'} and "
                                                         f"{out / 'evaluation.html'} (12.3 s)")
     assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--caption", "mean", "--json",
@@ -2517,3 +2526,24 @@ def test_evaluates_console_summary_names_the_seed_that_drew_its_ceiling_once(cap
                     {k: v for k, v in res.items() if k != "seed"}):
         _print_summary(no_note)
         assert said not in capsys.readouterr().out
+
+
+def test_evaluates_summary_says_why_the_humans_have_no_leave_one_out_accuracy(capsys) -> None:
+    """A split of one participant has no humans' accuracy: each row says n/a beside chance, and the line below says
+    why, once; a result written before the field existed prints as it did."""
+    from bgs_hf.cli.evaluate import _print_summary
+
+    why = "the test split has judgments from 1 participant; leaving one out needs 2 or more"
+    human = {"ooo_acc_3way": None, "ooo_acc_2way": None, "n_judgments": 0, "n_choices": 4, "n_participants": 1,
+             "why": why}
+    res = {"data": "d", "split": "test", "n_clips": 3, "n_pairs": 5, "n_judgments": 4, "noise_ceiling_r2": 0.5,
+           "fit": {"pretrained": _scores("test")}, "human_loo_accuracy": human}
+    _print_summary(res)
+    printed = capsys.readouterr().out
+    assert "3-way 60.0% (chance 33.3%, humans leave-one-out n/a)  2-way 70.0% (chance 50%, humans leave-one-out n/a)" \
+        in printed
+    assert printed.count(why) == 1 and f"  humans leave-one-out n/a: {why}" in printed
+    del res["human_loo_accuracy"]
+    _print_summary(res)
+    printed = capsys.readouterr().out
+    assert "3-way 60.0% (chance 33.3%)  2-way 70.0% (chance 50%)" in printed and "humans" not in printed

@@ -4202,3 +4202,32 @@ def test_the_default_synthetic_clips_hold_the_frames_the_default_backbone_and_pi
         embed_clips(model, data, items, progress=False)
         pixel_similarity(list(data.clips["video"]))
     assert _repeated(caplog) == []
+
+
+def test_evaluate_reports_the_humans_leave_one_out_accuracy_beside_each_models(tiny_sets, tmp_path, capsys):
+    """`bgs-hf evaluate` showed a model's 3-way and 2-way accuracy against chance only. The humans' leave-one-out
+    accuracy on the same split (loo_ceiling's, computed once) is now in evaluation.json, --json and beside each
+    row, with the n of N choices it covers; a Python caller of run_suite (the quickstart) gets none by default."""
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.metrics import loo_ceiling
+
+    _, data_dir, _ = tiny_sets
+    report, out_json = tmp_path / "ev", tmp_path / "e.json"
+    assert main(["evaluate", "--data", str(data_dir), "--model", "tiny-random-videomae", "--analyses", "fit",
+                 "--n-boot", "5", "--report", str(report), "--json", str(out_json)]) == 0
+    printed = capsys.readouterr().out
+    test = load(data_dir, seed=0).triplets("test")
+    loo = loo_ceiling(test, load(data_dir, seed=0).n_clips)
+    want = {"ooo_acc_3way": loo.ooo_acc_3way, "ooo_acc_2way": loo.ooo_acc_2way, "n_judgments": loo.n_judgments,
+            "n_choices": len(test), "n_participants": loo.n_participants, "why": None}
+    assert 0 < loo.n_judgments <= len(test)
+    for written in (out_json, report / "evaluation.json"):
+        assert json.loads(written.read_text())["human_loo_accuracy"] == want
+    assert f"(chance 33.3%, humans leave-one-out {loo.ooo_acc_3way:.1%})" in printed
+    assert f"(chance 50%, humans leave-one-out {loo.ooo_acc_2way:.1%})" in printed
+    assert (f"  humans leave-one-out: the other participants' p_ij predicting each held-out choice, over "
+            f"{loo.n_judgments} of {len(test)} choices") in printed
+    plain = run_suite(str(data_dir), "tiny-random-videomae", None, out_dir=tmp_path / "api", analyses=("fit",),
+                      n_boot=5, seed=0)
+    assert "human_loo_accuracy" not in plain

@@ -737,3 +737,35 @@ def test_grouping_by_rows_takes_numpy_2_0_0s_inverse_of_one_column(monkeypatch):
     assert repeat_agreement(idx, odd) == want[0]
     assert repeat_agreement(idx, odd, participant) == want[1]
     np.testing.assert_array_equal(cosine_similarity_matrix(emb), want[2])
+
+
+#: Four participants judge the triplet (0, 1, 2); A also judges (0, 1, 3), whose pairs (0, 3) and (1, 3) no one
+#: else saw. By hand: A, B and D (odd 2) are predicted by the others' p_01 2/3 (A left out; 3/4 for B, D) over
+#: p_12 1/3 (1/4): right; C (odd 0) by p_01 1 over p_12 0: odd 2 predicted, wrong. 3-way 3/4 over 4 of 5 choices.
+HAND_LOO_IDX = np.array([[0, 1, 2], [0, 1, 3], [0, 1, 2], [0, 1, 2], [0, 1, 2]])
+HAND_LOO_ODD = np.array([2, 2, 2, 0, 2])
+HAND_LOO_PARTICIPANT = np.array(["A", "A", "B", "C", "D"])
+
+
+def test_human_loo_accuracy_is_loo_ceilings_held_out_accuracy_over_the_choices_it_covers():
+    """`baseline` and `evaluate` showed a model's ooo_acc_* against chance only; the humans' reference beside it is
+    loo_ceiling's held-out accuracy, and says how many of the split's choices it rests on (n of N)."""
+    from bgs_hf.data.container import TripletArrays
+    from bgs_hf.metrics.ceiling import human_loo_accuracy
+
+    trip = TripletArrays(HAND_LOO_IDX, HAND_LOO_ODD, HAND_LOO_PARTICIPANT, np.arange(5))
+    got = human_loo_accuracy(trip, 4)
+    loo = loo_ceiling(trip, 4)
+    assert got["ooo_acc_3way"] == pytest.approx(0.75) == loo.ooo_acc_3way
+    assert got["ooo_acc_2way"] == loo.ooo_acc_2way and 0 < got["ooo_acc_2way"] <= 1
+    assert (got["n_judgments"], got["n_choices"], got["n_participants"], got["why"]) == (4, 5, 4, None)
+
+    alone = TripletArrays(HAND_LOO_IDX, HAND_LOO_ODD, np.array(["A"] * 5), np.arange(5))
+    got = human_loo_accuracy(alone, 4, "val")
+    assert (got["ooo_acc_3way"], got["ooo_acc_2way"], got["n_judgments"], got["n_choices"]) == (None, None, 0, 5)
+    assert got["why"] == "the val split has judgments from 1 participant; leaving one out needs 2 or more"
+    # A's (0, 1, 2) and B's (0, 1, 3) share the pair (0, 1) only: neither can be predicted from the other
+    unseen = TripletArrays(HAND_LOO_IDX[:2], HAND_LOO_ODD[:2], np.array(["A", "B"]), np.arange(2))
+    got = human_loo_accuracy(unseen, 4)
+    assert (got["ooo_acc_3way"], got["n_judgments"]) == (None, 0)
+    assert got["why"] == "none of the test split's 2 choices has all three pairs seen by the other participants"

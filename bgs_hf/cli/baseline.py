@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from bgs_hf._files import check_output_folder
-from bgs_hf._format import count, fmt, fmt_pct, fmt_why
+from bgs_hf._format import count, fmt, fmt_human_reference, fmt_pct, fmt_why
 from bgs_hf.cli._args import (
     JSON_STDOUT_HELP,
     check_output_file,
@@ -83,15 +83,26 @@ def _print(title: str, out: dict[str, Any]) -> None:
     print(f"  noise ceiling {ceiling}{share}{spread}")
     print(f"  rsa_spearman  {fmt(out['rsa_spearman'], '.4f')}")
     print(f"  rsa_pearson   {fmt(out['rsa_pearson'], '.4f')}")
+    from bgs_hf.metrics.ceiling import HUMAN_ACCURACY_KEY
     from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 
-    print(f"  ooo_acc_3way  {fmt(out['ooo_acc_3way'], '.4f')}   (chance {CHANCE_3WAY:.3f})")
-    print(f"  ooo_acc_2way  {fmt(out['ooo_acc_2way'], '.4f')}   (chance {CHANCE_2WAY:.3f})")
+    human = out.get(HUMAN_ACCURACY_KEY)  # the humans' leave-one-out accuracy on the same split, beside chance
+    for key, chance in (("ooo_acc_3way", CHANCE_3WAY), ("ooo_acc_2way", CHANCE_2WAY)):
+        reference = fmt_human_reference(human, key, ".3f")
+        print(f"  {key}  {fmt(out[key], '.4f')}   (chance {chance:.3f}{'; ' + reference if reference else ''})")
     from bgs_hf.data.validate import small_split_note
 
     note = small_split_note(out["split"], out["n_clips"], out["n_judgments"], [out["r2_ci"]])
     if note:
         print(f"  {note}")
+
+
+def add_human_reference(out: dict[str, Any], data: Any, split: str) -> None:
+    """Put the humans' leave-one-out odd-one-out accuracy on the scored split into ``out`` (``HUMAN_ACCURACY_KEY``),
+    the reference its ``ooo_acc_*`` is printed beside: chance alone did not say how far people get."""
+    from bgs_hf.metrics.ceiling import HUMAN_ACCURACY_KEY, human_loo_accuracy
+
+    out[HUMAN_ACCURACY_KEY] = human_loo_accuracy(data.triplets(split), data.n_clips, split)
 
 
 def _finish(args: argparse.Namespace, title: str, out: dict[str, Any]) -> int:
@@ -120,6 +131,7 @@ def run_language(args: argparse.Namespace) -> int:
     data = load(args.data, seed=args.seed)
     check_split(data, args.split)
     out = language_baseline(data, config, args.split, n_boot=args.n_boot, seed=args.seed)
+    add_human_reference(out, data, args.split)
     out["data"] = str(args.data)
     return _finish(args, f"language baseline: {out['model']} (caption: {out['caption']})", out)
 
@@ -134,5 +146,6 @@ def run_pixels(args: argparse.Namespace) -> int:
     check_split(data, args.split)
     config = PixelBaselineConfig(num_frames=args.frames, size=args.size, grid=args.grid, cache_dir=args.cache)
     out = pixel_baseline(data, config, args.split, n_boot=args.n_boot, seed=args.seed)
+    add_human_reference(out, data, args.split)
     out["data"] = str(args.data)
     return _finish(args, f"pixel baseline: {args.frames} frames, {args.grid}x{args.grid} grid", out)

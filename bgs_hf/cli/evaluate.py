@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from bgs_hf._files import check_output_folder
-from bgs_hf._format import fmt, fmt_chance, fmt_pct, fmt_why
+from bgs_hf._format import fmt, fmt_chance_pct, fmt_human_reference, fmt_pct, fmt_why, human_coverage
 from bgs_hf.cli._args import (
     JSON_STDOUT_HELP,
     check_output_file,
@@ -208,7 +208,14 @@ def _print_summary(res: dict) -> None:
     """The data, its ceiling (and, once, the seed that drew it) and each model's fit, under the names the report and
     the figures give the rows, each accuracy beside its chance level."""
     from bgs_hf.eval.report import evaluation_seed_note, row_name
+    from bgs_hf.metrics.ceiling import HUMAN_ACCURACY_KEY
     from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
+
+    human = res.get(HUMAN_ACCURACY_KEY)  # the humans' leave-one-out accuracy on the split, beside chance
+
+    def beside(key: str, chance: float) -> str:
+        reference = fmt_human_reference(human, key, ".1%", coverage=False)
+        return f"(chance {fmt_chance_pct(chance)}{', ' + reference if reference else ''})"
 
     # the headline points to it: the warning went by before the progress bars
     warned = " (see the data warning above)" if res.get("data_warning") else ""
@@ -219,8 +226,14 @@ def _print_summary(res: dict) -> None:
         lo, hi = f["r2_ci"]
         print(f"  {row_name(key, res):<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
               f"{fmt_pct(f.get('pct_of_ceiling'))} of ceiling  "
-              f"3-way {fmt(f['ooo_acc_3way'], '.1%')} {fmt_chance(CHANCE_3WAY)}  "
-              f"2-way {fmt(f['ooo_acc_2way'], '.1%')} {fmt_chance(CHANCE_2WAY)}")
+              f"3-way {fmt(f['ooo_acc_3way'], '.1%')} {beside('ooo_acc_3way', CHANCE_3WAY)}  "
+              f"2-way {fmt(f['ooo_acc_2way'], '.1%')} {beside('ooo_acc_2way', CHANCE_2WAY)}")
+    if human and res.get("fit"):  # what the humans' accuracy rests on, or why there is none, once below the rows
+        if human.get("ooo_acc_3way") is None:
+            print(f"  humans leave-one-out n/a: {human.get('why')}")
+        else:
+            print(f"  humans leave-one-out: the other participants' p_ij predicting each held-out choice, "
+                  f"{human_coverage(human)}")
     from bgs_hf.data.validate import small_split_note
 
     note = small_split_note(res["split"], res["n_clips"], res["n_judgments"],
@@ -267,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
                         seed=args.seed, controls=controls or None, split=args.split, cache=args.cache,
                         n_boot=args.n_boot, n_perm=N_PERM if args.n_perm is None else args.n_perm,
                         language_config=language, num_frames=args.num_frames,
-                        interpolate_frames=args.interpolate_frames)
+                        interpolate_frames=args.interpolate_frames, human_reference=True)
     except BaseException:
         if args.report is None:  # a refused or interrupted run leaves no report folder of ours behind in /tmp
             shutil.rmtree(out, ignore_errors=True)

@@ -512,6 +512,7 @@ def run_suite(
     embedded: Mapping[str, tuple[np.ndarray, np.ndarray] | None] | None = None,
     num_frames: int | None = None,
     interpolate_frames: bool = False,
+    human_reference: bool = False,
 ) -> dict[str, Any]:
     """Run the analyses and write ``evaluation.json``, figures and ``evaluation.md``/``.html`` to ``out_dir``.
 
@@ -534,7 +535,9 @@ def run_suite(
     names, as ``bgs-hf train --num_frames`` chooses them, with its refusals, recorded in each one's ``models`` entry
     where it is not the backbone's own count (and said in the report; a run folder or model object samples the count
     it was built with; given with none of them, it is refused). A model sampling more frames than the first scored
-    clip holds is warned of once. Returns the result dict (also in ``evaluation.json``).
+    clip holds is warned of once. ``human_reference``: add the humans' leave-one-out odd-one-out accuracy on the split
+    (``human_loo_accuracy``, `bgs-hf evaluate` sets it; off by default so the quickstart's outputs stay as they were).
+    Returns the result dict (also in ``evaluation.json``).
 
     Models with a foreground stream (the bundled ``bgs-tiny-conv3d-fg``) share one stream cache for the call, up to
     ``--memory_cache_mb``'s default (1024 MiB, :data:`bgs_hf.training.args.MEMORY_CACHE_MB`): each clip's stream is
@@ -607,6 +610,10 @@ def run_suite(
     with shared_stream_cache(models.values(), int(MEMORY_CACHE_MB * 2**20)):
         res = _result_header(data, scored, models, row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
                              data_warning=data_warning)
+        if human_reference:  # the reference of every model's ooo_acc_*, computed once for the split
+            from bgs_hf.metrics.ceiling import HUMAN_ACCURACY_KEY, human_loo_accuracy
+
+            res[HUMAN_ACCURACY_KEY] = human_loo_accuracy(scored.trip, data.n_clips, scored.split)
         if num_frames is not None:  # a count other than the backbone's own, beside the backbone it was chosen for
             for name in (n for n, m in given.items() if _is_backbone_name(m)):
                 spec, chosen = _backbone_spec(models[name]), int(models[name].frame_policy.num_frames)

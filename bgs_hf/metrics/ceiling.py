@@ -413,3 +413,37 @@ def ceiling_or_why(trip: Any, n_items: int, *, n_splits: int = 100,
     if thin:  # split_half_ceiling has warned, naming the pairs
         return float("nan"), [float("nan"), float("nan")], thin
     return float(res.r2), [float(c) for c in res.ci], None
+
+
+#: The key, in `bgs-hf baseline`'s and `bgs-hf evaluate`'s JSON, of :func:`human_loo_accuracy`.
+HUMAN_ACCURACY_KEY = "human_loo_accuracy"
+
+
+def human_loo_accuracy(trip: Any, n_items: int, split: str = "test") -> dict[str, Any]:
+    """The humans' odd-one-out accuracy on a split, the reference a model's ``ooo_acc_3way`` / ``ooo_acc_2way`` is
+    printed beside (`bgs-hf baseline`, `bgs-hf evaluate`): :func:`loo_ceiling`'s others' p_ij predicting each
+    held-out choice. It covers only the ``n_judgments`` choices whose three pairs the other participants saw, of
+    the split's ``n_choices`` valid judgments, and says so; chance alone said nothing of how far people get.
+    JSON-ready: accuracies None, with ``why``, where the split has no such choice (fewer than two participants)."""
+    idx, _ = as_triplets(trip, None)
+    n_choices = int(len(idx))
+    participant = participants_of(trip)
+    n_participants = 0 if participant is None or not n_choices else int(len(np.unique(np.asarray(participant))))
+    out: dict[str, Any] = {"ooo_acc_3way": None, "ooo_acc_2way": None, "n_judgments": 0, "n_choices": n_choices,
+                           "n_participants": n_participants, "why": None}
+    if n_participants < 2:  # left out, no one remains to predict the one participant's choices
+        out["why"] = (f"the {split} split has judgments from {count(n_participants, 'participant')}; leaving one out "
+                      "needs 2 or more")
+        return out
+    try:
+        res = loo_ceiling(trip, n_items)
+    except BGSInputError as err:  # no judgment of three distinct clips
+        out["why"] = str(err)
+        return out
+    out["n_judgments"] = res.n_judgments
+    if not res.n_judgments:
+        out["why"] = (f"none of the {split} split's {count(n_choices, 'choice')} has all three pairs seen by the "
+                      "other participants")
+        return out
+    out["ooo_acc_3way"], out["ooo_acc_2way"] = res.ooo_acc_3way, res.ooo_acc_2way
+    return out
