@@ -3078,6 +3078,29 @@ def test_a_backbone_folder_whose_config_json_cannot_be_read_is_one_line_naming_i
         build_embedder(str(tmp_path), lora=None, head=HeadConfig(out_dim=8))
 
 
+@pytest.mark.parametrize("edit, match", [
+    ({"num_attention_heads": 3}, r"\(ValueError: The hidden size 16 is not a multiple of the number of attention heads"),
+    ({"hidden_act": "bogus"}, r"\(KeyError: 'bogus'\)"),
+], ids=["heads", "act"])
+def test_a_backbone_folder_whose_config_json_the_model_cannot_be_built_from_is_one_line(tmp_path, capsys, edit, match):
+    """Values transformers checks only in the model's constructor (heads not dividing the hidden size) or looks up
+    there (an unknown ``hidden_act``) were its traceback from ``bgs-hf evaluate --model DIR``, naming no file; now
+    one ``error:`` line (exit 2) naming the folder and its config.json."""
+    from bgs_hf.cli.main import main
+
+    raw = _tiny_videomae_folder(tmp_path / "bb")
+    (tmp_path / "bb" / "config.json").write_text(json.dumps({**raw, **edit}))
+    with pytest.raises(BGSInputError, match=r"bb: cannot build VideoMAEModel from its config\.json " + match):
+        build_embedder(str(tmp_path / "bb"), lora=None, head=HeadConfig(out_dim=8))
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    data = generate_socialshapes(tmp_path / "ss", n_clips=10, seed=0, config=SynthConfig(num_frames=4, size=16))
+    capsys.readouterr()
+    assert main(["evaluate", "--data", str(data), "--model", str(tmp_path / "bb"), "--split", "train"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.splitlines()[-1].startswith(f"error: {tmp_path / 'bb'}: cannot build"), err
+
+
 def test_a_saved_run_whose_base_config_json_cannot_be_read_is_one_line(tmp_path):
     """base/config.json with a field of another type was transformers' multi-line validation report."""
     build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(tmp_path))

@@ -314,3 +314,76 @@ def test_every_hidden_state_is_as_wide_as_the_input_stream_when_no_block_is_wide
     with torch.no_grad():
         hidden = model(torch.randn(1, 2, 3, 8, 8), output_hidden_states=True).hidden_states
     assert [h.shape[-1] for h in hidden] == [3, 3, 3]
+
+
+# --- input checks that still gave a traceback (s72) ---
+
+
+@pytest.mark.parametrize(("edit", "named"), [
+    ({"input_stream": "flow"}, "input_stream must be one of ('rgb', 'foreground'), got 'flow'"),
+    ({"kernel_size": 4}, "kernel_size must be odd (same padding), got 4"),
+    ({"widths": [8, 16]}, "widths [8, 16] and temporal_strides [1, 2, 2] need one entry per block"),
+    ({"foreground_max_shift": 9}, "need 0 <= max_shift < border, got max_shift=9, border=5"),
+    ({"num_frames": 2.5}, "BGSConv3dConfig.num_frames must be a whole number, got 2.5"),  # one line, no file named
+], ids=["stream", "kernel", "widths", "shift", "frames"])
+@pytest.mark.parametrize("command", [["evaluate", "--data", "missing", "--model"],
+                                     ["train", "--data", "missing", "--output_dir", "run", "--backbone"]],
+                         ids=["evaluate", "train"])
+def test_a_backbone_folder_whose_conv3d_config_is_refused_is_one_cli_line_naming_its_config_json(
+        tmp_path, monkeypatch, capsys, edit, named, command):
+    """A backbone folder's config.json with a value BGSConv3dConfig refuses (``"input_stream": "flow"``, an even
+    kernel, widths without a temporal stride each, a max shift past the border) was a ValueError traceback from
+    ``bgs-hf evaluate --model DIR`` and ``bgs-hf train --backbone DIR``, naming no file: now the one ``error:`` line
+    (exit 2) names config.json, as a field of another type already did."""
+    import json
+
+    from bgs_hf.cli.main import main
+
+    BGSConv3dModel(BGSConv3dConfig(**SMALL)).save_pretrained(tmp_path / "bb")
+    raw = json.loads((tmp_path / "bb" / "config.json").read_text())
+    (tmp_path / "bb" / "config.json").write_text(json.dumps({**raw, **edit}))
+    monkeypatch.chdir(tmp_path)
+    assert main([*command, str(tmp_path / "bb")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert line.endswith(f"config.json: not a valid bgs_conv3d config ({named})"), line
+
+
+def test_a_clip_tensor_the_models_refuse_is_a_bgs_input_error():
+    """The forward checks of a clip tensor (dtype, dimensions, channels, no clip, image size) refuse the caller's
+    input, so they raise BGSInputError (still a ValueError) as the frame-count check beside them did: the CLI prints
+    it as one ``error:`` line and the attention analysis notes it for one model, where a plain ValueError was a
+    traceback."""
+    from bgs_hf.errors import BGSInputError
+
+    torch.manual_seed(0)
+    model = BGSConv3dModel(BGSConv3dConfig(**SMALL)).eval()
+    with pytest.raises(BGSInputError, match=r"pixel_values must be \(B, T, 3, H, W\), got \(1, 8, 1, 32, 32\)"):
+        model(torch.randn(1, 8, 1, 32, 32))
+    embedder = build_embedder("tiny-random-bgs_conv3d", lora=None).eval()
+    size = embedder.spec.image_size
+    bad = {"pixel_values must be a float tensor": torch.zeros(1, 4, 3, size, size, dtype=torch.uint8),
+           r"pixel_values must be \(B, T, 3, H, W\)": torch.zeros(4, 3, size, size),
+           "pixel_values holds no clip": torch.zeros(0, 4, 3, size, size),
+           "0 frames per clip": torch.zeros(1, 0, 3, size, size),
+           f"expects {size}x{size} frames, got {size + 2}x{size}": torch.zeros(1, 4, 3, size + 2, size)}
+    for match, clip in bad.items():
+        with pytest.raises(BGSInputError, match=match):
+            embedder(clip)
+
+
+def test_frames_preprocess_refuses_are_a_bgs_input_error():
+    """``preprocess`` takes the caller's frames: another shape, an empty frame or float frames are BGSInputError (a
+    ValueError, as before), so a command or app that hands it a user's array prints one line, not a traceback."""
+    import numpy as np
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.video import FramePolicy, preprocess
+
+    policy = FramePolicy(num_frames=2, size=16, crop=16)
+    for match, frames in {r"expects \(T,H,W,3\) frames": np.zeros((2, 16, 16), np.uint8),
+                          "at least 1 x 1 px": np.zeros((2, 0, 16, 3), np.uint8),
+                          "expects uint8 frames": np.zeros((2, 16, 16, 3), np.float32)}.items():
+        with pytest.raises(BGSInputError, match=match):
+            preprocess(frames, policy)

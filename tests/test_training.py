@@ -2124,6 +2124,27 @@ def test_build_loss_refuses_a_first_rsa_weight_above_its_cap_and_checks_each_wei
         build_loss(BGSArguments(beta_max=-1.0))
 
 
+def test_the_beta0_help_says_what_the_schedule_refuses_and_what_beta_max_0_does(tmp_path, capsys):
+    """``--beta0``'s help said only ``(at most --beta_max)``, though ``--beta_max 0`` takes any ``--beta0`` (the RSA
+    term off, its weight 0 at every epoch): the help now says both, and both hold, through the CLI too (one
+    ``error:`` line, exit 2, for a beta0 above a nonzero cap)."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.train import build_parser
+    from bgs_hf.training.api import build_loss
+
+    shown = " ".join(build_parser([]).format_help().split())
+    assert ("--beta0 BETA0 RSA weight at epoch 0; must not exceed --beta_max, except with --beta_max 0, which turns "
+            "the RSA term off (the weight is then 0 whatever --beta0)") in shown
+    assert "largest RSA weight (0: no RSA term)" in shown
+    off = build_loss(BGSArguments(beta0=1.0, beta_max=0.0)).schedule
+    assert [off(epoch)[1] for epoch in (0, 3)] == [0.0, 0.0]
+    capsys.readouterr()
+    assert main(["train", "--data", str(tmp_path / "missing"), "--output_dir", str(tmp_path / "run"), "--beta0",
+                 "1"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.splitlines()[-1].startswith("error: --beta0: beta0 1 is above beta_max 0.7")
+
+
 def _kib_clip_loads(monkeypatch) -> list[str]:
     """Every clip decodes to 1 KiB; the returned list records the paths decoded, in order."""
     import bgs_hf.video as video

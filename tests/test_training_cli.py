@@ -1421,6 +1421,9 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     # transformers' SIGTERM handler: the run stopped early, then saved and scored as if finished, exit 0
     (["--enable_jit_checkpoint"], "error: --enable_jit_checkpoint is not supported: transformers' SIGTERM handler"),
     (["--enable-jit-checkpoint", "true"], "error: --enable-jit-checkpoint is not supported"),
+    # the Trainer counts in epochs below 0: -5 trained --num_train_epochs (50) without a word, exit 0
+    (["--max_steps", "-5"], "--max_steps must be >= 1, or -1 for --num_train_epochs to set them, got -5"),
+    (["--max-steps", "-2"], "--max-steps must be >= 1, or -1 for --num_train_epochs to set them, got -2"),
 ])
 def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, flags, message):
     """Each named its flag only late (after the data, the model, or both), or not at all; here the data does not

@@ -38,7 +38,7 @@ from transformers import initialization as init
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
-from bgs_hf.errors import whole_number
+from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.video.foreground import ForegroundConfig, foreground_stream
 from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
 
@@ -310,8 +310,8 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
     def forward(self, pixel_values: torch.Tensor, output_hidden_states: bool | None = None,
                 return_dict: bool | None = None, **_: Any) -> BaseModelOutputWithPooling | tuple:
         if pixel_values.ndim != 5 or pixel_values.shape[2] != self.config.num_channels:
-            raise ValueError(f"pixel_values must be (B, T, {self.config.num_channels}, H, W), "
-                             f"got {tuple(pixel_values.shape)}")
+            raise BGSInputError(f"pixel_values must be (B, T, {self.config.num_channels}, H, W), "
+                                f"got {tuple(pixel_values.shape)}")
         output_hidden_states = (output_hidden_states if output_hidden_states is not None
                                 else self.config.output_hidden_states)
         x = self.input_stream(pixel_values)  # Conv3d wants (B, C, T, H, W)

@@ -211,23 +211,25 @@ class BGSEmbedder(nn.Module):
 
     def _checked_input(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """``pixel_values`` refused in one line unless they are normalised clips this backbone takes, else cast to the
-        backbone's float dtype (a bf16/fp16 checkpoint fed float32 frames fails in its first layer)."""
+        backbone's float dtype (a bf16/fp16 checkpoint fed float32 frames fails in its first layer). A
+        :class:`BGSInputError`, as :meth:`BackboneSpec.check_frames` refuses a frame count: the clip tensor is the
+        caller's input (a ``ValueError`` still, so ``except ValueError`` catches it as before)."""
         if not isinstance(pixel_values, torch.Tensor) or not pixel_values.is_floating_point():
             # uint8 frames: V-JEPA 2 and CLIP embedded the raw 0-255 values without a word, the others failed in torch
             kind = pixel_values.dtype if isinstance(pixel_values, torch.Tensor) else type(pixel_values).__name__
-            raise ValueError(f"pixel_values must be a float tensor of frames normalised by the model's frame_policy "
-                             f"(bgs_hf.video.preprocess), got {kind}")
+            raise BGSInputError(f"pixel_values must be a float tensor of frames normalised by the model's frame_policy "
+                                f"(bgs_hf.video.preprocess), got {kind}")
         if pixel_values.ndim != 5 or pixel_values.shape[2] != 3:
-            raise ValueError(f"pixel_values must be (B, T, 3, H, W), got {tuple(pixel_values.shape)}")
+            raise BGSInputError(f"pixel_values must be (B, T, 3, H, W), got {tuple(pixel_values.shape)}")
         if pixel_values.shape[0] == 0:  # VideoMAE, V-JEPA 2 and CLIP failed in a reshape inside their attention
-            raise ValueError(f"pixel_values holds no clip: {tuple(pixel_values.shape)}")
+            raise BGSInputError(f"pixel_values holds no clip: {tuple(pixel_values.shape)}")
         if pixel_values.shape[1] == 0:  # the input's fault, not a num_frames argument's (check_frames names that)
-            raise ValueError(f"{self.spec.name}: 0 frames per clip; a clip needs at least one")
+            raise BGSInputError(f"{self.spec.name}: 0 frames per clip; a clip needs at least one")
         self.spec.check_frames(int(pixel_values.shape[1]))
         h, w = pixel_values.shape[-2:]
         if h != self.spec.image_size or w != self.spec.image_size:
-            raise ValueError(f"{self.spec.name} expects {self.spec.image_size}x{self.spec.image_size} frames, "
-                             f"got {h}x{w}; preprocess with the model's frame_policy")
+            raise BGSInputError(f"{self.spec.name} expects {self.spec.image_size}x{self.spec.image_size} frames, "
+                                f"got {h}x{w}; preprocess with the model's frame_policy")
         dtype = next(self.backbone.parameters()).dtype
         return pixel_values.to(dtype) if dtype.is_floating_point else pixel_values
 

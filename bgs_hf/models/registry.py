@@ -370,6 +370,12 @@ class BackboneSpec:
                 if isinstance(err, OSError) and any(m in str(err) for m in _NO_SAFETENSORS):
                     raise _no_safetensors(self.name, self.revision if self.path is None else None,
                                           folder=self.path) from None
+                if self.path is not None and _unbuildable_config(err):
+                    # a local folder's config.json the model cannot be built from (heads not dividing the hidden
+                    # size, a patch size of 0, an unknown hidden_act): was transformers' traceback, naming no file
+                    first = str(err).splitlines()[0][:200] if str(err) else ""
+                    raise BGSInputError(f"cannot build {self.model_class} from its config.json "
+                                        f"({type(err).__name__}: {first})", path=self.path, whole=True) from None
                 raise
         _check_loaded_weights(self.name, info, path=self.path)
         unused = sorted(info.get("unexpected_keys") or [])
@@ -654,6 +660,12 @@ def _saved_base_name(folder: Path) -> str:
     return f", {name!r}," if isinstance(name, str) else ""
 
 
+def _unbuildable_config(err: BaseException) -> bool:
+    """Whether building a model from a local folder failed on a value of its config.json (transformers checks some
+    only in the model's constructor, and divides or looks up by others), not on our own code's one-line refusal."""
+    return isinstance(err, (ValueError, KeyError, ArithmeticError)) and not isinstance(err, BGSInputError)
+
+
 def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool,
                  given: str | None = None) -> BackboneSpec:
     """A spec of a transformers folder (a local one or a bundled backbone), its family read from ``config.json``.
@@ -678,7 +690,9 @@ def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool,
     family = _detect_family(str(raw.get("model_type")), str(cfg_path))
     try:
         config = config_class(family).from_pretrained(str(folder))
-    except StrictDataclassError as err:  # a field of another type: transformers' multi-line report, no file named
+    except (StrictDataclassError, ValueError) as err:  # neither names the file: a field of another type
+        # (transformers' multi-line report), a value the config's own checks refuse (bgs_conv3d's input_stream, an
+        # even kernel_size: was a ValueError traceback)
         raise BGSInputError(f"not a valid {family.name} config ({' '.join(str(err).split())})", path=cfg_path) from None
     return _spec(family, name, source, config, processor=_read_local_processor(folder), path=str(folder),
                  trust_remote_code=trust_remote_code)

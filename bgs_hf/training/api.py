@@ -414,10 +414,12 @@ def _check_step_count(args: Any) -> None:
     """A run counted in epochs (``--max_steps`` -1) must train some step: a NaN or infinite epoch count failed in
     ``math.ceil`` once the data and model had loaded, and 0 trained no step, exited 0 and saved the untrained
     initialisation as the run. ``--max_steps 0`` is refused too: the Trainer counts in epochs only below 0, and took
-    0 as its step count, trained 1 step and exited 0 with that as the run."""
+    0 as its step count, trained 1 step and exited 0 with that as the run; below -1 is no step count either."""
     steps = _whole(args.max_steps, "--max_steps", -1, " (-1: --num_train_epochs sets them)")
     if steps > 0:
         return
+    if steps < -1:  # the Trainer counts in epochs below 0: `--max_steps -5` trained 50 epochs without a word
+        raise BGSInputError(f"--max_steps must be >= 1, or -1 for --num_train_epochs to set them, got {steps}")
     epochs = finite_number(args.num_train_epochs, "--num_train_epochs", note=" (or set --max_steps > 0)")  # 10**400 too
     if epochs <= 0:
         raise BGSInputError(f"--num_train_epochs {epochs:g} with --max_steps {args.max_steps} trains no step: "

@@ -92,9 +92,11 @@ class BGSArguments:
     temperature: float = field(default=0.1, metadata={"help": "odd-one-out softmax temperature"})
     rsa_method: str = field(default="pearson", metadata={"help": "pearson (paper) | soft_spearman"})
     alpha: float = field(default=0.7, metadata={"help": "weight of the local term"})
-    beta0: float = field(default=0.3, metadata={"help": "RSA weight at epoch 0 (at most --beta_max)"})
+    beta0: float = field(default=0.3, metadata={
+        "help": "RSA weight at epoch 0; must not exceed --beta_max, except with --beta_max 0, which turns the RSA "
+                "term off (the weight is then 0 whatever --beta0)"})
     beta_step: float = field(default=0.1, metadata={"help": "RSA weight added per epoch"})
-    beta_max: float = field(default=0.7, metadata={"help": "largest RSA weight"})
+    beta_max: float = field(default=0.7, metadata={"help": "largest RSA weight (0: no RSA term)"})
     hflip: bool = field(default=False, metadata={
         "help": "augment: mirror each of a step's training clips left-right with probability 1/2 (never at "
                 "evaluation)"})

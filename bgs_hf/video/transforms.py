@@ -6,6 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.video.policy import FramePolicy
 
 
@@ -67,15 +68,16 @@ def preprocess(frames: np.ndarray | torch.Tensor, policy: FramePolicy) -> torch.
     (``resize_frames_uint8``), so frames decoded at their own size give ``load_clip``'s tensor too (a float resize
     kept the half grey levels the decoder rounds away). Pretraining's ``to_pixel_values`` normalises with the same
     constants in its own float32 rounding, which the bundled backbones were pretrained with (its docstring says why).
+    Frames of another shape or dtype are a :class:`BGSInputError` (the caller's array; a ``ValueError`` still).
     """
     t = torch.from_numpy(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
     if t.ndim != 4 or t.shape[-1] != 3:
-        raise ValueError(f"preprocess expects (T,H,W,3) frames, got shape {tuple(t.shape)}")
+        raise BGSInputError(f"preprocess expects (T,H,W,3) frames, got shape {tuple(t.shape)}")
     if 0 in t.shape[1:3]:  # was a ZeroDivisionError from the resize's aspect ratio
-        raise ValueError(f"preprocess expects frames of at least 1 x 1 px, got shape {tuple(t.shape)}")
+        raise BGSInputError(f"preprocess expects frames of at least 1 x 1 px, got shape {tuple(t.shape)}")
     if t.dtype != torch.uint8:  # float frames in [0, 1] were divided by 255 again: a near-constant clip, served
-        raise ValueError(f"preprocess expects uint8 frames (0-255), got {str(t.dtype).removeprefix('torch.')}; "
-                         "convert decoded frames with (frames * 255).round().astype('uint8') if they are in [0, 1]")
+        raise BGSInputError(f"preprocess expects uint8 frames (0-255), got {str(t.dtype).removeprefix('torch.')}; "
+                            "convert decoded frames with (frames * 255).round().astype('uint8') if they are in [0, 1]")
     c = policy.crop
     if min(t.shape[1:3]) != policy.size:
         t = torch.from_numpy(resize_frames_uint8(t.cpu().numpy(), policy.size))
