@@ -1592,3 +1592,29 @@ def test_cli_baseline_shows_the_humans_leave_one_out_accuracy_beside_the_models(
     assert f"  ooo_acc_3way  0.5080   (chance 0.333; humans leave-one-out n/a: {why})" in capsys.readouterr().out
     human = json.loads(out_json.read_text())["human_loo_accuracy"]
     assert (human["ooo_acc_3way"], human["ooo_acc_2way"], human["why"]) == (None, None, why)
+
+
+@pytest.mark.parametrize(("frames", "said"), [
+    ((9, 6), "six.mp4 (a pixel-baseline clip) holds 6, and 1 of the 2 clips holds fewer than 8: "),
+    ((6, 6), "six.mp4 (a pixel-baseline clip) holds 6, and 2 of the 2 clips hold fewer than 8: "),
+], ids=["one-short-of-two", "all-as-short"])
+def test_the_pixel_baselines_repeat_warning_counts_the_short_clips_of_several_and_names_a_fewest_only_when_fewer(
+        tmp_path, caplog, frames, said):
+    """Mutation audit (f1eb277): the count of short clips said only where several were short, and "(the fewest N)"
+    said where the first short clip was the fewest already, both passed every test (whose calls held 2 or 3 short
+    clips of different lengths). One short clip of two is counted too; clips as short as the first name no fewest."""
+    import logging
+
+    from bgs_hf.video import write_video
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i, n in enumerate(frames):
+        name = "six.mp4" if n == 6 and "six.mp4" not in [Path(p).name for p in paths] else f"clip{i}.mp4"
+        write_video(tmp_path / name, rng.integers(0, 255, (n, 16, 16, 3), dtype=np.uint8), fps=8)
+        paths.append(str(tmp_path / name))
+    with caplog.at_level(logging.WARNING):
+        pixel_embeddings(paths, PixelBaselineConfig(size=16, grid=2))
+    warned = [r.getMessage() for r in caplog.records if "repeated about" in r.getMessage()]
+    assert len(warned) == 1 and said in warned[0] and "fewest" not in warned[0], warned
+    assert warned[0].endswith("sample 6 (--frames 6)"), warned

@@ -4231,3 +4231,50 @@ def test_evaluate_reports_the_humans_leave_one_out_accuracy_beside_each_models(t
     plain = run_suite(str(data_dir), "tiny-random-videomae", None, out_dir=tmp_path / "api", analyses=("fit",),
                       n_boot=5, seed=0)
     assert "human_loo_accuracy" not in plain
+
+
+def test_embed_clips_hands_its_check_frames_to_embed_paths(monkeypatch):
+    """Mutation audit (f1eb277): ``embed_clips`` passing ``check_frames=True`` whatever it was given passed every
+    test (``run_suite``'s stand-ins replace ``embed_clips`` itself): every evaluation then warned of repeated frames
+    once more per model, beside its own first-clip warning."""
+    import bgs_hf.eval.embed as embed
+
+    asked: list[bool] = []
+    monkeypatch.setattr(embed, "clip_paths", lambda data, items: [None] * len(items))
+    monkeypatch.setattr(embed, "embed_paths", lambda *_, check_frames, **__: asked.append(check_frames))
+    embed.embed_clips("model", None, np.arange(3), progress=False)
+    embed.embed_clips("model", None, np.arange(3), progress=False, check_frames=False)
+    assert asked == [True, False]
+
+
+def test_run_suite_checks_the_frames_once_not_again_in_its_abstract_set_or_motion_control_passes(
+        tiny_sets, tmp_path, monkeypatch):
+    """Mutation audit (f1eb277): ``check_frames=False`` dropped from the abstract set's or the motion controls'
+    embedding passed every test; ``run_suite`` then warned of repeated frames again for each model and control (four
+    controls: up to eight more warnings of one evaluation). Every pass of the suite is asked not to check again."""
+    from types import SimpleNamespace
+
+    import bgs_hf.eval.embed as embed
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, abstract = tiny_sets
+    data = load(data_dir, seed=0)
+    rng = np.random.default_rng(1)
+    asked: list[tuple[str, bool]] = []
+
+    def clips_pass(model, data_, items, cache=None, *, check_frames=True, **_):
+        asked.append(("clips", check_frames))
+        return rng.normal(size=(len(items), 5))
+
+    def paths_pass(model, paths, cache=None, *, check_frames=True, **_):
+        asked.append(("paths", check_frames))
+        return rng.normal(size=(len(paths), 5))
+
+    monkeypatch.setattr(embed, "embed_clips", clips_pass)
+    monkeypatch.setattr(embed, "embed_paths", paths_pass)
+    pretrained, bgs = (SimpleNamespace(frame_policy=None, spec=SimpleNamespace(name=n)) for n in "ab")
+    run_suite(data, pretrained, bgs, out_dir=tmp_path / "ev", abstract_dir=abstract,
+              analyses=("fit", "transfer", "motion"), n_boot=5, n_perm=9, seed=2)
+    assert {kind for kind, _ in asked} == {"clips", "paths"} and len(asked) > 4, asked
+    assert [kind for kind, check in asked if check] == [], asked

@@ -4017,3 +4017,18 @@ def test_a_run_on_a_hub_base_recorded_without_its_commit_asks_no_host_where_the_
     with pytest.raises(BGSInputError, match="not in the local Hugging Face cache, and huggingface.co cannot be reached"):
         load_model(run)
     assert looked_up == []
+
+
+def test_a_model_whose_loaded_base_folder_is_left_empty_is_refused_as_one_that_is_gone(tmp_path):
+    """Mutation audit (9dd1635): the refusal asking only that the loaded ``base/`` folder exist (not its config.json)
+    passed every test, which moved the whole folder away: a ``base/`` emptied in place (a sync that kept the folder)
+    then failed as before, in transformers' words after the save had begun."""
+    import shutil
+
+    build_embedder("tiny-random-videomae", lora=None).save_pretrained(tmp_path / "run")
+    model = load_model(tmp_path / "run")
+    shutil.rmtree(tmp_path / "run" / "base")
+    (tmp_path / "run" / "base").mkdir()
+    with pytest.raises(BGSInputError, match="gone"):
+        model.save_pretrained(str(tmp_path / "again"))
+    assert not (tmp_path / "again").exists()

@@ -4541,3 +4541,28 @@ def test_an_upload_holding_fewer_frames_than_the_models_sample_is_said_once_in_t
     for uploads in ([None, clips["long.mp4"], None], [None, None, None]):
         md = compare_view(space, picks, uploads)[2]
         assert "odd one out" in md and "repeated" not in md, md
+
+
+def test_the_frames_repeated_note_counts_one_short_upload_of_several_and_no_count_for_one_upload() -> None:
+    """Mutation audit (f1eb277): the count of short uploads said only where several were short passed every test
+    (whose compare held two short uploads of three): one short upload beside another that holds the count is
+    counted too; a lone upload gets no count."""
+    from bgs_hf.hub.space_app import repeated_frames_note
+
+    one_of_two = repeated_frames_note([("B", "short.mp4", 3)], 2, 4)
+    assert one_of_two == ("**Frames repeated:** clip B's upload short.mp4 holds 3 frames, fewer than the 4 the models "
+                          "sample per clip: each frame is repeated about 1.33 times to fill them (more compute, no more "
+                          "motion); 1 of the 2 uploads holds fewer than 4."), one_of_two
+    alone = repeated_frames_note([("A", "short.mp4", 3)], 1, 4)
+    assert alone.endswith("(more compute, no more motion).") and "uploads" not in alone, alone
+
+
+def test_the_decode_workers_frame_count_is_read_only_from_a_whole_number_on_its_last_line() -> None:
+    """Mutation audit (f1eb277): the frame count taken from the worker's line unchecked passed every test: a count
+    that is no whole number (``true``, ``"8"``, ``7.5``) then reached the frames-repeated rule, where ``True < 4``
+    had the answers say an upload "holds True frames"."""
+    from bgs_hf.hub.space_app import _reported_frames
+
+    assert _reported_frames('log line\n{"frames": 8}\n') == 8
+    for said in ("", "not json", '{"n_frames": 8}', '{"frames": true}', '{"frames": "8"}', '{"frames": 7.5}', "[8]"):
+        assert _reported_frames(said) is None, said
