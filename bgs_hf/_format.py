@@ -71,9 +71,11 @@ def md_code(value: Any) -> str:
     """``value`` as a markdown code span that shows it as written: fenced by one backtick more than its longest run
     of them (CommonMark), padded by a space where it starts or ends with one. Two clip names each holding a lone
     backtick, each fenced by one backtick in one line, paired up: the text between them read as code, and the
-    backticks were lost."""
+    backticks were lost. A name one backtick would not fence as a note's own span (:data:`MD_CODE_SPAN`: ``" x "``,
+    ``"f("``) takes two, so that :func:`code_spans` reads it back (it showed between escaped backticks)."""
     text = str(value)
-    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    shortest = 1 if MD_CODE_SPAN.fullmatch(f"`{text}`") else 2
+    fence = "`" * max(max((len(run) for run in re.findall("`+", text)), default=0) + 1, shortest)
     pad = " " if text[:1] == "`" or text[-1:] == "`" or (text[:1] == text[-1:] == " " and text.strip()) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 

@@ -1774,6 +1774,35 @@ def test_a_report_that_renames_a_frozen_row_says_its_figures_keep_their_evaluati
     assert "| bare | tiny-random-videomae (frozen) |" in md and "drew its figures" not in md
 
 
+def test_audit_427b01d_renamed_rows_keyed_by_names_with_lone_backticks_read_as_written(tmp_path):
+    """Mutation audit (427b01d): the renamed rows' note fencing each key by one backtick again passed every test: two
+    keys each holding a lone backtick (``my `x``, ``y` b``, two Hub revisions of each backbone) paired up in the note,
+    the text between them read as code and their backticks lost. Each key reads as written, in evaluation.md
+    (CommonMark) and the HTML report alike."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from bgs_hf.eval.report import write_report
+
+    def run(folder: str, revision: str) -> tuple:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "fit.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+        res = _frozen_rows({key: {"backbone": backbone, "label": f"{backbone} (frozen)", "revision": revision}
+                            for key, backbone in (("my `x", "tiny-random-videomae"), ("y` b", "tiny-random-clip"))})
+        return folder, {**res, "figures": {"fit": "fit.png"}}, tmp_path / folder
+
+    md_path, html_path = write_report([run("one", "a" * 40), run("two", "b" * 40)], tmp_path / "rep")[:2]
+    md, page = md_path.read_text(), html_path.read_text()
+    rendered = [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", MarkdownIt("commonmark").render(md), re.S)]
+    shown = [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", page, re.S)]
+    for paragraphs in (rendered, shown):
+        note = [p for p in paragraphs if "drew its figures" in p]
+        assert len(note) == 1, note
+        assert "(the <code>my `x</code> row)" in note[0] and "(the <code>y` b</code> row)" in note[0], note
+
+
 def test_the_fine_tuned_row_is_called_bgs_only_for_a_run_that_recorded_the_bgs_loss_with_lora(tiny_sets, tmp_path):
     """evaluation.md, its JSON's names and every figure called any fine-tuned model "BGS fine-tuned (LoRA)": also a run
     that recorded another loss or none (saved by another training loop), and a full fine-tune with no LoRA. By the
@@ -4080,6 +4109,20 @@ def test_evaluate_with_another_frame_count_says_it_in_the_report_and_its_own_cou
     md, _ = render(build_sections([("t", res, tmp_path / "4")]), tmp_path / "4", "t")
     assert ("*tiny-random-timesformer (frozen) sampled 8 frames per clip (`evaluate --num_frames 8 --interpolate_frames`: "
             "its time embeddings interpolated from the checkpoint's 4).*") in md.splitlines(), md
+
+
+def test_audit_427b01d_a_frame_count_note_in_a_report_of_several_runs_names_its_run(tmp_path):
+    """Mutation audit (427b01d): the frame-count note without its run's name passed every test: in a report of two
+    evaluations of one backbone, one with ``--num_frames 8``, "tiny-random-vjepa2 (frozen) sampled 8 frames" did not
+    say which run's row sampled them (both rows have that name)."""
+    from bgs_hf.eval.report import build_sections, render
+
+    label = "tiny-random-vjepa2 (frozen)"
+    own = _frozen_rows({"pretrained": {"backbone": "tiny-random-vjepa2", "label": label}})
+    chosen = _frozen_rows({"pretrained": {"backbone": "tiny-random-vjepa2", "label": label, "num_frames": 8}})
+    md, _ = render(build_sections([("own", own, tmp_path), ("eight", chosen, tmp_path)]), tmp_path, "t")
+    said = [line for line in md.splitlines() if "frames per clip" in line]
+    assert said == [f"*eight: {label} sampled 8 frames per clip (`evaluate --num_frames 8`).*"], said
 
 
 def test_a_frame_count_is_recorded_for_the_backbone_name_alone_and_run_suite_refuses_it_beside_runs_alone(

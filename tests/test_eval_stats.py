@@ -3698,3 +3698,47 @@ def test_two_names_each_with_a_lone_backtick_fenced_in_one_line_keep_both_as_wri
         md, page = render([("S", [("text", note)])], tmp_path, "t")
         assert want in paragraphs(md_parser.render(md)), md
         assert want in paragraphs(page), page
+
+
+@pytest.mark.parametrize("name", ["a`b", "`a", "a``", "``", "`", " `x` ", " x ", " a", "a ", " ", "f(", "x"])
+def test_audit_427b01d_a_fenced_name_renders_and_reads_back_as_exactly_itself(name):
+    """Mutation audit (427b01d): the padding only where a name starts with a backtick (not where it ends with one, or
+    with a space at each end), a fenced span's padding stripped from an all-space name, and a closing run longer than
+    the opening one taken as its close passed every test; and a name starting or ending with a space or a bracket
+    (``" x "``, ``"f("``) fenced by one backtick was no span the report reads back (a note's own start and end with
+    text): evaluation.md showed it between escaped backticks, the HTML report with its backticks and padding. Each
+    name renders (CommonMark) as exactly itself, and the report's markdown and HTML read it back as that code."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    from bgs_hf._format import code_spans, md_code, md_text
+    from bgs_hf.eval.report import _html_text
+
+    md_parser = MarkdownIt("commonmark")
+    fenced = md_code(name)
+    assert md_parser.renderInline(fenced) == f"<code>{html.escape(name)}</code>", fenced
+    line = f"Models (their keys in evaluation.json): {fenced}: one; `--flag`: two."
+    assert code_spans(line)[1::2] == [name, "--flag"], code_spans(line)
+    assert code_spans(md_text(line)) == code_spans(line), md_text(line)
+    want = f"Models (their keys in evaluation.json): <code>{html.escape(name)}</code>: one; <code>--flag</code>: two."
+    assert _html_text(line) == want
+    assert md_parser.renderInline(md_text(line)) == want, md_text(line)
+
+
+def test_audit_427b01d_a_name_quoted_in_a_note_holding_runs_of_two_and_three_backticks_reads_as_written():
+    """Mutation audit (427b01d): a fenced span closed by a longer run (```` ``b``` ````) passed every test: a clip
+    named ``x``b```.mp4`` quoted in a note then showed ``b`` as code and lost its backticks; CommonMark opens no span
+    there, and the report shows the name as written, in evaluation.md and the HTML report alike."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    from bgs_hf._format import code_spans, md_text
+    from bgs_hf.eval.report import _html_text
+
+    note = "clip 'x``b```.mp4' dropped (`--skip-missing-videos`)."
+    assert code_spans(note)[1::2] == ["--skip-missing-videos"], code_spans(note)
+    want = html.escape("clip 'x``b```.mp4' dropped (", quote=False) + "<code>--skip-missing-videos</code>)."
+    assert MarkdownIt("commonmark").renderInline(md_text(note)) == want, md_text(note)
+    assert _html_text(note).replace("&#x27;", "'") == want
