@@ -1618,3 +1618,30 @@ def test_the_pixel_baselines_repeat_warning_counts_the_short_clips_of_several_an
     warned = [r.getMessage() for r in caplog.records if "repeated about" in r.getMessage()]
     assert len(warned) == 1 and said in warned[0] and "fewest" not in warned[0], warned
     assert warned[0].endswith("sample 6 (--frames 6)"), warned
+
+
+@pytest.mark.parametrize("kind", ["language", "pixels"])
+def test_cli_baselines_human_reference_is_on_the_split_it_scores_not_test(tmp_path, monkeypatch, capsys, kind):
+    """`baseline --split train` scores the train clips: the humans' leave-one-out accuracy printed beside the model's
+    must come from the train split's judgments too (here all of them; the test split has none), not test's."""
+    import bgs_hf.baselines.language as language
+    import bgs_hf.baselines.pixels as pixels
+    import bgs_hf.data
+    from bgs_hf.cli.main import main
+    from bgs_hf.data import OddOneOutData
+
+    row = {"split": "train", "n_clips": 4, "n_pairs": 6, "n_judgments": 5, "r2": 0.1, "r2_ci": [0.0, 0.2],
+           "ceiling_r2": 0.5, "pct_of_ceiling": 20.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.508, "ooo_acc_2way": 0.625, "model": "m", "caption": "first"}
+    monkeypatch.setattr(language, "check_sentence_model", lambda *a, **k: None)
+    monkeypatch.setattr(language, "language_baseline", lambda data, config, split, **kw: dict(row))
+    monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: dict(row))
+    hand = hand_loo_data(["A", "A", "B", "C", "D"])  # its judgments on clips 0-3, here the train split
+    swapped = OddOneOutData(clips=hand.clips, judgments=hand.judgments, name="hand",
+                            splits={"train": np.arange(4), "val": np.arange(4, 5), "test": np.arange(5, 8)})
+    monkeypatch.setattr(bgs_hf.data, "load", lambda source, **_: swapped)
+    out_json = tmp_path / "b.json"
+    assert main(["baseline", kind, "--data", "x", "--split", "train", "--json", str(out_json)]) == 0
+    assert "(chance 0.333; humans leave-one-out 0.750 over 4 of 5 choices)" in capsys.readouterr().out
+    human = json.loads(out_json.read_text())["human_loo_accuracy"]
+    assert (human["ooo_acc_3way"], human["n_judgments"], human["n_choices"]) == (0.75, 4, 5)

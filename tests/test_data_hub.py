@@ -1791,6 +1791,12 @@ def test_data_stats_says_n_a_for_leave_one_out_when_no_participant_shares_a_pair
     line = next(ln for ln in format_stats(stats).splitlines() if ln.startswith("leave-one-out"))
     assert line == ("leave-one-out      test, 2 participants: n/a: no pair of clips a participant judged was judged "
                     "by another"), line
+    # the dataset card says it too, in its judges' words (a simulated set's observers), not 1.000
+    from bgs_hf.data.hub import data_quality_rows
+
+    rows = dict(data_quality_rows(stats, simulated=True))
+    assert rows["leave-one-out: each of the simulated observers against the others' `p_ij`"] == (
+        "test, 2 simulated observers: n/a: no pair of clips a participant judged was judged by another")
 
 
 def test_the_dataset_cards_data_quality_has_the_leave_one_out_line_data_stats_prints(tmp_path, capsys):

@@ -4321,3 +4321,26 @@ def test_run_suite_checks_the_frames_once_not_again_in_its_abstract_set_or_motio
               analyses=("fit", "transfer", "motion"), n_boot=5, n_perm=9, seed=2)
     assert {kind for kind, _ in asked} == {"clips", "paths"} and len(asked) > 4, asked
     assert [kind for kind, check in asked if check] == [], asked
+
+
+def test_evaluate_split_val_reads_the_models_accuracy_beside_the_humans_on_val_not_test(tiny_sets, tmp_path, capsys):
+    """`evaluate --split val` scores the val clips: the humans' leave-one-out accuracy beside each row must rest on
+    the val split's judgments, the ones the model's accuracy is counted on, not the test split's."""
+    from bgs_hf.data import load
+    from bgs_hf.metrics.ceiling import human_loo_accuracy
+
+    _, data_dir, _ = tiny_sets
+    out_json = tmp_path / "e.json"
+    assert main(["evaluate", "--data", str(data_dir), "--model", "tiny-random-videomae", "--analyses", "fit",
+                 "--split", "val", "--n-boot", "5", "--report", str(tmp_path / "ev"), "--json", str(out_json)]) == 0
+    data = load(data_dir, seed=0)
+    val, test = data.triplets("val"), data.triplets("test")
+    assert len(val) != len(test)  # the two splits' references differ: a test-split one would show
+    want = human_loo_accuracy(val, data.n_clips, "val")
+    assert json.loads(out_json.read_text())["human_loo_accuracy"] == want
+    assert want["n_choices"] == len(val) == json.loads(out_json.read_text())["n_judgments"]
+    printed = capsys.readouterr().out
+    assert printed.count(f"over {want['n_judgments']} of {len(val)} choices") == 1
+    assert want["ooo_acc_3way"] != want["ooo_acc_2way"]  # each row's 3-way and 2-way beside their own
+    assert f"(chance 33.3%, humans leave-one-out {want['ooo_acc_3way']:.1%})" in printed
+    assert f"(chance 50%, humans leave-one-out {want['ooo_acc_2way']:.1%})" in printed

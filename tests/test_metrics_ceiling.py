@@ -769,3 +769,16 @@ def test_human_loo_accuracy_is_loo_ceilings_held_out_accuracy_over_the_choices_i
     got = human_loo_accuracy(unseen, 4)
     assert (got["ooo_acc_3way"], got["n_judgments"]) == (None, 0)
     assert got["why"] == "none of the test split's 2 choices has all three pairs seen by the other participants"
+
+
+def test_human_loo_accuracy_of_a_split_with_no_three_distinct_clips_is_its_why_not_a_stop():
+    """A split whose judgments each name a clip twice has nothing for the others to predict: `baseline`/`evaluate`
+    print the reason beside the model's accuracy rather than stopping after every clip was embedded."""
+    from bgs_hf.data.container import TripletArrays
+    from bgs_hf.metrics.ceiling import human_loo_accuracy
+
+    twice = TripletArrays(np.array([[0, 0, 1], [0, 0, 1], [1, 1, 2]]), np.array([2, 2, 0]), np.array(["A", "B", "C"]),
+                          np.arange(3))
+    got = human_loo_accuracy(twice, 4)
+    assert (got["ooo_acc_3way"], got["ooo_acc_2way"], got["n_judgments"], got["n_participants"]) == (None, None, 0, 3)
+    assert "three distinct clips" in got["why"]
