@@ -124,7 +124,7 @@ def _parser_output_once_per_machine() -> Iterator[None]:
 def parse(argv: list[str] | None = None) -> Any:
     """Flags -> :class:`~bgs_hf.training.api.TrainConfig`."""
     from bgs_hf.cli._parser import flags_as_typed, unrecognized_message
-    from bgs_hf.training.api import TrainConfig, check_ddp_timeout
+    from bgs_hf.training.api import TrainConfig, check_ddp_timeout, check_interval_flags
     from bgs_hf.training.args import CHECKPOINT_MORE_OFTEN, flags_in, infinite_setting_error
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -134,6 +134,7 @@ def parse(argv: list[str] | None = None) -> Any:
     if unknown:  # "Some specified arguments are not used by the HfArgumentParser: [...]", no suggestion
         raise BGSInputError(unrecognized_message(parser, unknown))
     check_ddp_timeout(flags.ddp_timeout)  # TrainingArguments, built next, starts a launch's process group with it
+    check_interval_flags(flags)  # TrainingArguments, built next, reads some of them its own way
     try:
         data, model, bgs, training = parser.parse_args_into_dataclasses(args=argv)
     except BGSInputError as err:  # the dataclasses' own checks (--val_split): as this command's flags, as typed

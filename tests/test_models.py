@@ -3081,7 +3081,8 @@ def test_a_backbone_folder_whose_config_json_cannot_be_read_is_one_line_naming_i
 @pytest.mark.parametrize("edit, match", [
     ({"num_attention_heads": 3}, r"\(ValueError: The hidden size 16 is not a multiple of the number of attention heads"),
     ({"hidden_act": "bogus"}, r"\(KeyError: 'bogus'\)"),
-], ids=["heads", "act"])
+    ({"patch_size": 0}, r"\(ZeroDivisionError: "),  # divided by in the patch embedding's size
+], ids=["heads", "act", "patch"])
 def test_a_backbone_folder_whose_config_json_the_model_cannot_be_built_from_is_one_line(tmp_path, capsys, edit, match):
     """Values transformers checks only in the model's constructor (heads not dividing the hidden size) or looks up
     there (an unknown ``hidden_act``) were its traceback from ``bgs-hf evaluate --model DIR``, naming no file; now
@@ -3099,6 +3100,39 @@ def test_a_backbone_folder_whose_config_json_the_model_cannot_be_built_from_is_o
     assert main(["evaluate", "--data", str(data), "--model", str(tmp_path / "bb"), "--split", "train"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.splitlines()[-1].startswith(f"error: {tmp_path / 'bb'}: cannot build"), err
+
+
+def test_a_hub_backbones_constructor_error_is_not_said_as_a_local_config_json(tmp_path, monkeypatch):
+    """Only a local folder's constructor error is rewritten as its config.json's: a Hub checkpoint's (resolved from
+    its own config there) stays transformers' own, so no line names a config.json the user never had; and our own
+    one-line refusal raised during the build is not reworded as the config's fault."""
+    import bgs_hf.models.registry as registry
+    from bgs_hf.models.embedder import resolve_backbone
+
+    _tiny_videomae_folder(tmp_path / "bb")
+    local_spec, _ = resolve_backbone(str(tmp_path / "bb"))
+    hub_spec = copy.copy(local_spec)
+    hub_spec.path, hub_spec.revision = None, None
+
+    class Unbuildable:
+        @staticmethod
+        def from_pretrained(*_, **__):
+            raise ValueError("the hidden size is not a multiple of the number of attention heads")
+
+    monkeypatch.setattr(registry, "hub_unreachable", lambda: None)
+    with pytest.raises(ValueError, match="^the hidden size is not") as raised:
+        hub_spec._load_checkpoint(Unbuildable)
+    assert not isinstance(raised.value, BGSInputError)
+    with pytest.raises(BGSInputError, match=r"cannot build VideoMAEModel from its config\.json \(ValueError: the"):
+        local_spec._load_checkpoint(Unbuildable)
+
+    class RefusedByUs:  # our own one-line refusal from inside the build (a patch's check) is kept as it was said
+        @staticmethod
+        def from_pretrained(*_, **__):
+            raise BGSInputError("tiny: 3 frames per clip; this model takes 2")
+
+    with pytest.raises(BGSInputError, match="^tiny: 3 frames per clip; this model takes 2$"):
+        local_spec._load_checkpoint(RefusedByUs)
 
 
 def test_a_saved_run_whose_base_config_json_cannot_be_read_is_one_line(tmp_path):

@@ -1424,6 +1424,15 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     # the Trainer counts in epochs below 0: -5 trained --num_train_epochs (50) without a word, exit 0
     (["--max_steps", "-5"], "--max_steps must be >= 1, or -1 for --num_train_epochs to set them, got -5"),
     (["--max-steps", "-2"], "--max-steps must be >= 1, or -1 for --num_train_epochs to set them, got -2"),
+    # taken without a word: a negative logging interval, every checkpoint kept, no clipping, eval_steps replaced by
+    # logging_steps; a negative warmup was transformers' own line, naming no allowed value
+    (["--logging_steps", "-1"], "error: --logging_steps must be > 0 (a number of steps, or below 1 a fraction"),
+    (["--save_total_limit", "-1"], "error: --save_total_limit must be >= 1, or 0 to keep every checkpoint, got -1"),
+    (["--max_grad_norm", "-1"], "error: --max_grad_norm must be >= 0 (0: no gradient clipping), got -1.0"),
+    (["--max-grad-norm", "nan"], "error: --max-grad-norm must be >= 0 (0: no gradient clipping), got nan"),
+    (["--eval_strategy", "steps", "--eval_steps", "0"],
+     "error: --eval_steps must be > 0 (a number of steps, or below 1 a fraction of the run's steps; leave it out to"),
+    (["--warmup_steps", "-1"], "error: --warmup_steps must be a finite number >= 0, got -1.0"),
 ])
 def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, flags, message):
     """Each named its flag only late (after the data, the model, or both), or not at all; here the data does not
@@ -1899,3 +1908,15 @@ def test_the_repeated_frames_warning_names_a_count_the_backbone_takes_and_is_sil
                                     f"clip) holds 7: each frame is repeated about {num_frames / 7:.3g} times to fill "
                                     f"them (more compute, no more motion); {said}"]
     assert [r.getMessage() for r in caplog.records] == said
+
+
+@pytest.mark.parametrize("flags", [["--save_total_limit", "0"], ["--max_grad_norm", "0"], ["--eval_steps", "0"],
+                                   ["--logging_steps", "0.5", "--warmup_steps", "0.1"]],
+                         ids=["keep-all", "no-clipping", "eval-epoch", "fractions"])
+def test_interval_flags_transformers_documents_are_still_taken(tmp_path, capsys, flags):
+    """0 keeps every checkpoint, 0 clips no gradient, --eval_steps is unread under epoch evaluation, and below 1 a
+    step count is a fraction of the run (transformers' documented meanings): the run goes on to read its data."""
+    from bgs_hf.cli.main import main
+
+    assert main(["train", "--data", str(tmp_path / "missing"), "--output_dir", str(tmp_path / "run"), *flags]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"error: {tmp_path / 'missing'}: no such folder"

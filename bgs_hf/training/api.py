@@ -221,6 +221,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     _launch_timeout(args)
     _check_step_count(args)
     _check_step_settings(args)
+    check_interval_flags(args)  # from the Python API too (the CLI checked its typed flags already)
     _check_bgs_settings(bgs)
     _check_dataloader_workers(args)
     _check_preemption(args)
@@ -305,6 +306,30 @@ def check_ddp_timeout(value: Any) -> int:
         raise BGSInputError(f"--ddp_timeout must be at most {MAX_DDP_TIMEOUT_S} seconds (about 285 years: torch "
                             f"cannot count a longer wait), got {value!r}")
     return seconds
+
+
+#: how transformers reads a logging, evaluation or warmup step count: a count, or below 1 a fraction of the run
+_STEP_COUNT_MEANING = "a number of steps, or below 1 a fraction of the run's steps"
+
+
+def check_interval_flags(args: Any) -> None:
+    """Flags the Trainer took without a word though they mean nothing (or not what they say), checked on the typed
+    flags before ``TrainingArguments`` is built: it replaced ``--eval_steps 0`` under ``--eval_strategy steps`` by
+    ``--logging_steps``, counted ``--logging_steps -1`` as a negative fraction of the run, kept every checkpoint at
+    ``--save_total_limit -1``, clipped no gradient at ``--max_grad_norm -1`` (0 is its documented "no clipping"),
+    and said ``--warmup_steps -1`` in its own words, naming no allowed value."""
+    finite_number(args.warmup_steps, "--warmup_steps", at_least=0)  # the wording _check_step_settings gives
+    if not args.logging_steps >= 0:  # 0 under --logging_strategy steps is transformers' own line
+        raise BGSInputError(f"--logging_steps must be > 0 ({_STEP_COUNT_MEANING}), got {args.logging_steps}")
+    steps_eval = str(getattr(args.eval_strategy, "value", args.eval_strategy)).lower() == "steps"
+    if args.eval_steps is not None and not (args.eval_steps > 0 or (args.eval_steps == 0 and not steps_eval)):
+        raise BGSInputError(f"--eval_steps must be > 0 ({_STEP_COUNT_MEANING}; leave it out to evaluate every "
+                            f"--logging_steps), got {args.eval_steps}")
+    if args.save_total_limit is not None and args.save_total_limit < 0:
+        raise BGSInputError(f"--save_total_limit must be >= 1, or 0 to keep every checkpoint, got "
+                            f"{args.save_total_limit}")
+    if not args.max_grad_norm >= 0:  # NaN too: the Trainer clips only above 0
+        raise BGSInputError(f"--max_grad_norm must be >= 0 (0: no gradient clipping), got {args.max_grad_norm}")
 
 
 def _launch_precision(args: Any) -> None:
