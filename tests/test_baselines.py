@@ -1556,23 +1556,30 @@ def hand_loo_data(participants: list[str]):
     return OddOneOutData(clips=clips, judgments=judgments, splits=splits, name="hand")
 
 
-@pytest.mark.parametrize("kind", ["language", "pixels"])
-def test_cli_baseline_shows_the_humans_leave_one_out_accuracy_beside_the_models(tmp_path, monkeypatch, capsys, kind):
-    """`bgs-hf baseline` read a model's ooo_acc_* against chance only; the humans' leave-one-out accuracy on the same
-    split (loo_ceiling's, over the choices the others could predict) is printed beside it and written to the JSON,
-    and is null with its reason where the split has one participant."""
+def _stub_baseline_scores(monkeypatch: pytest.MonkeyPatch, split: str) -> None:
+    """Both baselines score ``split`` with fixed numbers (accuracies 0.508 / 0.625) and no model: the CLI's human
+    reference is what these tests read."""
     import bgs_hf.baselines.language as language
     import bgs_hf.baselines.pixels as pixels
-    import bgs_hf.data
-    from bgs_hf.cli.main import main
-    from bgs_hf.metrics import loo_ceiling
 
-    row = {"split": "test", "n_clips": 4, "n_pairs": 6, "n_judgments": 5, "r2": 0.1, "r2_ci": [0.0, 0.2],
+    row = {"split": split, "n_clips": 4, "n_pairs": 6, "n_judgments": 5, "r2": 0.1, "r2_ci": [0.0, 0.2],
            "ceiling_r2": 0.5, "pct_of_ceiling": 20.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
            "ooo_acc_3way": 0.508, "ooo_acc_2way": 0.625, "model": "m", "caption": "first"}
     monkeypatch.setattr(language, "check_sentence_model", lambda *a, **k: None)
     monkeypatch.setattr(language, "language_baseline", lambda data, config, split, **kw: dict(row))
     monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: dict(row))
+
+
+@pytest.mark.parametrize("kind", ["language", "pixels"])
+def test_cli_baseline_shows_the_humans_leave_one_out_accuracy_beside_the_models(tmp_path, monkeypatch, capsys, kind):
+    """`bgs-hf baseline` read a model's ooo_acc_* against chance only; the humans' leave-one-out accuracy on the same
+    split (loo_ceiling's, over the choices the others could predict) is printed beside it and written to the JSON,
+    and is null with its reason where the split has one participant."""
+    import bgs_hf.data
+    from bgs_hf.cli.main import main
+    from bgs_hf.metrics import loo_ceiling
+
+    _stub_baseline_scores(monkeypatch, "test")
     data = hand_loo_data(["A", "A", "B", "C", "D"])
     monkeypatch.setattr(bgs_hf.data, "load", lambda source, **_: data)
     out_json = tmp_path / "b.json"
@@ -1624,18 +1631,11 @@ def test_the_pixel_baselines_repeat_warning_counts_the_short_clips_of_several_an
 def test_cli_baselines_human_reference_is_on_the_split_it_scores_not_test(tmp_path, monkeypatch, capsys, kind):
     """`baseline --split train` scores the train clips: the humans' leave-one-out accuracy printed beside the model's
     must come from the train split's judgments too (here all of them; the test split has none), not test's."""
-    import bgs_hf.baselines.language as language
-    import bgs_hf.baselines.pixels as pixels
     import bgs_hf.data
     from bgs_hf.cli.main import main
     from bgs_hf.data import OddOneOutData
 
-    row = {"split": "train", "n_clips": 4, "n_pairs": 6, "n_judgments": 5, "r2": 0.1, "r2_ci": [0.0, 0.2],
-           "ceiling_r2": 0.5, "pct_of_ceiling": 20.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
-           "ooo_acc_3way": 0.508, "ooo_acc_2way": 0.625, "model": "m", "caption": "first"}
-    monkeypatch.setattr(language, "check_sentence_model", lambda *a, **k: None)
-    monkeypatch.setattr(language, "language_baseline", lambda data, config, split, **kw: dict(row))
-    monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: dict(row))
+    _stub_baseline_scores(monkeypatch, "train")
     hand = hand_loo_data(["A", "A", "B", "C", "D"])  # its judgments on clips 0-3, here the train split
     swapped = OddOneOutData(clips=hand.clips, judgments=hand.judgments, name="hand",
                             splits={"train": np.arange(4), "val": np.arange(4, 5), "test": np.arange(5, 8)})
