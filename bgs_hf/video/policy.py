@@ -107,7 +107,8 @@ def warn_if_any_frames_repeat(paths: Sequence[str | os.PathLike[str] | None], nu
     naming the first such clip, how many of ``paths`` are (where there are several) and a count that fits the fewest;
     True when it warned. The check of training and evaluation (:func:`bgs_hf.models.registry.warn_if_frames_repeat`,
     their first clip), of ``embed_paths`` and of the pixel baseline; each clip's header is read (about a millisecond
-    an MP4, about 10 ms a 900-frame WebM whose packets are counted, beside tens to thousands for its decode). Here, not in the registry: the pixel baseline needs no transformers."""
+    an MP4, about 10 ms a 900-frame WebM whose packets are counted, beside tens to thousands of ms for its decode).
+    Here, not in the registry: the pixel baseline needs no transformers."""
     short = [(path, held) for path in paths if frames_repeat(held := _frames_held(path), num_frames)]
     if not short:
         return False
