@@ -2547,3 +2547,18 @@ def test_evaluates_summary_says_why_the_humans_have_no_leave_one_out_accuracy(ca
     _print_summary(res)
     printed = capsys.readouterr().out
     assert "3-way 60.0% (chance 33.3%)  2-way 70.0% (chance 50%)" in printed and "humans" not in printed
+
+
+def test_evaluates_summary_says_nothing_of_the_humans_leave_one_out_without_fit_rows(capsys) -> None:
+    """Mutation guard: the humans' leave-one-out line sits below the fit rows it is read beside; an evaluation with no
+    fit rows (only other analyses) prints neither its coverage nor its n/a reason."""
+    from bgs_hf.cli.evaluate import _print_summary
+
+    covered = {"ooo_acc_3way": 0.75, "ooo_acc_2way": 0.8, "n_judgments": 4, "n_choices": 5, "n_participants": 3}
+    missing = {"ooo_acc_3way": None, "ooo_acc_2way": None, "n_judgments": 0, "n_choices": 4, "n_participants": 1,
+               "why": "the test split has judgments from 1 participant; leaving one out needs 2 or more"}
+    for human in (covered, missing):
+        _print_summary({"data": "d", "split": "test", "n_clips": 3, "n_pairs": 5, "n_judgments": 4,
+                        "noise_ceiling_r2": 0.5, "fit": {}, "human_loo_accuracy": human})
+        printed = capsys.readouterr().out
+        assert printed.startswith("d / test: 3 clips") and "leave-one-out" not in printed, printed

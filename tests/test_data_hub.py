@@ -1796,7 +1796,7 @@ def test_data_stats_says_n_a_for_leave_one_out_when_no_participant_shares_a_pair
 
     rows = dict(data_quality_rows(stats, simulated=True))
     assert rows["leave-one-out: each of the simulated observers against the others' `p_ij`"] == (
-        "test, 2 simulated observers: n/a: no pair of clips a participant judged was judged by another")
+        "test, 2 simulated observers: n/a: no pair of clips a simulated observer judged was judged by another")
 
 
 def test_the_dataset_cards_data_quality_has_the_leave_one_out_line_data_stats_prints(tmp_path, capsys):

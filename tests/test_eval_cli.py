@@ -4178,7 +4178,7 @@ def test_a_saved_models_repeat_warning_says_to_train_with_a_count_only_where_one
 
     clip = tmp_path / "seven.mp4"
     write_video(clip, np.zeros((7, 16, 16, 3), dtype=np.uint8), fps=8)
-    with caplog.at_level(logging.WARNING, logger="bgs_hf.models.registry"):
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.video.policy"):
         assert warn_if_frames_repeat(str(clip), 16, SimpleNamespace(**spec), clip="a test clip", as_built=True)
     said = _repeated(caplog)
     assert len(said) == 1 and said[0].endswith(f"(more compute, no more motion); {hint}"), said

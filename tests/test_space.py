@@ -4566,3 +4566,27 @@ def test_the_decode_workers_frame_count_is_read_only_from_a_whole_number_on_its_
     assert _reported_frames('log line\n{"frames": 8}\n') == 8
     for said in ("", "not json", '{"n_frames": 8}', '{"frames": true}', '{"frames": "8"}', '{"frames": 7.5}', "[8]"):
         assert _reported_frames(said) is None, said
+
+
+def test_a_compare_that_fails_after_embedding_an_upload_keeps_no_frame_count_of_it(
+        space: SpaceBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decode worker's frame count of an embedded upload was kept until the compare read it: a compare that
+    failed between the two (here the catalogue-twin lookup, a catalogue file gone between its check and its stat)
+    left the count behind for good, one entry per such upload on a long-running Space."""
+    from bgs_hf.video import write_video
+
+    write_video(tmp_path / "kept.mp4", np.random.default_rng(1).integers(0, 255, (6, 32, 32, 3), np.uint8), fps=8)
+    upload = _upload(space, "kept.mp4", tmp_path / "kept.mp4")
+
+    def gone(path: str | Path) -> int | None:
+        raise FileNotFoundError(f"catalogue clip gone while {Path(path).name} was compared")
+
+    monkeypatch.setattr(space, "catalogue_twin", gone)
+    picks = list(space.catalogue.clip_ids[:3])
+    kept = Path(upload).resolve()  # the key embed_upload counts it under (other tests' direct calls leave theirs)
+    with pytest.raises(FileNotFoundError):
+        space.compare(picks, [upload, None, None])
+    assert kept not in space._frames_held, space._frames_held
+    monkeypatch.undo()  # and a compare that succeeds afterwards still takes its own count
+    assert space.compare(picks, [upload, None, None]).frames_note is None
+    assert kept not in space._frames_held, space._frames_held

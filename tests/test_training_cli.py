@@ -1898,7 +1898,7 @@ def test_the_repeated_frames_warning_names_a_count_the_backbone_takes_and_is_sil
     clip = tmp_path / "seven.mp4"
     write_video(clip, np.zeros((7, 16, 16, 3), dtype=np.uint8), fps=8)
     (tmp_path / "notes.mp4").write_text("not a video")
-    with caplog.at_level(logging.WARNING, logger="bgs_hf.models.registry"):
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.video.policy"):
         warn_if_frames_repeat(str(clip), num_frames, SimpleNamespace(**spec))
         for unreadable in (None, str(tmp_path / "notes.mp4")):  # left to the clip's decode to refuse
             warn_if_frames_repeat(unreadable, num_frames, SimpleNamespace(**spec))

@@ -157,10 +157,10 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
 def leave_one_out_text(loo: dict[str, Any], one: str = "participant") -> str:
     """The leave-one-participant-out ceiling in words, one text for ``data stats`` and the dataset card's "Data
     quality" table (which says it shows what ``data stats`` prints, and lacked it). With no pair of clips judged by
-    two participants it is n/a: its upper bound, each participant against themselves, would read 1.000."""
+    two participants it is n/a: its upper bound, each participant against themselves, would read 1.000. ``one`` names
+    a judge throughout, the reason too (a simulated set's card said "observers", then "a participant")."""
     if not loo.get("n_entries", 1):
-        return (f"test, {count(loo['n_participants'], one)}: n/a: no pair of clips a participant judged was judged by "
-                "another")
+        return f"test, {count(loo['n_participants'], one)}: n/a: no pair of clips a {one} judged was judged by another"
     return (f"test, {count(loo['n_participants'], one)}: R² {fmt(loo['r2_lower'], '.3f')} vs the others (upper bound "
             f"{fmt(loo['r2_upper'], '.3f')}); they predict {fmt(loo['ooo_acc_3way'], '.1%')} 3-way, "
             f"{fmt(loo['ooo_acc_2way'], '.1%')} 2-way of {count(loo['n_judgments'], 'held-out choice')}")

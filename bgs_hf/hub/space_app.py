@@ -647,12 +647,15 @@ class SpaceBackend:
                     progress(len(labels), len(SLOTS), f"clip {slot}: checking, decoding and embedding the upload")
                 try:
                     clip_pre, clip_bgs, thumb = self.embed_upload(upload)
+                    twin = self.catalogue_twin(upload)
                 except BGSInputError as err:
                     if names[Path(upload).name] < 2:
                         raise
                     # two uploads both named video.mp4: "video.mp4: not a readable video" did not say which one
                     raise BGSInputError(f"clip {slot}: {err}") from None
-                twin = self.catalogue_twin(upload)
+                finally:  # taken whatever happens: a count kept for a compare that then failed stayed for good
+                    # realpath: the key check_upload made, and no error of its own here (resolve() raises on a loop)
+                    held = self._frames_held.pop(Path(os.path.realpath(upload)), None)  # None: not counted
                 if twin is not None:  # a copy of a catalogue clip is that clip: its embeddings (copies tie exactly)
                     clip_pre, clip_bgs = self.cat_pre[twin], self.cat_bgs[twin]
                     positions.append(twin)  # and its judges' votes (the page said "not judged" of a judged triplet)
@@ -660,7 +663,6 @@ class SpaceBackend:
                     positions.append(-1 - len(positions))  # never a catalogue triplet
                     unknown.append(slot)
                 labels.append(f"{slot}: {_upload_label(upload)}")
-                held = self._frames_held.pop(Path(upload).resolve(), None)  # None: not counted, nothing to say
                 if held is not None and frames_repeat(held, self.models.policy.num_frames):
                     short.append((slot, upload, held))
             elif pick:
