@@ -1767,13 +1767,10 @@ def test_resuming_on_data_without_one_of_the_runs_clips_says_to_resume_on_the_ru
     """`--resume_from_checkpoint last` on a re-import that lost a clip was told "evaluate it on the data it was
     trained on": a resume, not an evaluation. It now says what a resume on other data is told; `evaluate` of such a
     run keeps its own line."""
-    from bgs_hf.training.api import _check_resumed_splits, _clip_ids, recorded_splits
+    from bgs_hf.training.api import _check_resumed_splits, recorded_splits
 
     data, _ = tiny
-    ids = _clip_ids(data)
-    splits = {name: sorted(ids[int(i)] for i in idx) for name, idx in data.splits.items()}
-    splits["train"] = [*splits["train"], "lost.mp4"]
-    (tmp_path / "run_config.json").write_text(json.dumps({"data": {"split_seed": 0}, "splits": splits}))
+    _record_splits_with_a_lost_train_clip(tmp_path, data, "lost.mp4")
     with pytest.raises(BGSInputError) as err:
         _check_resumed_splits(tmp_path, data)
     assert str(err.value) == ("run_config.json: 1 clip of the run's splits is not in this data (first: 'lost.mp4'): "
@@ -1782,16 +1779,23 @@ def test_resuming_on_data_without_one_of_the_runs_clips_says_to_resume_on_the_ru
         recorded_splits(tmp_path, data)
 
 
+def _record_splits_with_a_lost_train_clip(run_dir: Path, data: Any, clip: str) -> None:
+    """A run folder's run_config.json recording ``data``'s splits, plus a train clip ``clip`` the data lacks."""
+    from bgs_hf.training.api import _clip_ids
+
+    ids = _clip_ids(data)
+    splits = {name: sorted(ids[int(i)] for i in idx) for name, idx in data.splits.items()}
+    splits["train"] = [*splits["train"], clip]
+    (run_dir / "run_config.json").write_text(json.dumps({"data": {"split_seed": 0}, "splits": splits}))
+
+
 def test_a_runs_clip_missing_from_the_data_is_named_as_typed(tmp_path, tiny):
     """A run's clip ``walk\\lost.mp4`` missing from the data was named ``'walk\\\\lost.mp4'`` (``repr``); it is named
     as written (:func:`bgs_hf._format.quoted`), as the data's own refusals name a clip."""
-    from bgs_hf.training.api import _clip_ids, recorded_splits
+    from bgs_hf.training.api import recorded_splits
 
     data, _ = tiny
-    ids = _clip_ids(data)
-    splits = {name: sorted(ids[int(i)] for i in idx) for name, idx in data.splits.items()}
-    splits["train"] = [*splits["train"], "walk\\lost.mp4"]
-    (tmp_path / "run_config.json").write_text(json.dumps({"data": {"split_seed": 0}, "splits": splits}))
+    _record_splits_with_a_lost_train_clip(tmp_path, data, "walk\\lost.mp4")
     with pytest.raises(BGSInputError) as err:
         recorded_splits(tmp_path, data)
     assert "(first: 'walk\\lost.mp4'): " in str(err.value), err.value
